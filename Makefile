@@ -1,0 +1,44 @@
+# ClientLens: `make help` lists the targets.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+STAMP := $(VENV)/.installed
+DEMO_CUSTOMERS ?= 20000
+DEMO_SEED ?= 42
+
+.DEFAULT_GOAL := help
+.PHONY: help venv kernel demo-data demo test lab bench clean
+
+help: ## Show this help
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade "pip==25.3" 2>/dev/null || true
+	PIP_CONSTRAINT=constraints.txt $(PIP) install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+venv: $(STAMP) ## Create .venv and install the pinned dependencies
+
+kernel: $(STAMP) ## Register the project's Jupyter kernel ("clientlens") in .venv
+	$(PY) -m ipykernel install --sys-prefix --name clientlens --display-name "Python (clientlens)" >/dev/null
+
+demo-data: $(STAMP) ## Generate the demo bank (DEMO_CUSTOMERS, DEMO_SEED) into data/demo
+	$(VENV)/bin/clientlens demo --customers $(DEMO_CUSTOMERS) --seed $(DEMO_SEED) --out data/demo
+
+demo: kernel demo-data ## Set up, generate the demo bank and run every report into reports/
+	$(VENV)/bin/clientlens run-all --params params/default.yaml --force
+	@echo "Reports: $(CURDIR)/reports/index.html"
+
+test: kernel ## Run the whole test suite
+	$(PY) -m pytest -n 2 -q
+
+lab: kernel ## Open JupyterLab on notebooks/ with the project kernel
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+
+bench: kernel ## Run the benchmark harness; writes benchmarks/results/<date>.json
+	$(PY) -m benchmarks.run
+
+clean: ## Remove .venv (reports and data are kept)
+	rm -rf $(VENV)

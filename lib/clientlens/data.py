@@ -1,0 +1,363 @@
+"""Load and validate the contract tables (see ``docs/data-contract.md``).
+
+The loader never modifies its inputs. It opens each table in DuckDB straight
+from Parquet or CSV (a single file or a folder of Parquet parts), renames a
+bank's own column names to the contract names (``column_map``), recodes
+category values (``value_map``), casts to the contract types, and validates.
+Every problem is raised as :class:`clientlens.DataError` with a one-line
+message naming the file, the column and the problem.
+
+Typical use::
+
+    bank = load_bank("data/demo")
+    bank.con.sql("select count(*) from transactions")   # DuckDB, scales
+    customers = bank.df("customers")                     # pandas, cached
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+import duckdb
+import pandas as pd
+
+from . import DataError
+from .schema import PII_COLUMNS, TABLES, Table
+
+_TRUE = ("1", "true", "t", "yes", "y", "是", "有")
+_FALSE = ("0", "false", "f", "no", "n", "否", "无")
+
+
+def _q(name: str) -> str:
+    """Quote an SQL identifier."""
+    return '"' + str(name).replace('"', '""') + '"'
+
+
+def _lit(value) -> str:
+    """Quote an SQL string literal."""
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def find_table_files(data_dir: Path, table: str, file_map: dict | None = None) -> list[Path]:
+    """Return the files holding ``table`` in ``data_dir`` (empty list if none).
+
+    Looks for ``file_map[table]`` when given, else ``<table>.parquet``,
+    ``<table>.csv`` or a folder ``<table>/`` of ``*.parquet`` parts.
+    """
+    data_dir = Path(data_dir)
+    names = [file_map[table]] if file_map and table in file_map else [f"{table}.parquet", f"{table}.csv", table]
+    for name in names:
+        p = data_dir / name
+        if p.is_file():
+            return [p]
+        if p.is_dir():
+            parts = sorted(p.glob("*.parquet")) or sorted(p.glob("*.csv"))
+            if parts:
+                return parts
+    return []
+
+
+def _reader_sql(files: list[Path]) -> str:
+    paths = "[" + ", ".join(_lit(str(f)) for f in files) + "]"
+    if files[0].suffix.lower() == ".csv":
+        return f"read_csv({paths}, all_varchar=true, header=true, union_by_name=true)"
+    return f"read_parquet({paths}, union_by_name=true)"
+
+
+def _label(files: list[Path]) -> str:
+    f = files[0]
+    return str(f.parent) + os.sep if len(files) > 1 else str(f)
+
+
+def _cast_expr(src: str, kind: str, src_type: str) -> str:
+    """SQL expression casting raw column ``src`` (already quoted) to ``kind``; NULL where it fails."""
+    is_text = src_type.upper() in ("VARCHAR", "STRING", "TEXT") or src_type.upper().startswith("VARCHAR")
+    if kind in ("id", "category", "text"):
+        return f"NULLIF(trim(CAST({src} AS VARCHAR)), '')"
+    if kind == "number":
+        if is_text:
+            return f"TRY_CAST(NULLIF(replace(trim({src}), ',', ''), '') AS DOUBLE)"
+        return f"TRY_CAST({src} AS DOUBLE)"
+    if kind == "int":
+        if is_text:
+            return f"TRY_CAST(TRY_CAST(NULLIF(trim({src}), '') AS DOUBLE) AS BIGINT)"
+        return f"TRY_CAST({src} AS BIGINT)"
+    if kind == "date":
+        if is_text:
+            s = f"NULLIF(trim({src}), '')"
+            return (f"COALESCE(TRY_CAST({s} AS DATE), CAST(TRY_STRPTIME({s}, '%Y/%m/%d') AS DATE), "
+                    f"CAST(TRY_STRPTIME({s}, '%Y%m%d') AS DATE), CAST(TRY_STRPTIME({s}, '%Y年%m月%d日') AS DATE))")
+        return f"TRY_CAST({src} AS DATE)"
+    if kind == "bool":
+        if src_type.upper() == "BOOLEAN":
+            return src
+        s = f"lower(trim(CAST({src} AS VARCHAR)))"
+        t = ", ".join(_lit(v) for v in _TRUE)
+        f_ = ", ".join(_lit(v) for v in _FALSE)
+        return f"CASE WHEN {s} IN ({t}) THEN TRUE WHEN {s} IN ({f_}) THEN FALSE ELSE NULL END"
+    raise ValueError(f"unknown column kind {kind!r}")
+
+
+_KIND_WORD = {"number": "non-numeric", "int": "non-integer", "date": "unparseable date",
+              "bool": "unreadable true/false"}
+
+
+@dataclass
+class BankData:
+    """The validated contract tables, as DuckDB views and (on demand) pandas frames.
+
+    Attributes
+    ----------
+    con : duckdb.DuckDBPyConnection
+        Connection holding one view per present table under its contract name.
+    data_dir : Path
+        Folder the tables were read from.
+    files : dict[str, list[Path]]
+        Source files of each present table.
+    columns : dict[str, list[str]]
+        Contract columns present in each table (optional ones may be absent).
+    notes : list[str]
+        What the loader did that a reader should know (rows dropped, tables missing).
+    """
+
+    con: duckdb.DuckDBPyConnection
+    data_dir: Path
+    files: dict[str, list[Path]]
+    columns: dict[str, list[str]]
+    notes: list[str] = field(default_factory=list)
+    _cache: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+
+    @property
+    def present(self) -> set[str]:
+        """Names of the tables that were found."""
+        return set(self.files)
+
+    def has(self, table: str) -> bool:
+        return table in self.files
+
+    def df(self, table: str) -> pd.DataFrame:
+        """The table as a pandas DataFrame with contract column names and types (cached)."""
+        if table not in self.files:
+            raise DataError(f"{self.data_dir}: table '{table}' is not available (no file for it)")
+        if table not in self._cache:
+            self._cache[table] = self.con.sql(f"SELECT * FROM {_q(table)}").df()
+        return self._cache[table]
+
+    def sql(self, query: str) -> pd.DataFrame:
+        """Run ``query`` against the views and return a DataFrame."""
+        return self.con.sql(query).df()
+
+    def fingerprints(self) -> dict[str, str]:
+        """SHA-256 of every input file, keyed by path."""
+        return {str(f): file_sha256(f) for files in self.files.values() for f in files}
+
+
+def file_sha256(path: Path, chunk: int = 1 << 20) -> str:
+    """SHA-256 hex digest of a file, streamed."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(chunk), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def load_bank(
+    data_dir: str | os.PathLike,
+    *,
+    column_map: dict | None = None,
+    value_map: dict | None = None,
+    file_map: dict | None = None,
+    tables: Iterable[str] | None = None,
+    required: Iterable[str] = ("customers", "transactions"),
+    unknown_customers: str = "fail",
+    allow_pii: bool = False,
+    con: duckdb.DuckDBPyConnection | None = None,
+) -> BankData:
+    """Open, map, type and validate the contract tables found in ``data_dir``.
+
+    Parameters
+    ----------
+    data_dir : path
+        Folder with ``customers``, ``monthly_balances``, ``transactions`` and
+        ``campaigns`` as ``.parquet``, ``.csv`` or folders of Parquet parts.
+    column_map : dict, optional
+        ``{table: {bank column name: contract column name}}``.
+    value_map : dict, optional
+        ``{table: {contract column: {bank value: contract value}}}``, e.g. to
+        recode ``direction`` from ``转入/转出`` to ``in/out``.
+    file_map : dict, optional
+        ``{table: file or folder name}`` when the files are not named after the tables.
+    tables : iterable of str, optional
+        Tables to open (default: all four).
+    required : iterable of str
+        Tables whose absence is an error; others are skipped with a note.
+    unknown_customers : {"fail", "drop"}
+        What to do with transaction, balance or campaign rows whose customer is
+        not in ``customers``: stop with an error, or drop them (counted in ``notes``).
+    allow_pii : bool
+        Keep personal-data columns (name, phone, ID number). Off by default.
+    con : duckdb connection, optional
+        Connection to create the views in (a new in-memory one by default).
+
+    Returns
+    -------
+    BankData
+
+    Raises
+    ------
+    DataError
+        One line naming the file, the column and the problem.
+    """
+    data_dir = Path(data_dir)
+    if unknown_customers not in ("fail", "drop"):
+        raise DataError(f"unknown_customers must be 'fail' or 'drop'; got {unknown_customers!r}")
+    if not data_dir.is_dir():
+        raise DataError(f"{data_dir}: data folder not found")
+    column_map = column_map or {}
+    value_map = value_map or {}
+    wanted = list(tables) if tables is not None else list(TABLES)
+    unknown_tables = sorted(set(wanted) - set(TABLES)) + sorted(set(column_map) - set(TABLES))
+    if unknown_tables:
+        raise DataError(f"unknown table(s) {unknown_tables}; valid tables: {sorted(TABLES)}")
+    required = set(required) & set(wanted)
+    con = con or duckdb.connect()
+    bank = BankData(con=con, data_dir=data_dir, files={}, columns={})
+
+    # customers first: the others are checked against it
+    order = [t for t in TABLES if t in wanted]
+    for name in order:
+        files = find_table_files(data_dir, name, file_map)
+        if not files:
+            if name in required:
+                expected = file_map[name] if file_map and name in file_map else f"{name}.parquet or {name}.csv"
+                raise DataError(f"{data_dir}: required table '{name}' not found (expected {expected})")
+            bank.notes.append(f"table '{name}' not found in {data_dir}: its analyses are skipped")
+            continue
+        _open_table(bank, TABLES[name], files, column_map.get(name, {}), value_map.get(name, {}),
+                    unknown_customers, allow_pii)
+    return bank
+
+
+def _open_table(bank: BankData, table: Table, files: list[Path], cmap: dict, vmap: dict,
+                unknown_customers: str, allow_pii: bool) -> None:
+    con, label, name = bank.con, _label(files), table.name
+    raw = f"_raw_{name}"
+    try:
+        con.execute(f"CREATE OR REPLACE VIEW {_q(raw)} AS SELECT * FROM {_reader_sql(files)}")
+        described = con.execute(f"DESCRIBE {_q(raw)}").fetchall()
+    except duckdb.Error as exc:
+        first = str(exc).strip().splitlines()[0]
+        raise DataError(f"{label}: cannot be read ({first})") from None
+    src_types = {row[0]: row[1] for row in described}
+    # bank name -> contract name; an unmapped column keeps its own name
+    unknown_targets = sorted(set(cmap.values()) - set(table.column_names))
+    if unknown_targets:
+        raise DataError(f"{label}: column_map maps to unknown contract column(s) {unknown_targets}; "
+                        f"valid columns for '{name}': {table.column_names}")
+    source_of: dict[str, str] = {}
+    for src in src_types:
+        target = cmap.get(src, src)
+        if target in table.column_names and target not in source_of:
+            source_of[target] = src
+    missing = [c for c in table.required_columns if c not in source_of]
+    if missing:
+        col = missing[0]
+        hint = "" if not cmap else " after column_map"
+        raise DataError(f"{label}: required column '{col}' is missing{hint} "
+                        f"(columns found: {', '.join(list(src_types)[:20])})")
+
+    n_rows = con.execute(f"SELECT count(*) FROM {_q(raw)}").fetchone()[0]
+    if n_rows == 0:
+        raise DataError(f"{label}: table '{name}' is empty (no rows)")
+
+    exprs: dict[str, str] = {}
+    for col in table.columns:
+        if col.name not in source_of:
+            continue
+        if col.pii and not allow_pii:
+            continue
+        src = _q(source_of[col.name])
+        expr = _cast_expr(src, col.kind, src_types[source_of[col.name]])
+        if col.name in vmap:
+            cases = " ".join(f"WHEN {expr} = {_lit(k)} THEN {_lit(v)}" for k, v in vmap[col.name].items())
+            expr = f"CASE {cases} ELSE {expr} END"
+        exprs[col.name] = expr
+
+    # type and null checks in one scan
+    checks = []
+    for col in table.columns:
+        if col.name not in exprs:
+            continue
+        src = _q(source_of[col.name])
+        if col.kind in _KIND_WORD:
+            raw_not_null = (f"({src} IS NOT NULL AND trim(CAST({src} AS VARCHAR)) <> '')")
+            checks.append((col, "bad", f"count(*) FILTER (WHERE {raw_not_null} AND ({exprs[col.name]}) IS NULL)",
+                           f"first(CAST({src} AS VARCHAR)) FILTER (WHERE {raw_not_null} AND ({exprs[col.name]}) IS NULL)"))
+        if not col.nullable and col.required:
+            checks.append((col, "null", f"count(*) FILTER (WHERE ({exprs[col.name]}) IS NULL)", "NULL"))
+    if checks:
+        select = ", ".join(f"{c[2]}, {c[3]}" for c in checks)
+        values = con.execute(f"SELECT {select} FROM {_q(raw)}").fetchone()
+        for i, (col, what, _, _) in enumerate(checks):
+            count, example = values[2 * i], values[2 * i + 1]
+            if count:
+                if what == "bad":
+                    raise DataError(f"{label}: column '{_shown(col.name, source_of)}' has {count:,} "
+                                    f"{_KIND_WORD[col.kind]} value(s) (e.g. {example!r})")
+                raise DataError(f"{label}: column '{_shown(col.name, source_of)}' has {count:,} empty value(s); "
+                                f"it is required")
+    if "direction" in exprs:
+        bad = con.execute(f"SELECT count(*), first(d) FROM (SELECT {exprs['direction']} AS d FROM {_q(raw)}) "
+                          f"WHERE d NOT IN ('in', 'out')").fetchone()
+        if bad[0]:
+            raise DataError(f"{label}: column '{_shown('direction', source_of)}' has {bad[0]:,} value(s) other "
+                            f"than 'in'/'out' (e.g. {bad[1]!r}); map them with value_map")
+    if name == "campaigns" and "group" in exprs:
+        bad = con.execute(f"SELECT count(*), first(g) FROM (SELECT {exprs['group']} AS g FROM {_q(raw)}) "
+                          f"WHERE g NOT IN ('model', 'control')").fetchone()
+        if bad[0]:
+            raise DataError(f"{label}: column '{_shown('group', source_of)}' has {bad[0]:,} value(s) other than "
+                            f"'model'/'control' (e.g. {bad[1]!r}); map them with value_map")
+    if name == "campaigns" and "response" in exprs:
+        bad = con.execute(f"SELECT count(*) FROM (SELECT {exprs['response']} AS r FROM {_q(raw)}) "
+                          f"WHERE r IS NOT NULL AND r NOT IN (0, 1)").fetchone()[0]
+        if bad:
+            raise DataError(f"{label}: column '{_shown('response', source_of)}' has {bad:,} value(s) other than 0/1")
+
+    select = ", ".join(f"{e} AS {_q(c)}" for c, e in exprs.items())
+    where = ""
+    if name == "customers":
+        dup = con.execute(f"SELECT {exprs['customer_id']} AS k, count(*) AS n FROM {_q(raw)} GROUP BY 1 "
+                          f"HAVING count(*) > 1 ORDER BY n DESC LIMIT 1").fetchone()
+        if dup:
+            n_dup = con.execute(f"SELECT count(*) FROM (SELECT {exprs['customer_id']} FROM {_q(raw)} GROUP BY 1 "
+                                f"HAVING count(*) > 1)").fetchone()[0]
+            raise DataError(f"{label}: column '{_shown('customer_id', source_of)}' has {n_dup:,} duplicate "
+                            f"customer id(s) (one appears {dup[1]} times)")
+    elif "customers" in bank.files and "customer_id" in exprs:
+        unknown = con.execute(
+            f"SELECT count(*), count(DISTINCT k) FROM (SELECT {exprs['customer_id']} AS k FROM {_q(raw)}) r "
+            f"ANTI JOIN customers c ON r.k = c.customer_id").fetchone()
+        if unknown[0]:
+            msg = (f"{label}: column '{_shown('customer_id', source_of)}' has {unknown[0]:,} row(s) of "
+                   f"{unknown[1]:,} customer(s) not in customers")
+            if unknown_customers == "fail":
+                raise DataError(msg + " (set unknown_customers: drop to drop them)")
+            bank.notes.append(msg + ": dropped")
+            where = f" WHERE {exprs['customer_id']} IN (SELECT customer_id FROM customers)"
+    con.execute(f"CREATE OR REPLACE VIEW {_q(name)} AS SELECT {select} FROM {_q(raw)}{where}")
+    bank.files[name] = files
+    bank.columns[name] = list(exprs)
+
+
+def _shown(contract_name: str, source_of: dict[str, str]) -> str:
+    src = source_of.get(contract_name, contract_name)
+    return src if src == contract_name else f"{src}' (mapped to '{contract_name}"
+
+
+def drop_pii(df: pd.DataFrame) -> pd.DataFrame:
+    """Return ``df`` without the contract's personal-data columns."""
+    return df.drop(columns=[c for c in df.columns if c in PII_COLUMNS])

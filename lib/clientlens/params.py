@@ -1,0 +1,205 @@
+"""Report parameters: files, merging, validation.
+
+A params file (YAML) has a ``common`` section shared by every notebook and one
+section per notebook, named by the notebook's stem::
+
+    common:
+      data_dir: data/demo
+      as_of: "2026-10-31"
+    01_profile:
+      rfm_weights: [0.3, 0.3, 0.4]
+
+The parameters a notebook accepts, and their types, are read from its cell
+tagged ``parameters`` (typed literals, e.g. ``k_max: int = 8  # largest k``).
+:func:`params_for` merges, in increasing priority, the notebook defaults, the
+``common`` keys the notebook declares, the notebook's section and command-line
+overrides, and refuses unknown keys and wrong types *before* a kernel starts.
+"""
+from __future__ import annotations
+
+import ast
+import datetime as _dt
+import json
+import os
+from pathlib import Path
+from typing import Any, Iterable
+
+import yaml
+
+from . import ParamsError
+
+_TYPES = {
+    "int": (int,), "float": (int, float), "str": (str,), "bool": (bool,),
+    "list": (list, tuple), "dict": (dict,),
+}
+
+
+def load_params_file(path: str | os.PathLike | None) -> dict:
+    """Read a params YAML file into ``{"common": {...}, notebook: {...}}``."""
+    if path is None:
+        return {}
+    path = Path(path)
+    if not path.is_file():
+        raise ParamsError(f"{path}: params file not found")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        first = str(exc).strip().splitlines()[0]
+        raise ParamsError(f"{path}: not valid YAML ({first})") from None
+    if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
+        raise ParamsError(f"{path}: expected sections 'common' and one per notebook, each a mapping of key: value")
+    return {k: _normalise(v) for k, v in data.items()}
+
+
+def _normalise(value: Any) -> Any:
+    """YAML dates become ISO strings (notebook parameters are literals)."""
+    if isinstance(value, (_dt.date, _dt.datetime)):
+        return value.isoformat()[:10]
+    if isinstance(value, dict):
+        return {k: _normalise(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_normalise(v) for v in value]
+    return value
+
+
+def notebook_parameters(notebook: str | os.PathLike) -> dict[str, dict]:
+    """The parameters declared in a notebook's ``parameters`` cell.
+
+    Returns ``{name: {"type": type name or None, "default": value, "help": comment}}``.
+    """
+    import nbformat
+
+    nb = nbformat.read(str(notebook), as_version=4)
+    cells = [c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+    if not cells:
+        raise ParamsError(f"{notebook}: no cell tagged 'parameters'")
+    source = cells[0].source
+    out: dict[str, dict] = {}
+    lines = source.splitlines()
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            name, ann, value = node.target.id, ast.unparse(node.annotation), node.value
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            name, ann, value = node.targets[0].id, None, node.value
+        else:
+            continue
+        try:
+            default = ast.literal_eval(value) if value is not None else None
+        except ValueError:
+            raise ParamsError(f"{notebook}: parameter '{name}' must be a literal") from None
+        line = lines[node.lineno - 1]
+        help_ = line.split("#", 1)[1].strip() if "#" in line else ""
+        out[name] = {"type": _type_name(ann), "default": default, "help": help_}
+    return out
+
+
+def _type_name(annotation: str | None) -> str | None:
+    if not annotation:
+        return None
+    a = annotation.replace(" ", "")
+    if "|None" in a or "Optional[" in a or "None|" in a:
+        base = a.replace("|None", "").replace("None|", "").replace("Optional[", "").rstrip("]")
+        return _type_name(base) + "?" if _type_name(base) else None
+    for t in _TYPES:
+        if a == t or a.startswith(t + "["):
+            return t
+    return None
+
+
+def check_type(key: str, value: Any, type_name: str | None, where: str = "") -> None:
+    """Raise :class:`ParamsError` unless ``value`` fits ``type_name`` (e.g. ``"int"``, ``"float?"``)."""
+    if type_name is None:
+        return
+    optional = type_name.endswith("?")
+    base = type_name.rstrip("?")
+    if value is None:
+        if optional:
+            return
+        raise ParamsError(f"{where}parameter '{key}' must be {base}; got None")
+    ok = isinstance(value, _TYPES[base]) and not (base in ("int", "float") and isinstance(value, bool))
+    if not ok:
+        raise ParamsError(f"{where}parameter '{key}' must be {base}; got {type(value).__name__} {value!r}")
+
+
+def parse_override(text: str) -> tuple[str, Any]:
+    """Parse a command-line ``key=value``; the value is read as YAML (``k=3``, ``x=[1,2]``, ``s=abc``)."""
+    if "=" not in text:
+        raise ParamsError(f"override {text!r} must look like key=value")
+    key, raw = text.split("=", 1)
+    try:
+        value = yaml.safe_load(raw) if raw != "" else ""
+    except yaml.YAMLError:
+        value = raw
+    return key.strip(), _normalise(value)
+
+
+def params_for(notebook: str | os.PathLike, file_params: dict | None = None,
+               overrides: dict | None = None) -> dict:
+    """Merge and validate the parameters for one notebook.
+
+    Parameters
+    ----------
+    notebook : path
+        The notebook; its ``parameters`` cell defines the valid keys and types.
+    file_params : dict
+        Parsed params file (:func:`load_params_file`).
+    overrides : dict
+        Highest-priority values (``-p key=value``, ``--as-of``).
+
+    Returns
+    -------
+    dict
+        Only the parameters that differ from or restate the notebook's defaults,
+        all valid for it.
+
+    Raises
+    ------
+    ParamsError
+        Unknown key (the message lists the valid keys) or wrong type.
+    """
+    notebook = Path(notebook)
+    declared = notebook_parameters(notebook)
+    file_params = file_params or {}
+    stem = notebook.stem
+    valid = sorted(declared)
+    merged: dict[str, Any] = {}
+    for key, value in (file_params.get("common") or {}).items():
+        if key in declared:  # common keys apply where a notebook declares them
+            merged[key] = value
+    for source, values in (("params file section '" + stem + "'", file_params.get(stem) or {}),
+                           ("override", overrides or {})):
+        for key, value in values.items():
+            if key not in declared:
+                raise ParamsError(f"{stem}: unknown parameter '{key}' ({source}); valid keys: {', '.join(valid)}")
+            merged[key] = value
+    for key, value in merged.items():
+        check_type(key, value, declared[key]["type"], where=f"{stem}: ")
+    return merged
+
+
+def require(name: str, value: Any, *, min: float | None = None, max: float | None = None,
+            choices: Iterable | None = None, min_exclusive: bool = False) -> Any:
+    """Validate one parameter inside a notebook; message like ``k_max must be >= 2; got 1``."""
+    if choices is not None:
+        choices = list(choices)
+        if value not in choices:
+            raise ParamsError(f"{name} must be one of {choices}; got {value!r}")
+    if min is not None:
+        if (value <= min) if min_exclusive else (value < min):
+            raise ParamsError(f"{name} must be {'>' if min_exclusive else '>='} {min}; got {value!r}")
+    if max is not None and value > max:
+        raise ParamsError(f"{name} must be <= {max}; got {value!r}")
+    return value
+
+
+def parse_date(name: str, value: str) -> _dt.date:
+    """Parse an ISO date parameter; message like ``as_of must be a date YYYY-MM-DD; got '2026-13-01'``."""
+    try:
+        return _dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise ParamsError(f"{name} must be a date YYYY-MM-DD; got {value!r}") from None
+
+
+def to_json(params: dict) -> str:
+    """Stable JSON rendering for manifests and provenance blocks."""
+    return json.dumps(params, sort_keys=True, ensure_ascii=False, default=str)
