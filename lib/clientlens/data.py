@@ -305,27 +305,27 @@ def _open_table(bank: BankData, table: Table, files: list[Path], cmap: dict, vma
             count, example = values[2 * i], values[2 * i + 1]
             if count:
                 if what == "bad":
-                    raise DataError(f"{label}: column '{_shown(col.name, source_of)}' has {count:,} "
+                    raise DataError(f"{label}: column {_shown(col.name, source_of)} has {count:,} "
                                     f"{_KIND_WORD[col.kind]} value(s) (e.g. {example!r})")
-                raise DataError(f"{label}: column '{_shown(col.name, source_of)}' has {count:,} empty value(s); "
+                raise DataError(f"{label}: column {_shown(col.name, source_of)} has {count:,} empty value(s); "
                                 f"it is required")
     if "direction" in exprs:
         bad = con.execute(f"SELECT count(*), first(d) FROM (SELECT {exprs['direction']} AS d FROM {_q(raw)}) "
                           f"WHERE d NOT IN ('in', 'out')").fetchone()
         if bad[0]:
-            raise DataError(f"{label}: column '{_shown('direction', source_of)}' has {bad[0]:,} value(s) other "
+            raise DataError(f"{label}: column {_shown('direction', source_of)} has {bad[0]:,} value(s) other "
                             f"than 'in'/'out' (e.g. {bad[1]!r}); map them with value_map")
     if name == "campaigns" and "group" in exprs:
         bad = con.execute(f"SELECT count(*), first(g) FROM (SELECT {exprs['group']} AS g FROM {_q(raw)}) "
                           f"WHERE g NOT IN ('model', 'control')").fetchone()
         if bad[0]:
-            raise DataError(f"{label}: column '{_shown('group', source_of)}' has {bad[0]:,} value(s) other than "
+            raise DataError(f"{label}: column {_shown('group', source_of)} has {bad[0]:,} value(s) other than "
                             f"'model'/'control' (e.g. {bad[1]!r}); map them with value_map")
     if name == "campaigns" and "response" in exprs:
         bad = con.execute(f"SELECT count(*) FROM (SELECT {exprs['response']} AS r FROM {_q(raw)}) "
                           f"WHERE r IS NOT NULL AND r NOT IN (0, 1)").fetchone()[0]
         if bad:
-            raise DataError(f"{label}: column '{_shown('response', source_of)}' has {bad:,} value(s) other than 0/1")
+            raise DataError(f"{label}: column {_shown('response', source_of)} has {bad:,} value(s) other than 0/1")
 
     select = ", ".join(f"{e} AS {_q(c)}" for c, e in exprs.items())
     where = ""
@@ -335,14 +335,14 @@ def _open_table(bank: BankData, table: Table, files: list[Path], cmap: dict, vma
         if dup:
             n_dup = con.execute(f"SELECT count(*) FROM (SELECT {exprs['customer_id']} FROM {_q(raw)} GROUP BY 1 "
                                 f"HAVING count(*) > 1)").fetchone()[0]
-            raise DataError(f"{label}: column '{_shown('customer_id', source_of)}' has {n_dup:,} duplicate "
+            raise DataError(f"{label}: column {_shown('customer_id', source_of)} has {n_dup:,} duplicate "
                             f"customer id(s) (one appears {dup[1]} times)")
     elif "customers" in bank.files and "customer_id" in exprs:
         unknown = con.execute(
             f"SELECT count(*), count(DISTINCT k) FROM (SELECT {exprs['customer_id']} AS k FROM {_q(raw)}) r "
             f"ANTI JOIN customers c ON r.k = c.customer_id").fetchone()
         if unknown[0]:
-            msg = (f"{label}: column '{_shown('customer_id', source_of)}' has {unknown[0]:,} row(s) of "
+            msg = (f"{label}: column {_shown('customer_id', source_of)} has {unknown[0]:,} row(s) of "
                    f"{unknown[1]:,} customer(s) not in customers")
             if unknown_customers == "fail":
                 raise DataError(msg + " (set unknown_customers: drop to drop them)")
@@ -354,8 +354,9 @@ def _open_table(bank: BankData, table: Table, files: list[Path], cmap: dict, vma
 
 
 def _shown(contract_name: str, source_of: dict[str, str]) -> str:
+    """The column as the bank calls it, quoted: ``'金额' (mapped to 'amount')`` or ``'amount'``."""
     src = source_of.get(contract_name, contract_name)
-    return src if src == contract_name else f"{src}' (mapped to '{contract_name}"
+    return f"'{src}'" if src == contract_name else f"'{src}' (mapped to '{contract_name}')"
 
 
 def drop_pii(df: pd.DataFrame) -> pd.DataFrame:

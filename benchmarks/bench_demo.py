@@ -1,0 +1,27 @@
+"""Benchmarks of the demo bank generator (clientlens.demo.generate_demo)."""
+from __future__ import annotations
+
+import shutil
+
+from benchmarks.harness import Case
+
+
+def _run(params, cache_dir):
+    from clientlens.demo import generate_demo
+
+    out = cache_dir / f"bench_demo_{params['n_customers']}"
+    shutil.rmtree(out, ignore_errors=True)
+    summary = generate_demo(out, n_customers=params["n_customers"], seed=42, progress=False)
+    shutil.rmtree(out, ignore_errors=True)
+    secs = max(summary["seconds"], 1e-9)
+    rows = summary["rows"]
+    return {"rows": rows, "customers": rows["customers"], "transactions": rows["transactions"],
+            "rows_per_s": {"customers": round(rows["customers"] / secs), "transactions": round(rows["transactions"] / secs)}}
+
+
+CASES = [
+    Case("demo_generate", "20k", _run, params={"n_customers": 20_000},
+         target="a few seconds; < 1 GB"),
+    Case("demo_generate", "1M", _run, params={"n_customers": 1_000_000},
+         target="1M customers (~90M transactions) within the 24 GB / 2 core machine: minutes, < 4 GB"),
+]

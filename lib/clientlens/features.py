@@ -1,0 +1,637 @@
+"""The customer wide table (客户宽表): one row per customer as of an as-of date.
+
+Every aggregation over the contract tables runs in DuckDB SQL straight from the
+:class:`clientlens.data.BankData` views (``bank.con``). The queries are kept
+together in this module as SQL templates (:data:`SQL_TRANSACTIONS`,
+:data:`SQL_BALANCES`, :data:`SQL_CAMPAIGNS`, :data:`SQL_CUSTOMERS`) built from
+plain conditional aggregates (``sum(CAST(cond AS INTEGER))``,
+``avg(CASE WHEN cond THEN x END)``), so the same statements can later run on
+Spark SQL for banks whose base outgrows one machine (only ``date_diff`` /
+``date_trunc`` / ``bit_count`` spellings differ). Transactions are read
+in a single pass (one ``GROUP BY customer_id`` with conditional aggregates),
+monthly balances in another.
+
+As-of correctness
+-----------------
+Only rows dated on or before ``as_of`` are used: transactions with
+``txn_date <= as_of``, balance snapshots with ``month_end <= as_of`` and
+campaign contacts with ``contact_date <= as_of``. The response model builds
+features as of the day before a campaign's first contact (:func:`campaign_frame`).
+
+Windows and months
+------------------
+* A window of ``w`` days is the ``w`` days ending at ``as_of``:
+  ``as_of - w < txn_date <= as_of`` (suffix ``_{w}d``).
+* Balances: the reference month-end is the latest ``month_end <= as_of`` in
+  ``monthly_balances``; "current" balances are that snapshot (0 when the
+  customer has no row there); ``_avg_3m`` / ``_avg_6m`` / ``_avg_12m`` average
+  the customer's rows among the 3 / 6 / 12 month-ends ending at the reference
+  month (months on book only); ``aum_avg_prev6m`` averages month-ends 4-9 back
+  (the 6 before the last 3) and ``aum_trend = aum_avg_3m / aum_avg_prev6m``.
+* Calendar months for the primary-account rule: ``m0`` is the last complete
+  calendar month ending on or before ``as_of`` (the month of ``as_of`` when it
+  is a month-end), ``m1`` and ``m2`` the two before it.
+
+Column groups (present only when their source table / column is)
+----------------------------------------------------------------
+customers (always): ``customer_id``, ``age``, ``tenure_days``, ``gender``,
+``education``, ``occupation``, ``income_monthly``, ``city``,
+``risk_appetite``, ``payroll_flag``, ``channel_mobile`` / ``_online`` /
+``_phone`` / ``_branch``, ``marketing_opt_out``, ``open_date``.
+
+transactions (always): ``days_since_last_txn`` / ``_last_out`` / ``_last_in``
+(NaN when none), ``days_since_first_txn``, ``n_txn_total``,
+``active_months_12m`` (distinct calendar months with a transaction among the 12
+ending with the month of ``as_of``); per window ``w``: ``n_txn_{w}d``,
+``n_in_{w}d``, ``n_out_{w}d``, ``amt_in_{w}d``, ``amt_out_{w}d``; with a
+``channel`` column: ``n_{channel}_{w}d`` and ``share_{channel}`` (share of the
+longest window's transactions); with a ``category`` column:
+``n_{category}_{w}d`` and ``amt_{category}_{w}d``; key transactions (all rows
+except ``category = 'salary'``) per calendar month ``key_txn_m0`` .. ``_m2``.
+
+monthly_balances (optional): ``balance_month_end``; per product ``p`` in
+demand_deposit, time_deposit, wealth_mgmt, fund, insurance, loan, credit_card,
+aum: ``p`` (current), ``p_avg_3m``, ``p_avg_6m``, ``p_avg_12m``; ``has_p``
+flags (current balance > 0, products only), ``n_product_types`` (count of the
+flags), ``n_products`` (the table's own count when present, else
+``n_product_types``), ``aum_avg_prev6m``, ``aum_trend``, ``aum_change_12m``
+(current AUM minus AUM 12 month-ends earlier), ``deposit_share`` and
+``investment_share`` of current AUM, ``auto_sweep`` / ``auto_debit`` at the
+reference month, ``payroll_amount_m0..m2`` and ``payroll_retention_m0..m2``;
+value contribution ``aum_share`` (share of the base's AUM) and
+``aum_pct_rank`` (0-1, 1 = largest).
+
+campaigns (optional): ``n_contacts_365d``, ``n_responses_365d``,
+``n_contacts_total``, ``n_responses_total``, ``days_since_last_contact``.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass
+from typing import Iterable
+
+import numpy as np
+import pandas as pd
+
+from . import DataError, ParamsError
+from .data import BankData
+from .schema import AUM_COLUMNS, PRODUCT_BALANCE_COLUMNS, TXN_CATEGORIES, TXN_CHANNELS
+
+__all__ = [
+    "build_wide_table", "campaign_frame", "wide_table_sql", "month_windows",
+    "SQL_TRANSACTIONS", "SQL_BALANCES", "SQL_CAMPAIGNS", "SQL_CUSTOMERS",
+]
+
+DEFAULT_WINDOWS = (30, 90, 365)
+DEFAULT_MEMORY_LIMIT = "6GB"
+DEPOSIT_COLUMNS = ("demand_deposit", "time_deposit")
+INVESTMENT_COLUMNS = ("wealth_mgmt", "fund")
+
+# --------------------------------------------------------------------------- SQL templates
+# Placeholders are filled by :func:`wide_table_sql`. Dates are literals, so each
+# statement is self-contained and portable (DuckDB / Spark SQL).
+
+SQL_CUSTOMERS = """
+SELECT {select}
+FROM customers
+"""
+
+SQL_TRANSACTIONS = """
+WITH t AS (
+    SELECT customer_id,
+           amount,
+           direction = 'out' AS is_out,
+           date_diff('day', txn_date, DATE '{as_of}') AS d,
+           date_diff('month', date_trunc('month', txn_date), DATE '{as_of_month}') AS mi,
+           date_diff('month', date_trunc('month', txn_date), DATE '{m0_month}') AS km{extra_cols}
+    FROM transactions
+    WHERE txn_date <= DATE '{as_of}'
+)
+SELECT customer_id,
+{aggregates}
+FROM t
+GROUP BY customer_id
+"""
+
+SQL_BALANCES = """
+WITH b AS (
+    SELECT *,
+           date_diff('month', date_trunc('month', month_end), DATE '{ref_month}') AS mi
+    FROM monthly_balances
+    WHERE month_end <= DATE '{as_of}'
+      AND month_end > DATE '{ref_month}' - INTERVAL 13 MONTH
+)
+SELECT customer_id,
+{aggregates}
+FROM b
+GROUP BY customer_id
+"""
+
+SQL_CAMPAIGNS = """
+SELECT customer_id,
+       sum(CAST((date_diff('day', contact_date, DATE '{as_of}') < 365) AS INTEGER)) AS n_contacts_365d,
+       sum(CAST((date_diff('day', contact_date, DATE '{as_of}') < 365 AND response = 1) AS INTEGER))
+           AS n_responses_365d,
+       count(*) AS n_contacts_total,
+       sum(CAST((response = 1) AS INTEGER)) AS n_responses_total,
+       min(date_diff('day', contact_date, DATE '{as_of}')) AS days_since_last_contact
+FROM campaigns
+WHERE contact_date <= DATE '{as_of}'
+GROUP BY customer_id
+"""
+
+
+def _q(name: str) -> str:
+    return '"' + str(name).replace('"', '""') + '"'
+
+
+def _lit(value) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _as_date(name: str, value) -> _dt.date:
+    if isinstance(value, _dt.datetime):
+        return value.date()
+    if isinstance(value, _dt.date):
+        return value
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    try:
+        return _dt.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        raise ParamsError(f"{name} must be a date YYYY-MM-DD; got {value!r}") from None
+
+
+def _month_start(d: _dt.date) -> _dt.date:
+    return d.replace(day=1)
+
+
+def _is_month_end(d: _dt.date) -> bool:
+    return (d + _dt.timedelta(days=1)).day == 1
+
+
+def month_windows(as_of) -> dict[str, _dt.date]:
+    """Calendar anchors used by the wide table.
+
+    Returns ``{"as_of", "as_of_month", "m0_month", "m0_end"}``: ``m0`` is the
+    last complete calendar month ending on or before ``as_of``.
+    """
+    d = _as_date("as_of", as_of)
+    m0_end = d if _is_month_end(d) else _month_start(d) - _dt.timedelta(days=1)
+    return {"as_of": d, "as_of_month": _month_start(d), "m0_month": _month_start(m0_end), "m0_end": m0_end}
+
+
+@dataclass
+class _Plan:
+    customers: str
+    transactions: str
+    balances: str | None
+    campaigns: str | None
+    ref_month_end: _dt.date | None
+    windows: tuple[int, ...]
+    channels: tuple[str, ...]
+    categories: tuple[str, ...]
+    balance_products: tuple[str, ...]
+
+
+def _check_windows(windows: Iterable[int]) -> tuple[int, ...]:
+    try:
+        ws = tuple(int(w) for w in windows)
+    except (TypeError, ValueError):
+        raise ParamsError(f"windows must be a list of positive whole days; got {windows!r}") from None
+    if not ws or any(w < 1 for w in ws) or len(set(ws)) != len(ws):
+        raise ParamsError(f"windows must be distinct positive whole days; got {list(windows)!r}")
+    return tuple(sorted(ws))
+
+
+def wide_table_sql(bank: BankData, as_of, *, windows=DEFAULT_WINDOWS) -> _Plan:
+    """The SQL statements :func:`build_wide_table` runs (for inspection or porting to Spark)."""
+    anchors = month_windows(as_of)
+    ws = _check_windows(windows)
+    _complete(bank.con)
+    a = anchors["as_of"].isoformat()
+    ccols = set(bank.columns.get("customers", []))
+    tcols = set(bank.columns.get("transactions", []))
+
+    # customers ---------------------------------------------------------------
+    sel = ["customer_id"]
+    if "birth_date" in ccols:
+        sel.append(f"CASE WHEN birth_date IS NULL THEN NULL ELSE (year(DATE '{a}') - year(birth_date)) - "
+                   f"CASE WHEN strftime(DATE '{a}', '%m%d') < strftime(birth_date, '%m%d') THEN 1 ELSE 0 END "
+                   f"END AS age")
+    sel.append(f"date_diff('day', open_date, DATE '{a}') AS tenure_days")
+    for c in ("gender", "education", "occupation", "income_monthly", "city", "risk_appetite"):
+        if c in ccols:
+            sel.append(c)
+    for c in ("payroll_flag", "channel_mobile", "channel_online", "channel_phone", "channel_branch",
+              "marketing_opt_out"):
+        if c in ccols:
+            sel.append(f"CAST(COALESCE({c}, FALSE) AS BIGINT) AS {c}")
+    sel.append("open_date")
+    customers_sql = SQL_CUSTOMERS.format(select=", ".join(sel))
+
+    # transactions: one pass of conditional aggregates -------------------------
+    extra = []
+    channels: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    if "channel" in tcols:
+        channels = TXN_CHANNELS
+        cases = " ".join(f"WHEN {_lit(ch)} THEN {i}" for i, ch in enumerate(channels))
+        extra.append(f"CASE channel {cases} ELSE -1 END AS ch")
+    if "category" in tcols:
+        categories = TXN_CATEGORIES
+        cases = " ".join(f"WHEN {_lit(ct)} THEN {i}" for i, ct in enumerate(categories))
+        extra.append(f"CASE category {cases} ELSE -1 END AS cat")
+    extra_cols = "".join(",\n           " + e for e in extra)
+    # Conditional aggregates are written as sum(CAST(cond AS INTEGER)) and
+    # sum(amount * CAST(cond AS INTEGER)) rather than FILTER: same result, about
+    # 3x less CPU in DuckDB, and valid Spark SQL.
+    def cnt(cond: str) -> str:
+        return f"sum(CAST(({cond}) AS INTEGER))"
+
+    def amt(cond: str) -> str:
+        return f"sum(amount * CAST(({cond}) AS INTEGER))"
+
+    aggs = [
+        "min(d) AS days_since_last_txn",
+        "min(CASE WHEN is_out THEN d END) AS days_since_last_out",
+        "min(CASE WHEN NOT is_out THEN d END) AS days_since_last_in",
+        "max(d) AS days_since_first_txn",
+        "count(*) AS n_txn_total",
+        "bit_count(bit_or(CASE WHEN mi BETWEEN 0 AND 11 THEN CAST(1 AS BIGINT) << CAST(mi AS INTEGER) "
+        "ELSE CAST(0 AS BIGINT) END)) AS active_months_12m",
+    ]
+    for w in ws:
+        f = f"d < {w}"
+        aggs += [
+            f"{cnt(f)} AS n_txn_{w}d",
+            f"{cnt(f + ' AND NOT is_out')} AS n_in_{w}d",
+            f"{cnt(f + ' AND is_out')} AS n_out_{w}d",
+            f"{amt(f + ' AND NOT is_out')} AS amt_in_{w}d",
+            f"{amt(f + ' AND is_out')} AS amt_out_{w}d",
+        ]
+        for i, ch in enumerate(channels):
+            aggs.append(f"{cnt(f'{f} AND ch = {i}')} AS n_{ch}_{w}d")
+        for i, ct in enumerate(categories):
+            aggs.append(f"{cnt(f'{f} AND cat = {i}')} AS n_{ct}_{w}d")
+            aggs.append(f"{amt(f'{f} AND cat = {i}')} AS amt_{ct}_{w}d")
+    salary = categories.index("salary") if "salary" in categories else None
+    key_cond = "" if salary is None else f" AND cat <> {salary}"
+    for m in range(3):
+        aggs.append(f"{cnt(f'km = {m}{key_cond}')} AS key_txn_m{m}")
+    txn_sql = SQL_TRANSACTIONS.format(
+        as_of=a, as_of_month=anchors["as_of_month"].isoformat(), m0_month=anchors["m0_month"].isoformat(),
+        extra_cols=extra_cols, aggregates=",\n".join("    " + x for x in aggs))
+
+    # balances ---------------------------------------------------------------
+    balances_sql = None
+    ref_month_end = None
+    products: tuple[str, ...] = ()
+    if bank.has("monthly_balances"):
+        bcols = set(bank.columns["monthly_balances"])
+        ref = bank.con.execute(f"SELECT max(month_end) FROM monthly_balances WHERE month_end <= DATE '{a}'"
+                               ).fetchall()[0][0]
+        if ref is not None:
+            ref_month_end = ref if isinstance(ref, _dt.date) else _as_date("month_end", ref)
+            rm = _month_start(ref_month_end).isoformat()
+            products = tuple(p for p in PRODUCT_BALANCE_COLUMNS if p in bcols) + ("aum",)
+            baggs = []
+            for p in products:
+                baggs += [
+                    f"coalesce(max(CASE WHEN mi = 0 THEN {p} END), 0) AS {p}",
+                    f"avg(CASE WHEN mi BETWEEN 0 AND 2 THEN {p} END) AS {p}_avg_3m",
+                    f"avg(CASE WHEN mi BETWEEN 0 AND 5 THEN {p} END) AS {p}_avg_6m",
+                    f"avg(CASE WHEN mi BETWEEN 0 AND 11 THEN {p} END) AS {p}_avg_12m",
+                ]
+            baggs += [
+                "avg(CASE WHEN mi BETWEEN 3 AND 8 THEN aum END) AS aum_avg_prev6m",
+                "max(CASE WHEN mi = 12 THEN aum END) AS aum_12m_ago",
+            ]
+            if "n_products" in bcols:
+                baggs.append("max(CASE WHEN mi = 0 THEN n_products END) AS n_products_reported")
+            for c in ("auto_sweep", "auto_debit"):
+                if c in bcols:
+                    baggs.append(f"CAST(coalesce(bool_or(CASE WHEN mi = 0 THEN {c} END), FALSE) AS BIGINT) AS {c}")
+            for c in ("payroll_amount", "payroll_retention"):
+                if c in bcols:
+                    for m in range(3):
+                        baggs.append(f"max(CASE WHEN mi = {m} THEN {c} END) AS {c}_m{m}")
+            balances_sql = SQL_BALANCES.format(as_of=a, ref_month=rm,
+                                               aggregates=",\n".join("    " + x for x in baggs))
+
+    campaigns_sql = SQL_CAMPAIGNS.format(as_of=a) if bank.has("campaigns") else None
+    return _Plan(customers_sql, txn_sql, balances_sql, campaigns_sql, ref_month_end, ws, channels,
+                 categories, products)
+
+
+def _complete(con) -> None:
+    """Finish any result left pending on the connection (DuckDB 2 refuses new work until then)."""
+    if hasattr(con, "complete"):
+        try:
+            con.complete()
+        except Exception:  # pragma: no cover - nothing pending
+            pass
+
+
+def _configure(con, threads: int | None, memory_limit: str | None) -> dict:
+    """Apply DuckDB settings; return the previous values to restore."""
+    _complete(con)
+    old = {}
+    for key, value in (("threads", threads), ("memory_limit", memory_limit),
+                       ("preserve_insertion_order", False), ("enable_progress_bar", False)):
+        if value is None:
+            continue
+        try:
+            old[key] = con.execute(f"SELECT current_setting('{key}')").fetchall()[0][0]
+            con.execute(f"SET {key} = {_lit(value) if isinstance(value, str) else value}").fetchall()
+        except Exception:  # pragma: no cover - a setting unknown to this DuckDB
+            old.pop(key, None)
+    return old
+
+
+def _restore(con, old: dict) -> None:
+    for key, value in old.items():
+        try:
+            con.execute(f"SET {key} = {_lit(value) if isinstance(value, str) else value}").fetchall()
+        except Exception:  # pragma: no cover
+            pass
+
+
+def build_wide_table(bank: BankData, as_of, *, windows=DEFAULT_WINDOWS, threads: int | None = None,
+                     memory_limit: str | None = DEFAULT_MEMORY_LIMIT) -> pd.DataFrame:
+    """The customer wide table as of ``as_of``: one row per customer in ``customers``.
+
+    Parameters
+    ----------
+    bank : BankData
+        Loaded contract tables (:func:`clientlens.data.load_bank`).
+    as_of : str or date
+        Analysis date; only data dated on or before it is used.
+    windows : sequence of int
+        Transaction windows in days (default 30, 90, 365).
+    threads : int, optional
+        DuckDB threads for this call (default: DuckDB's, i.e. all cores).
+    memory_limit : str, optional
+        DuckDB memory limit for this call (default ``"6GB"``; spills to disk above it).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Column ``customer_id`` (str) plus the feature columns documented in the
+        module docstring, sorted by ``customer_id``. Counts are 0 for customers
+        without transactions / contacts; "days since" and averages are NaN.
+        Columns of an absent optional table are absent.
+    """
+    if not isinstance(bank, BankData):
+        raise ParamsError(f"bank must be a BankData from clientlens.data.load_bank; got {type(bank).__name__}")
+    for t in ("customers", "transactions"):
+        if not bank.has(t):
+            raise DataError(f"{bank.data_dir}: table '{t}' is required for the wide table")
+    plan = wide_table_sql(bank, as_of, windows=windows)
+    con = bank.con
+    old = _configure(con, threads, memory_limit)
+    try:
+        parts = [("c", plan.customers), ("t", plan.transactions)]
+        if plan.balances:
+            parts.append(("b", plan.balances))
+        if plan.campaigns:
+            parts.append(("k", plan.campaigns))
+        ctes = ",\n".join(f"{n} AS ({s})" for n, s in parts)
+        joins = " ".join(f"LEFT JOIN {n} USING (customer_id)" for n, _ in parts[1:])
+        sql = f"WITH {ctes}\nSELECT * FROM c {joins} ORDER BY customer_id"
+        df = con.execute(sql).df()
+    finally:
+        _restore(con, old)
+    return _finish(df, plan)
+
+
+def _finish(df: pd.DataFrame, plan: _Plan) -> pd.DataFrame:
+    """Fill counts, derive ratios, shares, flags; fix dtypes (vectorised pandas)."""
+    df["customer_id"] = df["customer_id"].astype("str")
+    ws = plan.windows
+    count_cols = ["n_txn_total", "active_months_12m"] + [f"key_txn_m{m}" for m in range(3)]
+    amt_cols = []
+    for w in ws:
+        count_cols += [f"n_txn_{w}d", f"n_in_{w}d", f"n_out_{w}d"]
+        count_cols += [f"n_{ch}_{w}d" for ch in plan.channels] + [f"n_{ct}_{w}d" for ct in plan.categories]
+        amt_cols += [f"amt_in_{w}d", f"amt_out_{w}d"] + [f"amt_{ct}_{w}d" for ct in plan.categories]
+    if plan.campaigns:
+        count_cols += ["n_contacts_365d", "n_responses_365d", "n_contacts_total", "n_responses_total"]
+    if plan.balances:
+        count_cols += [c for c in ("auto_sweep", "auto_debit") if c in df]
+    fixed = {c: df[c].fillna(0).astype("int64") for c in count_cols}
+    fixed.update({c: df[c].fillna(0.0).astype("float64") for c in amt_cols})
+    for c in ("days_since_last_txn", "days_since_last_out", "days_since_last_in", "days_since_first_txn",
+              "days_since_last_contact", "age", "tenure_days", "income_monthly"):
+        if c in df:
+            fixed[c] = df[c].astype("float64")
+    new: dict[str, object] = {}
+    wmax = max(ws)
+    tot = fixed[f"n_txn_{wmax}d"].to_numpy(dtype="float64")
+    safe_tot = np.where(tot > 0, tot, 1.0)
+    for ch in plan.channels:
+        new[f"share_{ch}"] = np.where(tot > 0, fixed[f"n_{ch}_{wmax}d"].to_numpy() / safe_tot, 0.0)
+
+    drop = []
+    if plan.balances:
+        for p in plan.balance_products:
+            fixed[p] = df[p].fillna(0.0).astype("float64")
+            for s in ("_avg_3m", "_avg_6m", "_avg_12m"):
+                fixed[p + s] = df[p + s].astype("float64")
+        prods = [p for p in plan.balance_products if p != "aum"]
+        for p in prods:
+            new[f"has_{p}"] = (fixed[p] > 0).astype("int64")
+        n_types = sum(new[f"has_{p}"] for p in prods).astype("int64")
+        new["n_product_types"] = n_types
+        if "n_products_reported" in df:
+            new["n_products"] = df["n_products_reported"].fillna(0).astype("int64")
+            drop.append("n_products_reported")
+        else:
+            new["n_products"] = n_types
+        prev = df["aum_avg_prev6m"].astype("float64").to_numpy()
+        cur3 = fixed["aum_avg_3m"].to_numpy()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            trend = np.where(prev > 0, cur3 / np.where(prev > 0, prev, 1.0), np.where(cur3 > 0, np.inf, np.nan))
+        trend[np.isnan(prev) | np.isnan(cur3)] = np.nan
+        new["aum_trend"] = trend
+        new["aum_change_12m"] = fixed["aum"] - df["aum_12m_ago"].astype("float64")
+        drop.append("aum_12m_ago")
+        aum = fixed["aum"].to_numpy()
+        pos = aum > 0
+        safe_aum = np.where(pos, aum, 1.0)
+        dep = sum(fixed[c].to_numpy() for c in DEPOSIT_COLUMNS if c in fixed)
+        inv = sum(fixed[c].to_numpy() for c in INVESTMENT_COLUMNS if c in fixed)
+        new["deposit_share"] = np.where(pos, dep / safe_aum, np.nan)
+        new["investment_share"] = np.where(pos, inv / safe_aum, np.nan)
+        clipped = np.clip(aum, 0, None)
+        total = float(clipped.sum())
+        new["aum_share"] = clipped / total if total > 0 else np.zeros(len(df))
+        new["aum_pct_rank"] = fixed["aum"].rank(method="average", pct=True)
+        new["balance_month_end"] = pd.Series(pd.Timestamp(plan.ref_month_end), index=df.index)
+    base = df.drop(columns=drop + list(fixed))
+    base = pd.concat([base, pd.DataFrame(fixed, index=df.index)], axis=1)[
+        [c for c in df.columns if c not in drop]]
+    out = pd.concat([base, pd.DataFrame(new, index=df.index)], axis=1)
+    return out.reset_index(drop=True)
+
+
+def campaign_frame(bank: BankData, campaign_id: str, *, feature_lag_days: int = 1,
+                   windows=DEFAULT_WINDOWS, **wide_kwargs) -> pd.DataFrame:
+    """One row per contacted customer of a campaign, with features as of before the contact.
+
+    Features come from :func:`build_wide_table` as of ``first contact date -
+    feature_lag_days`` (the same date for every row of the campaign), so no
+    information from the campaign itself or after it leaks in.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``customer_id, campaign_id, contact_date, group, response`` (plus
+        ``contact_channel`` and ``product`` when present), then the wide-table
+        columns. ``df.attrs["features_as_of"]`` holds the feature date.
+    """
+    if not bank.has("campaigns"):
+        raise DataError(f"{bank.data_dir}: table 'campaigns' is not available; campaign_frame needs it")
+    if not isinstance(feature_lag_days, (int, np.integer)) or isinstance(feature_lag_days, bool) \
+            or feature_lag_days < 1:
+        raise ParamsError(f"feature_lag_days must be a whole number >= 1; got {feature_lag_days!r}")
+    ccols = bank.columns["campaigns"]
+    extra = []
+    if "channel" in ccols:
+        extra.append("channel AS contact_channel")
+    if "product" in ccols:
+        extra.append("product")
+    sel = ", ".join(["customer_id", "campaign_id", "contact_date", '"group"', "response"] + extra)
+    _complete(bank.con)
+    contacts = bank.con.execute(
+        f"SELECT {sel} FROM campaigns WHERE campaign_id = ? ORDER BY customer_id", [str(campaign_id)]).df()
+    if contacts.empty:
+        known = [r[0] for r in bank.con.execute(
+            "SELECT DISTINCT campaign_id FROM campaigns ORDER BY 1 LIMIT 20").fetchall()]
+        raise DataError(f"campaigns: campaign_id {campaign_id!r} not found; known: {known}")
+    first = pd.Timestamp(contacts["contact_date"].min()).date()
+    feat_date = first - _dt.timedelta(days=int(feature_lag_days))
+    wide = build_wide_table(bank, feat_date, windows=windows, **wide_kwargs)
+    contacts["customer_id"] = contacts["customer_id"].astype("str")
+    contacts["response"] = contacts["response"].astype("Int64")
+    out = contacts.merge(wide, on="customer_id", how="left", validate="one_to_one")
+    out.attrs["features_as_of"] = feat_date.isoformat()
+    return out
+
+
+# --------------------------------------------------------------------------- quality and concentration
+
+SOURCE_COLUMNS = ("age", "gender", "education", "occupation", "income_monthly", "city", "risk_appetite",
+                  "tenure_days")
+OUTLIER_COLUMNS = ("aum", "income_monthly", "demand_deposit", "time_deposit", "wealth_mgmt", "fund",
+                   "insurance", "loan", "credit_card", "amt_in_365d", "amt_out_365d", "n_txn_365d", "age")
+
+
+def data_quality(wide: pd.DataFrame, *, outlier_iqr: float = 1.5, missing_warn: float = 0.05,
+                 exclude: Iterable[str] = ("customer_id", "balance_month_end")) -> dict:
+    """Data-quality checks of the wide table.
+
+    Parameters
+    ----------
+    wide : DataFrame
+        The wide table.
+    outlier_iqr : float
+        Outlier fence in inter-quartile ranges beyond the upper quartile. Money
+        and count columns (:data:`OUTLIER_COLUMNS`) are judged on ``log1p`` of
+        their positive values, upper side only (they are heavy-tailed and zero
+        is a normal value); ``age`` on both sides of its raw values.
+    missing_warn : float
+        Share of missing values above which a source column (:data:`SOURCE_COLUMNS`)
+        raises a warning. Derived columns are NaN by design for some customers
+        (e.g. ``payroll_*`` without payroll, ``days_since_*`` without transactions).
+
+    Returns
+    -------
+    dict
+        ``missing`` (column, n_missing, share, source), ``outliers`` (column,
+        n_outliers, share, fence, max), ``constant`` (list), ``duplicates`` (list
+        of (column, same as column)), ``warnings`` (list of one-line strings).
+    """
+    if outlier_iqr <= 0:
+        raise ParamsError(f"outlier_iqr must be > 0; got {outlier_iqr!r}")
+    cols = [c for c in wide.columns if c not in set(exclude)]
+    n = len(wide)
+    miss = wide[cols].isna().sum()
+    missing = pd.DataFrame({"column": miss.index, "n_missing": miss.to_numpy(),
+                            "share": miss.to_numpy() / max(n, 1),
+                            "source": [c in SOURCE_COLUMNS for c in miss.index]})
+    missing = missing[missing["n_missing"] > 0].sort_values(["source", "share"], ascending=False, kind="stable")
+    rows = []
+    for c in OUTLIER_COLUMNS:
+        if c not in wide:
+            continue
+        x = wide[c].astype("float64").to_numpy()
+        x = x[np.isfinite(x)]
+        if c == "age":
+            v = x
+        else:
+            x = x[x > 0]
+            v = np.log1p(x)
+        if len(v) < 20:
+            continue
+        q1, q3 = np.percentile(v, [25, 75])
+        iqr = q3 - q1
+        if iqr <= 0:
+            continue
+        hi = q3 + outlier_iqr * iqr
+        lo = q1 - outlier_iqr * iqr if c == "age" else -np.inf
+        k = int(((v > hi) | (v < lo)).sum())
+        rows.append({"column": c, "n_outliers": k, "share": k / max(n, 1),
+                     "fence": float(hi if c == "age" else np.expm1(hi)), "max": float(x.max())})
+    outliers = pd.DataFrame(rows, columns=["column", "n_outliers", "share", "fence", "max"])
+    outliers = outliers.sort_values("n_outliers", ascending=False, kind="stable").reset_index(drop=True)
+    nun = wide[cols].nunique(dropna=True)
+    constant = [c for c in cols if nun[c] <= 1]
+    seen: dict[int, str] = {}
+    duplicates = []
+    for c in cols:
+        if c in constant:
+            continue
+        h = int(pd.util.hash_pandas_object(wide[c], index=False).sum() % (1 << 61))
+        if h in seen and wide[c].equals(wide[seen[h]]):
+            duplicates.append((c, seen[h]))
+        else:
+            seen.setdefault(h, c)
+    warnings = [f"{r.column}: {r.share:.1%} of customers missing"
+                for r in missing.itertuples() if r.source and r.share > missing_warn]
+    if constant:
+        warnings.append(f"{len(constant)} constant column(s), no information: {', '.join(constant[:8])}"
+                        + (" ..." if len(constant) > 8 else ""))
+    if duplicates:
+        warnings.append(f"{len(duplicates)} duplicate column(s): "
+                        + ", ".join(f"{a} = {b}" for a, b in duplicates[:6]) + (" ..." if len(duplicates) > 6 else ""))
+    for r in outliers.itertuples():
+        if r.n_outliers:
+            warnings.append(f"{r.column}: {r.n_outliers:,} extreme value(s) beyond {outlier_iqr:g} IQR "
+                            f"(fence {r.fence:,.0f}, max {r.max:,.0f})")
+    return {"missing": missing.reset_index(drop=True), "outliers": outliers, "constant": constant,
+            "duplicates": duplicates, "warnings": warnings}
+
+
+def concentration(values, *, top_share: float = 0.2, max_points: int = 1000) -> dict:
+    """Value concentration: Lorenz curve points, top-``top_share`` share of the total, Gini.
+
+    Negative values are treated as 0. Returns ``{"lorenz": DataFrame(customers_share,
+    value_share), "top_share": float, "gini": float, "total": float, "n": int}``.
+    """
+    if not 0 < top_share < 1:
+        raise ParamsError(f"top_share must be in (0, 1); got {top_share!r}")
+    x = np.sort(np.clip(pd.to_numeric(pd.Series(values), errors="coerce").fillna(0.0).to_numpy(), 0, None))
+    n = len(x)
+    total = float(x.sum())
+    if n == 0 or total <= 0:
+        return {"lorenz": pd.DataFrame({"customers_share": [0.0, 1.0], "value_share": [0.0, 1.0]}),
+                "top_share": float("nan"), "gini": float("nan"), "total": total, "n": n}
+    cum = np.concatenate([[0.0], np.cumsum(x) / total])
+    pop = np.arange(n + 1) / n
+    idx = np.unique(np.linspace(0, n, min(max_points, n + 1)).round().astype(int))
+    k = int(np.floor(n * (1 - top_share)))
+    top = 1.0 - cum[k]
+    gini = float(1.0 - np.sum((cum[1:] + cum[:-1]) / n))
+    return {"lorenz": pd.DataFrame({"customers_share": pop[idx], "value_share": cum[idx]}),
+            "top_share": float(top), "gini": gini, "total": total, "n": n}

@@ -1,0 +1,234 @@
+"""Charts for the customer profile report (01_profile): concentration, portrait, lifecycle, quadrant, RFM.
+
+Every function takes ``ax=None`` (a new figure is made when omitted) and returns the axes.
+Inputs are aggregates (counts, shares, Lorenz points), never customer ids.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+STAGE_COLOURS = {"contact": "#9ecae1", "growth": "#31a354", "maturity": "#3182bd", "decline": "#fd8d3c",
+                 "dormant": "#969696", "active": "#6baed6"}
+QUADRANT_LABELS = {
+    "high_value_high_potential": "High value\nhigh potential",
+    "high_value_low_potential": "High value\nlow potential",
+    "low_value_high_potential": "Low value\nhigh potential",
+    "low_value_low_potential": "Low value\nlow potential",
+}
+
+
+def _ax(ax, figsize=(7, 4)):
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        _, ax = plt.subplots(figsize=figsize)
+    return ax
+
+
+def _cny(x: float) -> str:
+    if abs(x) >= 1e9:
+        return f"{x / 1e9:.1f}bn"
+    if abs(x) >= 1e6:
+        return f"{x / 1e6:.1f}m"
+    if abs(x) >= 1e3:
+        return f"{x / 1e3:.0f}k"
+    return f"{x:.0f}"
+
+
+def plot_lorenz(lorenz: pd.DataFrame, top_share: float | None = None, top_fraction: float = 0.2, *,
+                gini: float | None = None, label: str = "AUM", ax=None):
+    """Lorenz curve of value concentration with the equality diagonal and the top-k% share.
+
+    ``lorenz`` has columns ``customers_share`` and ``value_share`` (from
+    :func:`clientlens.features.concentration`).
+    """
+    ax = _ax(ax, (5.5, 5))
+    ax.plot([0, 100], [0, 100], ls="--", color="#999999", lw=1, label="Equal distribution")
+    ax.plot(100 * lorenz["customers_share"], 100 * lorenz["value_share"], color="#08519c", lw=2,
+            label=f"{label} (Lorenz curve)")
+    ax.fill_between(100 * lorenz["customers_share"], 100 * lorenz["value_share"],
+                    100 * lorenz["customers_share"], color="#9ecae1", alpha=0.3)
+    if top_share is not None and np.isfinite(top_share):
+        x = 100 * (1 - top_fraction)
+        y = 100 * (1 - top_share)
+        ax.axvline(x, color="#c53030", lw=1, ls=":")
+        ax.annotate(f"Top {top_fraction:.0%} of customers\nhold {top_share:.0%} of {label}",
+                    xy=(x, y), xytext=(8, 55), textcoords="data", fontsize=9,
+                    arrowprops={"arrowstyle": "->", "color": "#c53030"})
+    title = f"Concentration of {label}"
+    if gini is not None and np.isfinite(gini):
+        title += f" (Gini {gini:.2f})"
+    ax.set_title(title)
+    ax.set_xlabel("Customers, ranked from lowest to highest (cumulative %)")
+    ax.set_ylabel(f"Share of total {label} (cumulative %)")
+    ax.set_xlim(0, 100)
+    ax.set_ylim(0, 100)
+    ax.legend(loc="upper left", fontsize=8, frameon=False)
+    return ax
+
+
+def plot_value_distribution(values, *, label: str = "AUM", unit: str = "CNY", bins: int = 40, ax=None):
+    """Histogram of a heavy-tailed amount on a log scale (zeros counted in the title)."""
+    ax = _ax(ax)
+    x = pd.to_numeric(pd.Series(values), errors="coerce").dropna().to_numpy(dtype="float64")
+    n_zero = int((x <= 0).sum())
+    pos = x[x > 0]
+    if len(pos):
+        edges = np.logspace(np.log10(max(pos.min(), 1.0)), np.log10(pos.max() * 1.0001), bins)
+        ax.hist(pos, bins=edges, color="#3182bd", edgecolor="white")
+        ax.set_xscale("log")
+        med = float(np.median(pos))
+        ax.axvline(med, color="#c53030", ls="--", lw=1, label=f"Median {_cny(med)} {unit}")
+        ax.legend(fontsize=8, frameon=False)
+    ax.set_title(f"Distribution of {label}" + (f" ({n_zero:,} customers at 0 not shown)" if n_zero else ""))
+    ax.set_xlabel(f"{label} ({unit}, log scale)")
+    ax.set_ylabel("Customers")
+    return ax
+
+
+def plot_share_bars(shares: pd.Series, *, title: str, xlabel: str = "Share of customers (%)",
+                    value_share: pd.Series | None = None, value_label: str = "AUM", order=None, ax=None):
+    """Horizontal bars of shares per category (optionally a second bar per category: share of value)."""
+    s = shares.copy()
+    if order is not None:
+        s = s.reindex([o for o in order if o in s.index] + [i for i in s.index if i not in set(order)])
+    s = s.iloc[::-1]
+    ax = _ax(ax, (7, max(2.5, 0.35 * len(s) + 1.2)))
+    y = np.arange(len(s))
+    h = 0.4 if value_share is not None else 0.7
+    ax.barh(y + (h / 2 if value_share is not None else 0), 100 * s.to_numpy(), height=h, color="#3182bd",
+            label="Customers")
+    if value_share is not None:
+        v = value_share.reindex(s.index).fillna(0.0)
+        ax.barh(y - h / 2, 100 * v.to_numpy(), height=h, color="#fd8d3c", label=value_label)
+        ax.legend(fontsize=8, frameon=False, loc="lower right")
+    for yi, val in zip(y, s.to_numpy()):
+        ax.text(100 * val, yi + (h / 2 if value_share is not None else 0), f" {val:.1%}", va="center", fontsize=8)
+    ax.set_yticks(y)
+    ax.set_yticklabels([str(i) for i in s.index])
+    ax.set_xlabel(xlabel)
+    ax.set_title(title)
+    ax.set_xlim(0, 100 * max(float(s.max()) if len(s) else 0,
+                             float(value_share.max()) if value_share is not None and len(value_share) else 0) * 1.18
+                + 1)
+    return ax
+
+
+def plot_lifecycle_funnel(counts: pd.Series, order=("contact", "growth", "maturity", "decline", "dormant"), *,
+                          ax=None):
+    """Lifecycle stages as a centred funnel (bar width = customers), with counts and shares."""
+    c = counts.reindex([o for o in order if o in counts.index] + [i for i in counts.index if i not in order])
+    c = c.fillna(0)
+    total = float(c.sum()) or 1.0
+    ax = _ax(ax, (7, 3.8))
+    y = np.arange(len(c))[::-1]
+    widths = c.to_numpy(dtype="float64")
+    colours = [STAGE_COLOURS.get(str(s), "#6baed6") for s in c.index]
+    ax.barh(y, widths, left=-widths / 2, color=colours, height=0.75)
+    for yi, (stage, n) in zip(y, c.items()):
+        ax.text(0, yi, f"{stage}: {int(n):,} ({n / total:.1%})", ha="center", va="center", fontsize=9,
+                color="black")
+    ax.set_yticks([])
+    m = widths.max() if len(widths) else 1
+    ax.set_xlim(-m / 2 * 1.05, m / 2 * 1.05)
+    ax.set_xlabel("Customers (bar width)")
+    ax.set_title("Lifecycle funnel: contact -> growth -> maturity -> decline -> dormant")
+    for side in ("left", "right", "top"):
+        ax.spines[side].set_visible(False)
+    return ax
+
+
+def plot_quadrant(table: pd.DataFrame, *, value_threshold: float, potential_threshold: float, ax=None):
+    """2 x 2 value x potential grid: customers and AUM share per quadrant, with the action.
+
+    ``table`` is indexed by quadrant label with columns ``customers``, ``share``,
+    ``aum_share`` and optionally ``action``.
+    """
+    from matplotlib.patches import Rectangle
+
+    ax = _ax(ax, (7, 5.5))
+    pos = {"low_value_high_potential": (0, 1), "high_value_high_potential": (1, 1),
+           "low_value_low_potential": (0, 0), "high_value_low_potential": (1, 0)}
+    colours = {"high_value_high_potential": "#31a354", "high_value_low_potential": "#3182bd",
+               "low_value_high_potential": "#fd8d3c", "low_value_low_potential": "#bdbdbd"}
+    for q, (x, y) in pos.items():
+        ax.add_patch(Rectangle((x, y), 1, 1, facecolor=colours[q], alpha=0.35, edgecolor="white", lw=3))
+        if q in table.index:
+            r = table.loc[q]
+            text = (f"{QUADRANT_LABELS[q]}\n{int(r['customers']):,} customers ({r['share']:.1%})"
+                    + (f"\n{r['aum_share']:.1%} of AUM" if "aum_share" in r and pd.notna(r["aum_share"]) else ""))
+            if "action" in r and isinstance(r["action"], str):
+                text += f"\naction: {r['action']}"
+        else:
+            text = f"{QUADRANT_LABELS[q]}\nno customers"
+        ax.text(x + 0.5, y + 0.5, text, ha="center", va="center", fontsize=9)
+    ax.set_xlim(0, 2)
+    ax.set_ylim(0, 2)
+    ax.set_xticks([0.5, 1.5])
+    ax.set_xticklabels([f"AUM < {_cny(value_threshold)}", f"AUM >= {_cny(value_threshold)}"])
+    ax.set_yticks([0.5, 1.5])
+    ax.set_yticklabels([f"income\n< {_cny(potential_threshold)}", f"income\n>= {_cny(potential_threshold)}"])
+    ax.set_xlabel("Current value: AUM at as-of (CNY)")
+    ax.set_ylabel("Potential: monthly income (CNY)")
+    ax.set_title("Value x potential quadrant")
+    return ax
+
+
+def plot_rfm_grid(grid: pd.DataFrame, *, title: str = "RFM grid: customers by recency and frequency score",
+                  fmt: str = "{:,.0f}", cbar_label: str = "Customers", ax=None):
+    """Heatmap of an R x F table (rows R score 5..1, columns F score 1..5)."""
+    ax = _ax(ax, (6, 4.8))
+    g = grid.reindex(index=[5, 4, 3, 2, 1], columns=[1, 2, 3, 4, 5])
+    vals = g.to_numpy(dtype="float64")
+    im = ax.imshow(np.nan_to_num(vals, nan=0.0), cmap="Blues", aspect="auto")
+    vmax = np.nanmax(vals) if np.isfinite(vals).any() else 1
+    for i in range(vals.shape[0]):
+        for j in range(vals.shape[1]):
+            v = vals[i, j]
+            if np.isfinite(v):
+                ax.text(j, i, fmt.format(v), ha="center", va="center", fontsize=8,
+                        color="white" if v > 0.6 * vmax else "black")
+    ax.set_xticks(range(5))
+    ax.set_xticklabels([str(c) for c in g.columns])
+    ax.set_yticks(range(5))
+    ax.set_yticklabels([str(r) for r in g.index])
+    ax.set_xlabel("F score (1 = least frequent, 5 = most)")
+    ax.set_ylabel("R score (5 = most recent)")
+    ax.set_title(title)
+    ax.figure.colorbar(im, ax=ax, label=cbar_label)
+    return ax
+
+
+def plot_penetration(rates: pd.Series, *, title: str = "Product penetration", ax=None):
+    """Share of customers holding each product (horizontal bars, highest first)."""
+    r = rates.sort_values()
+    ax = _ax(ax, (7, max(2.5, 0.35 * len(r) + 1.2)))
+    ax.barh(np.arange(len(r)), 100 * r.to_numpy(), color="#31a354")
+    for i, v in enumerate(r.to_numpy()):
+        ax.text(100 * v, i, f" {v:.1%}", va="center", fontsize=8)
+    ax.set_yticks(np.arange(len(r)))
+    ax.set_yticklabels([str(i).replace("_", " ") for i in r.index])
+    ax.set_xlabel("Customers holding the product (%)")
+    ax.set_xlim(0, 115)
+    ax.set_title(title)
+    return ax
+
+
+def plot_tag_coverage(coverage: pd.DataFrame, *, ax=None):
+    """Coverage (share of customers with a known value) per tag, grouped by category."""
+    df = coverage.iloc[::-1]
+    ax = _ax(ax, (7, max(3, 0.22 * len(df) + 1.2)))
+    cats = list(dict.fromkeys(coverage["category"]))
+    palette = ["#3182bd", "#31a354", "#fd8d3c", "#756bb1", "#e6550d", "#636363", "#de2d26", "#9ecae1"]
+    col = {c: palette[i % len(palette)] for i, c in enumerate(cats)}
+    ax.barh(np.arange(len(df)), 100 * df["coverage"].to_numpy(), color=[col[c] for c in df["category"]])
+    ax.set_yticks(np.arange(len(df)))
+    ax.set_yticklabels(df["tag"], fontsize=7)
+    ax.set_xlabel("Customers with a known value (%)")
+    ax.set_xlim(0, 100)
+    ax.set_title("Tag coverage by category")
+    from matplotlib.patches import Patch
+
+    ax.legend(handles=[Patch(color=col[c], label=c) for c in cats], fontsize=7, loc="lower left", frameon=True)
+    return ax

@@ -1,0 +1,509 @@
+"""Display helpers for report notebooks: tables, callouts, verdict badges, artefact paths.
+
+Every ``show_*`` / ``callout`` function *displays* its output (``IPython.display``)
+and returns ``None``, so it can be called anywhere in a cell without the result
+being shown twice. The matching ``*_html`` / ``style_table`` functions return the
+object instead (for tests, or to combine several pieces).
+
+Typical use in a notebook::
+
+    from clientlens import report
+    out = report.resolve_output_dir(output_dir, "02_binning")
+    report.show_table(iv_table, caption="Information value by variable", percent_cols=["share"])
+    report.callout("3 variables have IV > 0.5: check for leakage.", kind="warning")
+    report.show_verdicts([
+        {"check": "KS", "value": 0.41, "threshold": ">= 0.2", "verdict": report.grade(0.41, warn=0.2, fail=0.1,
+                                                                                      higher_is_better=True)},
+    ])
+
+Verdicts are ``"PASS"``, ``"WARN"`` and ``"FAIL"`` (:func:`grade` maps a value and
+two thresholds to one of them; :func:`worst` combines several).
+"""
+from __future__ import annotations
+
+import html
+import math
+import os
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from . import ClientLensError, ParamsError
+from . import config
+
+PASS, WARN, FAIL = "PASS", "WARN", "FAIL"
+VERDICTS = (PASS, WARN, FAIL)
+
+_KIND_STYLE = {
+    # kind: (border colour, background, label)
+    "note": ("#2b6cb0", "#ebf4ff", "Note"),
+    "warning": ("#b7791f", "#fffaf0", "Warning"),
+    "pass": ("#2f855a", "#f0fff4", "Pass"),
+    "fail": ("#c53030", "#fff5f5", "Fail"),
+}
+_BADGE_STYLE = {PASS: ("#ffffff", "#2f855a"), WARN: ("#1a202c", "#ecc94b"), FAIL: ("#ffffff", "#c53030")}
+_MISSING = "–"
+
+
+def _display(obj) -> None:
+    from IPython.display import display
+
+    display(obj)
+
+
+# --------------------------------------------------------------------------- numbers
+
+def fmt_num(value: Any, decimals: int = 0) -> str:
+    """Format a number with thousands separators (``1234567.8 -> '1,234,568'``); missing -> ``'–'``."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return _MISSING
+    try:
+        if pd.isna(value):
+            return _MISSING
+    except (TypeError, ValueError):
+        pass
+    if isinstance(value, (bool, np.bool_)):
+        return str(bool(value))
+    if isinstance(value, (int, np.integer)) and decimals == 0:
+        return f"{int(value):,}"
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return f"{float(value):,.{decimals}f}"
+    return str(value)
+
+
+def fmt_pct(value: Any, decimals: int = 1) -> str:
+    """Format a share as a percentage (``0.1234 -> '12.3%'``); missing -> ``'–'``."""
+    if value is None or value is pd.NA:
+        return _MISSING
+    try:
+        if pd.isna(value):
+            return _MISSING
+    except (TypeError, ValueError):
+        pass
+    return f"{float(value):.{decimals}%}"
+
+
+def _column_formatter(series: pd.Series, spec: str | Callable | None, percent: bool) -> Callable | None:
+    if callable(spec):
+        return lambda v: _MISSING if _isna(v) else spec(v)
+    if isinstance(spec, str):
+        return lambda v: _MISSING if _isna(v) else spec.format(v)
+    if percent:
+        return fmt_pct
+    if pd.api.types.is_bool_dtype(series):
+        return None
+    if pd.api.types.is_datetime64_any_dtype(series):
+        vals = series.dropna()
+        dates_only = bool(len(vals) == 0 or (vals.dt.normalize() == vals).all())
+        return lambda v: _MISSING if _isna(v) else v.strftime("%Y-%m-%d" if dates_only else "%Y-%m-%d %H:%M")
+    if pd.api.types.is_integer_dtype(series):
+        return lambda v: fmt_num(v, 0)
+    if pd.api.types.is_float_dtype(series):
+        vals = series.dropna()
+        # whole numbers (counts stored as float, amounts) without decimals; small values with more
+        if len(vals) and bool(np.all(np.mod(vals, 1) == 0)):
+            return lambda v: fmt_num(v, 0)
+        if not len(vals):
+            return lambda v: fmt_num(v, 2)
+        biggest = float(np.nanmax(np.abs(vals)))
+        decimals = 0 if float(np.nanmedian(np.abs(vals))) >= 1000 else 2 if biggest >= 1 else 3
+        return lambda v: fmt_num(v, decimals)
+    return None
+
+
+def _isna(v) -> bool:
+    try:
+        return bool(pd.isna(v))
+    except (TypeError, ValueError):
+        return False
+
+
+# --------------------------------------------------------------------------- tables
+
+def style_table(df: pd.DataFrame, caption: str | None = None, fmt: Mapping[str, str | Callable] | str | None = None,
+                percent_cols: Iterable[str] = (), max_rows: int = 50, index: bool | None = None):
+    """A formatted :class:`pandas.io.formats.style.Styler` for a report table.
+
+    Parameters
+    ----------
+    df : DataFrame
+        The table. Never pass raw customer ids: mask them first (:func:`clientlens.privacy.mask_ids`).
+    caption : str, optional
+        Shown above the table.
+    fmt : dict or str, optional
+        Per-column format (``{"aum": "{:,.0f}"}`` or a callable), or one format string for every
+        numeric column. Columns without a format: integers and whole numbers with thousands
+        separators, other floats with 2 decimals (0 when the values are in the thousands).
+    percent_cols : iterable of str
+        Columns holding shares (0-1), shown as ``12.3%``.
+    max_rows : int
+        Rows shown; when the table is longer the caption says ``first N of M rows``.
+    index : bool, optional
+        Show the index. Default: only when it is not a plain 0..n-1 range.
+
+    Returns
+    -------
+    pandas.io.formats.style.Styler
+    """
+    if not isinstance(df, pd.DataFrame):
+        if isinstance(df, pd.Series):
+            df = df.to_frame()
+        else:
+            raise ClientLensError(f"show_table needs a DataFrame; got {type(df).__name__}")
+    if max_rows < 1:
+        raise ParamsError(f"max_rows must be >= 1; got {max_rows}")
+    percent_cols = list(percent_cols)
+    missing = [c for c in percent_cols if c not in df.columns]
+    if isinstance(fmt, Mapping):
+        missing += [c for c in fmt if c not in df.columns]
+    if missing:
+        raise ClientLensError(f"show_table: column(s) {missing} not in the table; columns: {list(df.columns)}")
+    n = len(df)
+    shown = df.head(max_rows)
+    if n > max_rows:
+        note = f"first {max_rows:,} of {n:,} rows"
+        caption = f"{caption} ({note})" if caption else note.capitalize()
+    formatters = {}
+    for col in shown.columns:
+        spec = fmt.get(col) if isinstance(fmt, Mapping) else (
+            fmt if isinstance(fmt, str) and pd.api.types.is_numeric_dtype(df[col])
+            and not pd.api.types.is_bool_dtype(df[col]) else None)
+        f = _column_formatter(df[col], spec, col in percent_cols)
+        if f is not None:
+            formatters[col] = f
+    styler = shown.style.format(formatters, na_rep=_MISSING)
+    if index is None:
+        index = not (isinstance(df.index, pd.RangeIndex) and df.index.name is None)
+    if not index:
+        styler = styler.hide(axis="index")
+    if caption:
+        styler = styler.set_caption(html.escape(caption))
+    numeric = [c for c in shown.columns if pd.api.types.is_numeric_dtype(df[c])
+               and not pd.api.types.is_bool_dtype(df[c])]
+    styler = styler.set_table_styles([
+        {"selector": "caption", "props": "caption-side: top; text-align: left; font-weight: bold; "
+                                         "font-size: 1.05em; padding: 4px 0;"},
+        {"selector": "th", "props": "text-align: left; padding: 3px 8px; border-bottom: 1px solid #999;"},
+        {"selector": "td", "props": "padding: 3px 8px;"},
+    ])
+    if numeric:
+        styler = styler.set_properties(subset=numeric, **{"text-align": "right"})
+    return styler
+
+
+def show_table(df: pd.DataFrame, caption: str | None = None, fmt: Mapping[str, str | Callable] | str | None = None,
+               percent_cols: Iterable[str] = (), max_rows: int = 50, index: bool | None = None) -> None:
+    """Display a formatted table (see :func:`style_table` for the arguments). Returns ``None``."""
+    _display(style_table(df, caption=caption, fmt=fmt, percent_cols=percent_cols, max_rows=max_rows, index=index))
+
+
+# --------------------------------------------------------------------------- callouts and markdown
+
+def callout_html(text: str, kind: str = "note", title: str | None = None) -> str:
+    """HTML of a coloured box; ``kind`` is ``note``, ``warning``, ``pass`` or ``fail``.
+
+    ``text`` is escaped (plain text; blank lines separate paragraphs).
+    """
+    if kind not in _KIND_STYLE:
+        raise ParamsError(f"kind must be one of {list(_KIND_STYLE)}; got {kind!r}")
+    border, bg, label = _KIND_STYLE[kind]
+    title = label if title is None else title
+    paras = "".join(f"<p style='margin:4px 0'>{html.escape(p).replace(chr(10), '<br>')}</p>"
+                    for p in str(text).split("\n\n"))
+    head = f"<strong>{html.escape(title)}</strong>" if title else ""
+    return (f"<div class='clientlens-callout clientlens-{kind}' style='border-left: 5px solid {border}; "
+            f"background: {bg}; padding: 8px 12px; margin: 8px 0; color: #1a202c;'>{head}{paras}</div>")
+
+
+def callout(text: str, kind: str = "note", title: str | None = None) -> None:
+    """Display a coloured box (``note`` / ``warning`` / ``pass`` / ``fail``). Returns ``None``."""
+    from IPython.display import HTML
+
+    _display(HTML(callout_html(text, kind, title)))
+
+
+def show_md(text: str) -> None:
+    """Display Markdown text (narrative built from computed numbers). Returns ``None``."""
+    from IPython.display import Markdown
+
+    _display(Markdown(text))
+
+
+# --------------------------------------------------------------------------- verdicts
+
+def grade(value: float, *, warn: float, fail: float, higher_is_better: bool = False) -> str:
+    """Map a metric to ``PASS`` / ``WARN`` / ``FAIL`` with two thresholds.
+
+    ``higher_is_better=False`` (e.g. PSI with warn=0.1, fail=0.25): ``PASS`` below ``warn``,
+    ``WARN`` from ``warn`` up to below ``fail``, ``FAIL`` at ``fail`` or above.
+    ``higher_is_better=True`` (e.g. AUC with warn=0.7, fail=0.6): ``PASS`` at ``warn`` or above,
+    ``WARN`` from ``fail`` up to below ``warn``, ``FAIL`` below ``fail``. A missing value is ``WARN``.
+    """
+    if higher_is_better and warn < fail or not higher_is_better and warn > fail:
+        raise ParamsError(f"warn and fail thresholds are in the wrong order for higher_is_better="
+                          f"{higher_is_better}; got warn={warn}, fail={fail}")
+    if value is None or _isna(value):
+        return WARN
+    v = float(value)
+    if higher_is_better:
+        return PASS if v >= warn else WARN if v >= fail else FAIL
+    return PASS if v < warn else WARN if v < fail else FAIL
+
+
+def worst(verdicts: Iterable[str]) -> str:
+    """The worst of several verdicts (``FAIL`` > ``WARN`` > ``PASS``); ``PASS`` when there are none."""
+    rank = {PASS: 0, WARN: 1, FAIL: 2}
+    out = PASS
+    for v in verdicts:
+        if v not in rank:
+            raise ParamsError(f"verdict must be one of {list(VERDICTS)}; got {v!r}")
+        if rank[v] > rank[out]:
+            out = v
+    return out
+
+
+def badge(verdict: str) -> str:
+    """HTML badge for a verdict (``PASS`` green, ``WARN`` amber, ``FAIL`` red)."""
+    if verdict not in _BADGE_STYLE:
+        raise ParamsError(f"verdict must be one of {list(VERDICTS)}; got {verdict!r}")
+    fg, bg = _BADGE_STYLE[verdict]
+    return (f"<span class='clientlens-badge' style='display:inline-block; min-width:3.2em; text-align:center; "
+            f"padding:1px 6px; border-radius:4px; font-weight:bold; font-size:0.9em; color:{fg}; "
+            f"background:{bg};'>{verdict}</span>")
+
+
+def verdict_table_html(checks: pd.DataFrame | Sequence[Mapping], caption: str | None = None) -> str:
+    """HTML table of checks with a badge per row.
+
+    ``checks`` has a ``verdict`` column (``PASS``/``WARN``/``FAIL``) and any other columns
+    (e.g. ``check``, ``value``, ``threshold``, ``note``), shown in their order with the verdict first.
+    Float values are shown with 3 significant decimals.
+    """
+    df = pd.DataFrame(list(checks)) if not isinstance(checks, pd.DataFrame) else checks
+    if "verdict" not in df.columns:
+        raise ClientLensError(f"verdict table needs a 'verdict' column; columns: {list(df.columns)}")
+    cols = ["verdict"] + [c for c in df.columns if c != "verdict"]
+    head = "".join(f"<th style='text-align:left; padding:3px 8px; border-bottom:1px solid #999'>"
+                   f"{html.escape(str(c))}</th>" for c in cols)
+    rows = []
+    for _, r in df[cols].iterrows():
+        cells = []
+        for c in cols:
+            v = r[c]
+            if c == "verdict":
+                s = badge(str(v))
+            elif isinstance(v, (float, np.floating)):
+                s = html.escape(_MISSING if _isna(v) else f"{float(v):,.3f}".rstrip("0").rstrip(".")
+                                if abs(float(v)) < 1000 else fmt_num(v))
+            elif isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)):
+                s = fmt_num(v)
+            else:
+                s = html.escape(_MISSING if _isna(v) else str(v))
+            cells.append(f"<td style='padding:3px 8px'>{s}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    cap = (f"<caption style='caption-side:top; text-align:left; font-weight:bold; padding:4px 0'>"
+           f"{html.escape(caption)}</caption>") if caption else ""
+    return (f"<table class='clientlens-verdicts' style='border-collapse:collapse'>{cap}<thead><tr>{head}</tr>"
+            f"</thead><tbody>{''.join(rows)}</tbody></table>")
+
+
+def show_verdicts(checks: pd.DataFrame | Sequence[Mapping], caption: str | None = None) -> None:
+    """Display a verdict table (see :func:`verdict_table_html`). Returns ``None``."""
+    from IPython.display import HTML
+
+    _display(HTML(verdict_table_html(checks, caption)))
+
+
+# --------------------------------------------------------------------------- paths
+
+def resolve_output_dir(output_dir: str | os.PathLike | None, notebook_stem: str) -> Path:
+    """The folder a notebook saves its artefacts to, created if needed.
+
+    The runner passes a staging folder as ``output_dir``; when it is empty (an interactive run)
+    this is ``reports/_scratch/<notebook_stem>``. A relative path is taken from the project root.
+    """
+    if not notebook_stem:
+        raise ParamsError("notebook_stem must not be empty")
+    path = (config.REPORTS_DIR / "_scratch" / notebook_stem) if not output_dir else config.resolve(output_dir)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def find_artifact(reports_dir: str | os.PathLike, as_of: str, notebook_stem: str, filename: str,
+                  include_scratch: bool = False) -> Path | None:
+    """Path of an artefact saved by an earlier notebook of the same run, or ``None``.
+
+    Looks for ``<reports_dir>/<as_of>/<notebook_stem>_files/<filename>`` (where the runner moves a
+    successful notebook's artefacts). With ``include_scratch=True`` (interactive work:
+    ``include_scratch=not output_dir``), falls back to ``<reports_dir>/_scratch/<notebook_stem>/<filename>``.
+    A relative ``reports_dir`` is taken from the project root.
+    """
+    root = config.resolve(reports_dir)
+    candidates = [root / str(as_of) / f"{notebook_stem}_files" / filename]
+    if include_scratch:
+        candidates.append(root / "_scratch" / notebook_stem / filename)
+    for c in candidates:
+        if c.exists():
+            return c
+    return None
+
+
+# --------------------------------------------------------------------------- data overview summaries
+# Small DuckDB aggregations over a loaded bank (clientlens.data.BankData) for the data-overview
+# report; they scan each table once and return small frames, so they scale to 100M transactions.
+
+_DATE_COLUMNS = {"customers": ("open_date", "birth_date"), "monthly_balances": ("month_end",),
+                 "transactions": ("txn_date",), "campaigns": ("contact_date",)}
+
+
+def _qi(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def row_counts(bank) -> pd.DataFrame:
+    """One row per contract table: present?, rows, columns, distinct customers, source file(s)."""
+    from .schema import TABLES
+
+    rows = []
+    for name, table in TABLES.items():
+        if not bank.has(name):
+            rows.append({"table": name, "present": False, "rows": pd.NA, "columns": pd.NA,
+                         "customers": pd.NA, "source": "not found"})
+            continue
+        n, k = bank.con.execute(f"SELECT count(*), count(DISTINCT customer_id) FROM {_qi(name)}").fetchone()
+        files = bank.files[name]
+        source = files[0].name if len(files) == 1 else f"{files[0].parent.name}/ ({len(files)} parts)"
+        rows.append({"table": name, "present": True, "rows": int(n), "columns": len(bank.columns[name]),
+                     "customers": int(k), "source": source})
+    out = pd.DataFrame(rows)
+    for c in ("rows", "columns", "customers"):
+        out[c] = out[c].astype("Int64")
+    return out
+
+
+def date_coverage(bank, as_of: str | None = None) -> pd.DataFrame:
+    """Per date column: first and last date, months covered, empty values and rows after ``as_of``."""
+    rows = []
+    for table, cols in _DATE_COLUMNS.items():
+        if not bank.has(table):
+            continue
+        for col in cols:
+            if col not in bank.columns[table]:
+                continue
+            after = f", count(*) FILTER (WHERE {_qi(col)} > DATE '{as_of}')" if as_of else ", 0"
+            lo, hi, months, empty, n_after = bank.con.execute(
+                f"SELECT min({_qi(col)}), max({_qi(col)}), count(DISTINCT date_trunc('month', {_qi(col)})), "
+                f"count(*) - count({_qi(col)}){after} FROM {_qi(table)}").fetchone()
+            rows.append({"table": table, "column": col, "first": lo, "last": hi, "months": int(months),
+                         "empty": int(empty), "after_as_of": int(n_after)})
+    return pd.DataFrame(rows, columns=["table", "column", "first", "last", "months", "empty", "after_as_of"])
+
+
+def missing_values(bank, min_share: float = 0.0) -> pd.DataFrame:
+    """Per column of every present table: empty values and their share (one scan per table).
+
+    Only columns with a missing share above ``min_share`` are returned, most missing first.
+    """
+    rows = []
+    for table in sorted(bank.present):
+        cols = bank.columns[table]
+        if not cols:
+            continue
+        select = ", ".join(f"count(*) - count({_qi(c)})" for c in cols)
+        values = bank.con.execute(f"SELECT count(*), {select} FROM {_qi(table)}").fetchone()
+        n = values[0]
+        for c, miss in zip(cols, values[1:]):
+            share = miss / n if n else 0.0
+            if share > min_share:
+                rows.append({"table": table, "column": c, "rows": int(n), "missing": int(miss), "missing_share": share})
+    out = pd.DataFrame(rows, columns=["table", "column", "rows", "missing", "missing_share"])
+    return out.sort_values(["missing_share", "table", "column"], ascending=[False, True, True], ignore_index=True)
+
+
+def log_histogram(bank, table: str, column: str, *, where: str = "", bins_per_decade: int = 10) -> pd.DataFrame:
+    """Histogram of a positive amount on a log scale, computed in DuckDB.
+
+    Returns ``lower``, ``upper`` (bin edges, powers of 10 split in ``bins_per_decade``) and ``count``,
+    plus one attribute ``non_positive`` (``out.attrs``): values <= 0, which a log scale cannot show.
+    ``where`` is an optional SQL condition on the table's columns (e.g. ``"direction = 'out'"``).
+    """
+    if bins_per_decade < 1:
+        raise ParamsError(f"bins_per_decade must be >= 1; got {bins_per_decade}")
+    cond = f"WHERE {where}" if where else ""
+    k = int(bins_per_decade)
+    q = (f"SELECT floor(log10({_qi(column)}) * {k}) AS b, count(*) AS n FROM {_qi(table)} "
+         f"{cond + ' AND' if cond else 'WHERE'} {_qi(column)} > 0 GROUP BY 1 ORDER BY 1")
+    df = bank.con.execute(q).df()
+    non_pos = bank.con.execute(f"SELECT count(*) FROM {_qi(table)} {cond + ' AND' if cond else 'WHERE'} "
+                               f"{_qi(column)} <= 0").fetchone()[0]
+    out = pd.DataFrame({"lower": 10 ** (df["b"].astype(float) / k), "upper": 10 ** ((df["b"].astype(float) + 1) / k),
+                        "count": df["n"].astype("int64")})
+    out.attrs["non_positive"] = int(non_pos)
+    return out
+
+
+def monthly_counts(bank, table: str = "transactions", date_col: str = "txn_date", by: str | None = "direction",
+                   value: str | None = "amount") -> pd.DataFrame:
+    """Rows (and the sum of ``value``) per calendar month, optionally split by ``by``."""
+    cols = bank.columns.get(table, [])
+    by_sql = f", {_qi(by)}" if by and by in cols else ""
+    val_sql = f", sum({_qi(value)}) AS total" if value and value in cols else ""
+    df = bank.con.execute(f"SELECT date_trunc('month', {_qi(date_col)}) AS month{by_sql}, count(*) AS rows{val_sql} "
+                          f"FROM {_qi(table)} GROUP BY ALL ORDER BY ALL").df()
+    df["month"] = pd.to_datetime(df["month"])
+    return df
+
+
+def value_counts(bank, table: str, column: str, *, top: int = 12, value: str | None = None) -> pd.DataFrame:
+    """Counts (and share) of a category column; the rest beyond ``top`` grouped as ``(other)``.
+
+    Empty values are counted as ``(missing)``. With ``value`` also the sum of that column.
+    """
+    if top < 1:
+        raise ParamsError(f"top must be >= 1; got {top}")
+    val_sql = f", sum({_qi(value)}) AS total" if value else ""
+    df = bank.con.execute(f"SELECT coalesce(CAST({_qi(column)} AS VARCHAR), '(missing)') AS {_qi(column)}, "
+                          f"count(*) AS rows{val_sql} FROM {_qi(table)} GROUP BY 1 ORDER BY 2 DESC, 1").df()
+    if len(df) > top:
+        head, rest = df.iloc[:top].copy(), df.iloc[top:]
+        other = {column: "(other)", "rows": rest["rows"].sum()}
+        if value:
+            other["total"] = rest["total"].sum()
+        df = pd.concat([head, pd.DataFrame([other])], ignore_index=True)
+    df["rows"] = df["rows"].astype("int64")
+    df["share"] = df["rows"] / df["rows"].sum() if len(df) else []
+    return df
+
+
+def campaign_overview(bank) -> pd.DataFrame:
+    """Contacts, known responses, responders and response rate per campaign and group."""
+    if not bank.has("campaigns"):
+        return pd.DataFrame(columns=["campaign_id", "group", "contacts", "known", "responders", "response_rate",
+                                     "first_contact", "last_contact"])
+    return bank.con.execute(
+        'SELECT campaign_id, "group", count(*) AS contacts, count(response) AS known, '
+        'coalesce(sum(response), 0) AS responders, avg(response) AS response_rate, '
+        'min(contact_date) AS first_contact, max(contact_date) AS last_contact '
+        'FROM campaigns GROUP BY ALL ORDER BY campaign_id, "group"').df()
+
+
+def customers_without_transactions(bank) -> int:
+    """Customers in the master with no transaction row at all."""
+    if not (bank.has("customers") and bank.has("transactions")):
+        return 0
+    return int(bank.con.execute("SELECT count(*) FROM customers c ANTI JOIN transactions t "
+                                "ON c.customer_id = t.customer_id").fetchone()[0])
+
+
+def duplicate_keys(bank, table: str) -> int:
+    """Rows beyond the first for each key of ``table`` (its contract key), 0 when the key is absent."""
+    from .schema import TABLES
+
+    key = [k for k in TABLES[table].key if k in bank.columns.get(table, [])]
+    if not bank.has(table) or len(key) != len(TABLES[table].key):
+        return 0
+    cols = ", ".join(_qi(k) for k in key)
+    return int(bank.con.execute(f"SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM {_qi(table)} "
+                                f"GROUP BY {cols} HAVING count(*) > 1)").fetchone()[0])

@@ -1,0 +1,612 @@
+"""Run report notebooks into dated HTML reports (``clientlens run`` / ``clientlens run-all``).
+
+For each notebook the runner
+
+1. validates, before any kernel starts: the parameters (:func:`clientlens.params.params_for`:
+   unknown keys and wrong types), the as-of date, that the dated report does not exist yet
+   (unless ``force``), and the input data (:func:`clientlens.data.load_bank` on the notebook's
+   ``data_dir`` with its ``column_map`` / ``value_map`` / ``file_map`` / ``unknown_customers``);
+   any problem raises :class:`clientlens.ClientLensError` with a one-line message;
+2. executes the notebook with papermill on the project kernel (``config.KERNEL_NAME``), with the
+   project root as working directory, a per-cell timeout, ``output_dir`` set to a staging folder
+   and ``reports_dir`` to the reports root (for notebooks that declare them);
+3. on success writes ``reports/<as_of>/<stem>.html`` (code hidden), the executed
+   ``<stem>.ipynb``, the artefacts in ``<stem>_files/`` and ``<stem>.manifest.json``, each first
+   under a temporary name and then renamed; a provenance block (parameters, code version, git
+   commit, input fingerprints, run time, status) is appended to the report;
+4. on failure writes ``<stem>.FAILED.html`` / ``<stem>.FAILED.ipynb`` (error at the top), a
+   manifest with status ``failed``, and leaves the files of an earlier good run untouched;
+5. regenerates ``reports/index.html``.
+
+Layout of a reports folder::
+
+    reports/index.html
+    reports/2026-10-31/00_data_overview.html
+    reports/2026-10-31/00_data_overview.ipynb
+    reports/2026-10-31/00_data_overview.manifest.json
+    reports/2026-10-31/00_data_overview_files/...
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import html
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from . import ClientLensError, ParamsError, __version__
+from . import config
+from .params import load_params_file, notebook_parameters, params_for, parse_date
+
+NOTEBOOK_PATTERN = re.compile(r"^\d\d_.+\.ipynb$")
+DATE_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+PROVENANCE_TAG = "clientlens-provenance"
+FAILURE_TAG = "clientlens-failure"
+REMOVE_TAGS = {"remove_cell", "remove-cell"}
+#: parameters never shown in a report (secrets); the manifest keeps them for reproducibility
+REDACTED_KEYS = ("id_salt",)
+
+
+@dataclasses.dataclass
+class RunPlan:
+    """A validated run of one notebook (made by :func:`plan_run`; no kernel started yet)."""
+
+    notebook: Path
+    stem: str
+    as_of: str
+    reports_root: Path
+    params: dict                   # parameters passed to papermill (before output_dir / reports_dir)
+    declared: dict                 # the notebook's parameters cell (name -> type/default/help)
+    params_file: Path | None = None
+    overrides: dict = dataclasses.field(default_factory=dict)
+    data_dir: Path | None = None
+    fingerprints: dict = dataclasses.field(default_factory=dict)   # file (relative to data_dir) -> sha256
+    loader_notes: list = dataclasses.field(default_factory=list)
+
+    @property
+    def day_dir(self) -> Path:
+        return self.reports_root / self.as_of
+
+    @property
+    def html_path(self) -> Path:
+        return self.day_dir / f"{self.stem}.html"
+
+    def effective_params(self) -> dict:
+        """Every declared parameter with the value the notebook runs with."""
+        out = {k: v["default"] for k, v in self.declared.items()}
+        out.update(self.params)
+        return out
+
+
+@dataclasses.dataclass
+class RunResult:
+    """Outcome of one notebook run."""
+
+    stem: str
+    status: str                    # "ok" | "failed"
+    report: Path                   # the .html (or .FAILED.html) written
+    manifest: Path
+    duration_s: float
+    error: str | None = None
+
+
+# --------------------------------------------------------------------------- resolving and validating
+
+def list_notebooks(notebooks_dir: str | os.PathLike | None = None) -> list[Path]:
+    """The report notebooks ``NN_*.ipynb`` of ``notebooks_dir``, in order."""
+    d = Path(notebooks_dir) if notebooks_dir else config.NOTEBOOKS_DIR
+    return sorted(p for p in d.glob("*.ipynb") if NOTEBOOK_PATTERN.match(p.name))
+
+
+def resolve_notebook(name: str | os.PathLike) -> Path:
+    """A notebook path from a path or a stem (``01_profile``, ``01_profile.ipynb`` or ``01``)."""
+    p = Path(name)
+    if p.suffix == ".ipynb" and p.is_file():
+        return p.resolve()
+    for cand in (config.resolve(p), config.NOTEBOOKS_DIR / p.name, config.NOTEBOOKS_DIR / f"{p.name}.ipynb"):
+        if cand.suffix == ".ipynb" and cand.is_file():
+            return cand.resolve()
+    available = list_notebooks()
+    matches = [nb for nb in available if nb.stem.startswith(str(name) + "_")]
+    if len(matches) == 1:
+        return matches[0].resolve()
+    names = ", ".join(nb.stem for nb in available) or "none"
+    raise ClientLensError(f"notebook '{name}' not found; available: {names}")
+
+
+def _data_key(params: dict) -> str:
+    return json.dumps({k: params.get(k) for k in ("data_dir", "column_map", "value_map", "file_map",
+                                                   "unknown_customers")}, sort_keys=True, default=str)
+
+
+def validate_data(params: dict, cache: dict | None = None) -> tuple[Path, dict, list]:
+    """Load and validate a notebook's input data as the notebook will; returns (data_dir, fingerprints, notes).
+
+    Raises :class:`clientlens.DataError` with the loader's one-line message. ``cache`` (a dict)
+    avoids validating and hashing the same data twice in one ``run-all``.
+    """
+    from .data import load_bank
+
+    key = _data_key(params)
+    if cache is not None and key in cache:
+        return cache[key]
+    data_dir = config.resolve(params["data_dir"])
+    kwargs = {}
+    for name in ("column_map", "value_map", "file_map"):
+        if params.get(name):
+            kwargs[name] = params[name]
+    if params.get("unknown_customers"):
+        kwargs["unknown_customers"] = params["unknown_customers"]
+    import duckdb
+
+    con = duckdb.connect(config={"memory_limit": "2GB", "threads": 2})
+    try:
+        bank = load_bank(data_dir, con=con, **kwargs)
+        fps = {}
+        for path, digest in bank.fingerprints().items():
+            try:
+                rel = str(Path(path).relative_to(data_dir))
+            except ValueError:
+                rel = str(path)
+            fps[rel] = digest
+        out = (data_dir, dict(sorted(fps.items())), list(bank.notes))
+    finally:
+        con.close()
+    if cache is not None:
+        cache[key] = out
+    return out
+
+
+def plan_run(notebook: str | os.PathLike, *, params_file: str | os.PathLike | None = None,
+             file_params: dict | None = None, overrides: dict | None = None, as_of: str | None = None,
+             reports_dir: str | os.PathLike | None = None, force: bool = False, check_data: bool = True,
+             data_cache: dict | None = None) -> RunPlan:
+    """Validate everything about one run before a kernel starts.
+
+    Parameters
+    ----------
+    notebook : path or stem
+    params_file : path, optional
+        Params YAML (``common`` + one section per notebook). Ignored when ``file_params`` is given.
+    file_params : dict, optional
+        Already parsed params file.
+    overrides : dict, optional
+        ``-p key=value`` values (highest priority after ``as_of``).
+    as_of : str, optional
+        Analysis date ``YYYY-MM-DD``; default: params (``common.as_of`` or the notebook section),
+        then the notebook's default, then today.
+    reports_dir : path, optional
+        Reports root (default ``config.REPORTS_DIR``).
+    force : bool
+        Allow replacing an existing dated report.
+    check_data : bool
+        Load and validate the input data (and fingerprint it) now.
+
+    Raises
+    ------
+    ClientLensError
+        Unknown notebook, bad params (unknown key: the message lists the valid keys; wrong type),
+        bad as-of date, existing report without ``force``, or bad input data.
+    """
+    nb = resolve_notebook(notebook)
+    stem = nb.stem
+    if file_params is None:
+        file_params = load_params_file(params_file) if params_file else {}
+    declared = notebook_parameters(nb)
+    overrides = dict(overrides or {})
+    if as_of is not None:
+        parse_date("--as-of", as_of)
+        if "as_of" in declared:
+            overrides["as_of"] = as_of
+    params = params_for(nb, file_params, overrides)
+    if as_of is None:
+        as_of = params.get("as_of") or (file_params.get("common") or {}).get("as_of") \
+            or declared.get("as_of", {}).get("default") or _dt.date.today().isoformat()
+    as_of = parse_date("as_of", as_of).isoformat()
+    if "as_of" in declared:
+        params["as_of"] = as_of
+    reports_root = config.resolve(reports_dir) if reports_dir else config.REPORTS_DIR
+    plan = RunPlan(notebook=nb, stem=stem, as_of=as_of, reports_root=reports_root.resolve(), params=params,
+                   declared=declared, params_file=Path(params_file) if params_file else None,
+                   overrides=overrides)
+    if plan.html_path.exists() and not force:
+        raise ClientLensError(f"{_show_path(plan.html_path)} already exists; use --force to overwrite it")
+    effective = plan.effective_params()
+    if check_data and effective.get("data_dir"):
+        plan.data_dir, plan.fingerprints, plan.loader_notes = validate_data(effective, data_cache)
+    elif effective.get("data_dir"):
+        plan.data_dir = config.resolve(effective["data_dir"])
+    return plan
+
+
+# --------------------------------------------------------------------------- code version
+
+_GIT_CACHE: dict[str, Any] = {}
+
+
+def code_version() -> dict:
+    """``{"clientlens_version", "git_commit", "git_dirty"}`` of the project checkout (commit None outside git)."""
+    if "v" not in _GIT_CACHE:
+        commit, dirty = None, None
+        try:
+            r = subprocess.run(["git", "rev-parse", "HEAD"], cwd=config.PROJECT_ROOT, capture_output=True,
+                               text=True, timeout=30)
+            if r.returncode == 0:
+                commit = r.stdout.strip()
+                s = subprocess.run(["git", "status", "--porcelain"], cwd=config.PROJECT_ROOT,
+                                   capture_output=True, text=True, timeout=60)
+                dirty = bool(s.stdout.strip()) if s.returncode == 0 else None
+        except (OSError, subprocess.SubprocessError):
+            pass
+        _GIT_CACHE["v"] = {"clientlens_version": __version__, "git_commit": commit, "git_dirty": dirty}
+    return dict(_GIT_CACHE["v"])
+
+
+# --------------------------------------------------------------------------- execution
+
+def _now() -> _dt.datetime:
+    return _dt.datetime.now().astimezone()
+
+
+def _show_path(p: Path) -> str:
+    try:
+        return str(Path(p).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(p)
+
+
+def _rel_to_root(p: Path) -> str:
+    try:
+        return str(Path(p).resolve().relative_to(config.PROJECT_ROOT))
+    except ValueError:
+        return str(p)
+
+
+def _atomic_write_text(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _one_line(text: str, limit: int = 500) -> str:
+    line = " ".join(str(text).split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def execute_plan(plan: RunPlan, *, timeout: int = 1800, progress: bool = True,
+                 update_index: bool = True) -> RunResult:
+    """Execute a validated :class:`RunPlan` and write the report, manifest and index.
+
+    Returns a :class:`RunResult`; a failing notebook gives ``status="failed"`` (no exception).
+    """
+    import nbformat
+    import papermill as pm
+
+    if timeout is None or timeout <= 0:
+        raise ParamsError(f"timeout must be > 0 seconds; got {timeout}")
+    plan.day_dir.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=f".staging-{plan.stem}-", dir=plan.day_dir))
+    files_stage = stage / "files"
+    files_stage.mkdir()
+    out_nb = stage / f"{plan.stem}.ipynb"
+    params = dict(plan.params)
+    if "output_dir" in plan.declared:
+        params["output_dir"] = str(files_stage)
+    if "reports_dir" in plan.declared:
+        params["reports_dir"] = str(plan.reports_root)
+    started = _now()
+    t0 = time.perf_counter()
+    error: str | None = None
+    try:
+        pm.execute_notebook(str(plan.notebook), str(out_nb), parameters=params, kernel_name=config.KERNEL_NAME,
+                            progress_bar=progress, log_output=False, cwd=str(config.PROJECT_ROOT),
+                            execution_timeout=int(timeout))
+    except pm.PapermillExecutionError as exc:
+        error = _one_line(f"{exc.ename}: {_ANSI.sub('', str(exc.evalue))}" if exc.evalue else exc.ename)
+        error += f" (cell {exc.exec_count})" if exc.exec_count else ""
+    except Exception as exc:  # kernel died, timeout, kernel not found ...
+        text = _ANSI.sub("", str(exc)).split("Here is a preview of the cell contents")[0].strip()
+        error = _one_line(f"{type(exc).__name__}: {text}")
+    duration = time.perf_counter() - t0
+    ended = _now()
+    status = "ok" if error is None else "failed"
+    if out_nb.exists():
+        nb = nbformat.read(str(out_nb), as_version=4)
+    else:
+        nb = nbformat.read(str(plan.notebook), as_version=4)
+    final_files = plan.day_dir / f"{plan.stem}_files"
+    manifest = _manifest(plan, params, status, error, started, ended, duration, final_files)
+    manifest_path = plan.day_dir / f"{plan.stem}.manifest.json"
+    failed_html = plan.day_dir / f"{plan.stem}.FAILED.html"
+    failed_nb = plan.day_dir / f"{plan.stem}.FAILED.ipynb"
+    try:
+        nb.cells.append(_provenance_cell(manifest))
+        if status == "ok":
+            outputs = sorted(str(p.relative_to(files_stage)) for p in files_stage.rglob("*") if p.is_file())
+            manifest["outputs"]["files"] = outputs
+            nb.cells[-1] = _provenance_cell(manifest)
+            _atomic_write_text(plan.html_path, _to_html(nb, title=plan.stem))
+            _atomic_write_text(plan.day_dir / f"{plan.stem}.ipynb", nbformat.writes(nb))
+            old = stage / "old_files"
+            if final_files.exists():
+                os.replace(final_files, old)
+            os.replace(files_stage, final_files)
+            _atomic_write_text(manifest_path, json.dumps(manifest, indent=2, ensure_ascii=False, default=str))
+            for stale in (failed_html, failed_nb):
+                if stale.exists():
+                    stale.unlink()
+            report = plan.html_path
+        else:
+            if plan.html_path.exists():
+                manifest["last_ok_report"] = plan.html_path.name
+            _mark_failed(nb, error, plan)
+            _atomic_write_text(failed_html, _to_html(nb, title=f"FAILED {plan.stem}"))
+            _atomic_write_text(failed_nb, nbformat.writes(nb))
+            _atomic_write_text(manifest_path, json.dumps(manifest, indent=2, ensure_ascii=False, default=str))
+            report = failed_html
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    if update_index:
+        write_index(plan.reports_root)
+    return RunResult(stem=plan.stem, status=status, report=report, manifest=manifest_path,
+                     duration_s=round(duration, 3), error=error)
+
+
+def _manifest(plan: RunPlan, params: dict, status: str, error: str | None, started: _dt.datetime,
+              ended: _dt.datetime, duration: float, final_files: Path) -> dict:
+    effective = plan.effective_params()
+    effective.update(params)
+    if "output_dir" in effective and "output_dir" in params:
+        effective["output_dir"] = str(final_files)
+    return {
+        "notebook": _rel_to_root(plan.notebook),
+        "stem": plan.stem,
+        "as_of": plan.as_of,
+        "status": status,
+        "error": error,
+        "params": effective,
+        "params_file": str(plan.params_file) if plan.params_file else None,
+        "overrides": plan.overrides,
+        **code_version(),
+        "python": platform.python_version(),
+        "kernel": config.KERNEL_NAME,
+        "data_dir": str(plan.data_dir) if plan.data_dir else None,
+        "inputs": plan.fingerprints,
+        "loader_notes": plan.loader_notes,
+        "started_at": started.isoformat(timespec="seconds"),
+        "ended_at": ended.isoformat(timespec="seconds"),
+        "duration_s": round(duration, 3),
+        "outputs": {"html": f"{plan.stem}.html" if status == "ok" else f"{plan.stem}.FAILED.html",
+                    "ipynb": f"{plan.stem}.ipynb" if status == "ok" else f"{plan.stem}.FAILED.ipynb",
+                    "files_dir": final_files.name if status == "ok" else None, "files": []},
+    }
+
+
+def _md_escape(text: Any) -> str:
+    s = text if isinstance(text, str) else repr(text)
+    s = s if len(s) <= 160 else s[:159] + "…"
+    return html.escape(s).replace("|", "&#124;").replace("\n", " ")
+
+
+def _provenance_cell(manifest: dict):
+    import nbformat
+
+    commit = manifest.get("git_commit")
+    commit_s = "not a git checkout" if not commit else commit[:12] + (
+        " (with uncommitted changes)" if manifest.get("git_dirty") else "")
+    rows = [
+        ("Status", manifest["status"] + (f": {manifest['error']}" if manifest.get("error") else "")),
+        ("Notebook", manifest["notebook"]),
+        ("As-of date", manifest["as_of"]),
+        ("Code version", f"clientlens {manifest['clientlens_version']}, Python {manifest['python']}"),
+        ("Git commit", commit_s),
+        ("Run started", manifest["started_at"]),
+        ("Run ended", manifest["ended_at"]),
+        ("Duration", f"{manifest['duration_s']:,.1f} s"),
+        ("Params file", manifest.get("params_file") or "none (notebook defaults)"),
+    ]
+    lines = ["---", "", "## Provenance", "",
+             "How this report was produced (written by the ClientLens runner).", "",
+             "| item | value |", "| --- | --- |"]
+    lines += [f"| {k} | {_md_escape(v)} |" for k, v in rows]
+    lines += ["", "**Parameters**", "", "| parameter | value |", "| --- | --- |"]
+    for k, v in sorted(manifest["params"].items()):
+        shown = "(hidden)" if k in REDACTED_KEYS else v
+        if k in ("output_dir", "reports_dir") and isinstance(v, str):
+            shown = _rel_to_root(Path(v))
+        lines.append(f"| {_md_escape(k)} | {_md_escape(shown)} |")
+    if manifest.get("inputs"):
+        lines += ["", f"**Input files** (SHA-256, first 12 characters; folder `{_md_escape(manifest['data_dir'])}`)",
+                  "", "| file | sha256 |", "| --- | --- |"]
+        lines += [f"| {_md_escape(f)} | `{d[:12]}` |" for f, d in manifest["inputs"].items()]
+    if manifest.get("loader_notes"):
+        lines += ["", "**Loader notes**", ""] + [f"- {_md_escape(n)}" for n in manifest["loader_notes"]]
+    cell = nbformat.v4.new_markdown_cell("\n".join(lines))
+    cell.metadata["tags"] = [PROVENANCE_TAG]
+    return cell
+
+
+def _mark_failed(nb, error: str | None, plan: RunPlan) -> None:
+    import nbformat
+
+    # drop papermill's own header (it points at "In [n]" prompts a reader does not see); keep its anchor
+    def _is_pm_header(c) -> bool:
+        return ("papermill-error-cell-tag" in c.get("metadata", {}).get("tags", [])
+                and 'id="papermill-error-cell"' not in c.source)
+
+    nb.cells = [c for c in nb.cells if not _is_pm_header(c)]
+    has_anchor = any('id="papermill-error-cell"' in c.source for c in nb.cells if c.cell_type == "markdown")
+    link = " <a href='#papermill-error-cell'>Go to the failed step.</a>" if has_anchor else ""
+    text = (f"<div style='border:3px solid #c53030; background:#fff5f5; padding:10px 14px; margin:8px 0;'>"
+            f"<h2 style='color:#c53030; margin-top:0'>FAILED: this report did not complete</h2>"
+            f"<p><strong>Notebook:</strong> {html.escape(plan.stem)} &nbsp; <strong>As-of:</strong> "
+            f"{html.escape(plan.as_of)}</p>"
+            f"<p><strong>Error:</strong> <code>{html.escape(error or 'unknown error')}</code>{link}</p>"
+            f"<p>The results below stop at the failed step and must not be used. An earlier successful "
+            f"report for this date, if any, is kept unchanged.</p></div>")
+    cell = nbformat.v4.new_markdown_cell(text)
+    cell.metadata["tags"] = [FAILURE_TAG]
+    nb.cells.insert(0, cell)
+
+
+def _to_html(nb, title: str) -> str:
+    from nbconvert import HTMLExporter
+    from traitlets.config import Config
+
+    c = Config()
+    c.TagRemovePreprocessor.enabled = True
+    c.TagRemovePreprocessor.remove_cell_tags = set(REMOVE_TAGS)
+    exporter = HTMLExporter(config=c, exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
+    return body
+
+
+# --------------------------------------------------------------------------- index
+
+def _read_manifests(reports_root: Path) -> dict[str, list[dict]]:
+    runs: dict[str, list[dict]] = {}
+    if not reports_root.is_dir():
+        return runs
+    for day in sorted((d for d in reports_root.iterdir() if d.is_dir() and DATE_DIR.match(d.name)), reverse=True):
+        items = []
+        for mf in sorted(day.glob("*.manifest.json")):
+            try:
+                m = json.loads(mf.read_text(encoding="utf-8"))
+            except (OSError, json.JSONDecodeError):
+                continue
+            m["_manifest"] = mf.name
+            m["_has_ok_html"] = (day / f"{m.get('stem', mf.name[:-14])}.html").exists()
+            items.append(m)
+        if items:
+            runs[day.name] = items
+    return runs
+
+
+def write_index(reports_dir: str | os.PathLike | None = None) -> Path:
+    """Regenerate ``<reports_dir>/index.html``: each dated run (newest first) and its reports."""
+    root = Path(reports_dir) if reports_dir else config.REPORTS_DIR
+    root.mkdir(parents=True, exist_ok=True)
+    runs = _read_manifests(root)
+    parts = []
+    for day, items in runs.items():
+        n_fail = sum(1 for m in items if m.get("status") != "ok")
+        summary = f"{len(items)} report(s), {n_fail} failed" if n_fail else f"{len(items)} report(s), all ok"
+        rows = []
+        for m in items:
+            stem = html.escape(str(m.get("stem", "")))
+            ok = m.get("status") == "ok"
+            badge = ("<span class='ok'>ok</span>" if ok else "<span class='failed'>failed</span>")
+            main_link = f"{day}/{m['outputs']['html']}" if m.get("outputs") else f"{day}/{stem}.html"
+            links = [f"<a href='{html.escape(main_link)}'>{'report' if ok else 'failed report'}</a>",
+                     f"<a href='{html.escape(day + '/' + m['_manifest'])}'>manifest</a>"]
+            if not ok and m["_has_ok_html"]:
+                links.append(f"<a href='{html.escape(day + '/' + m['stem'] + '.html')}'>last good report</a>")
+            err = f"<div class='err'>{html.escape(str(m.get('error') or ''))}</div>" if not ok else ""
+            dur = m.get("duration_s")
+            rows.append(f"<tr><td><a href='{html.escape(main_link)}'>{stem}</a>{err}</td><td>{badge}</td>"
+                        f"<td class='num'>{'' if dur is None else f'{dur:,.1f} s'}</td>"
+                        f"<td>{html.escape(str(m.get('started_at', '')))}</td><td>{' · '.join(links)}</td></tr>")
+        parts.append(f"<h2>{html.escape(day)}</h2><p class='sum'>{summary}</p><table><thead><tr><th>report</th>"
+                     f"<th>status</th><th>duration</th><th>started</th><th>links</th></tr></thead><tbody>"
+                     f"{''.join(rows)}</tbody></table>")
+    body = "".join(parts) or "<p>No reports yet: run <code>clientlens run-all</code>.</p>"
+    page = f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>ClientLens reports</title>
+<style>
+body {{ font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; margin: 2em auto; max-width: 60em;
+       color: #1a202c; }}
+table {{ border-collapse: collapse; width: 100%; margin-bottom: 1.5em; }}
+th, td {{ text-align: left; padding: 4px 10px; border-bottom: 1px solid #ddd; vertical-align: top; }}
+td.num {{ text-align: right; }}
+.ok {{ color: #fff; background: #2f855a; padding: 1px 8px; border-radius: 4px; }}
+.failed {{ color: #fff; background: #c53030; padding: 1px 8px; border-radius: 4px; }}
+.err {{ color: #c53030; font-size: 0.85em; }}
+.sum {{ color: #555; }}
+</style></head><body>
+<h1>ClientLens reports</h1>
+<p>Each dated run (newest first) with its reports. Generated {html.escape(_now().isoformat(timespec="seconds"))}
+by clientlens {html.escape(__version__)}.</p>
+{body}
+</body></html>
+"""
+    out = root / "index.html"
+    _atomic_write_text(out, page)
+    return out
+
+
+# --------------------------------------------------------------------------- entry points
+
+def run_notebook(notebook: str | os.PathLike, *, params_file: str | os.PathLike | None = None,
+                 overrides: dict | None = None, as_of: str | None = None,
+                 reports_dir: str | os.PathLike | None = None, force: bool = False, timeout: int = 1800,
+                 progress: bool = True) -> RunResult:
+    """Validate then execute one notebook (see the module docstring).
+
+    Raises :class:`clientlens.ClientLensError` for anything found before the kernel starts;
+    returns a :class:`RunResult` with ``status`` ``"ok"`` or ``"failed"`` otherwise.
+    """
+    if timeout is None or timeout <= 0:
+        raise ParamsError(f"timeout must be > 0 seconds; got {timeout}")
+    plan = plan_run(notebook, params_file=params_file, overrides=overrides, as_of=as_of,
+                    reports_dir=reports_dir, force=force)
+    return execute_plan(plan, timeout=timeout, progress=progress)
+
+
+def run_all(*, params_file: str | os.PathLike | None = None, overrides: dict | None = None,
+            as_of: str | None = None, reports_dir: str | os.PathLike | None = None, force: bool = False,
+            timeout: int = 1800, progress: bool = True, notebooks: Iterable[str | os.PathLike] | None = None,
+            on_result: Callable[[RunResult], None] | None = None) -> list[RunResult]:
+    """Run every report notebook (``notebooks/NN_*.ipynb``) in order.
+
+    All notebooks are validated (params, existing reports, data) before the first kernel starts;
+    then each runs in turn and a failure does not stop the others. ``overrides`` apply to the
+    notebooks that declare each key (a key no notebook declares is an error).
+    """
+    if timeout is None or timeout <= 0:
+        raise ParamsError(f"timeout must be > 0 seconds; got {timeout}")
+    nbs = [resolve_notebook(n) for n in notebooks] if notebooks is not None else list_notebooks()
+    if not nbs:
+        raise ClientLensError(f"no notebooks NN_*.ipynb in {config.NOTEBOOKS_DIR}")
+    file_params = load_params_file(params_file) if params_file else {}
+    overrides = dict(overrides or {})
+    declared_all = {nb: notebook_parameters(nb) for nb in nbs}
+    unknown = sorted(k for k in overrides if not any(k in d for d in declared_all.values()))
+    if unknown:
+        valid = sorted({k for d in declared_all.values() for k in d})
+        raise ParamsError(f"unknown parameter '{unknown[0]}' (override); valid keys: {', '.join(valid)}")
+    cache: dict = {}
+    plans = [plan_run(nb, params_file=params_file, file_params=file_params,
+                      overrides={k: v for k, v in overrides.items() if k in declared_all[nb]},
+                      as_of=as_of, reports_dir=reports_dir, force=force, data_cache=cache) for nb in nbs]
+    results = []
+    for plan in plans:
+        res = execute_plan(plan, timeout=timeout, progress=progress)
+        results.append(res)
+        if on_result:
+            on_result(res)
+    return results

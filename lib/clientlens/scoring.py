@@ -1,0 +1,947 @@
+"""Response scorecard, gradient-boosting challenger and the marketing list (精准营销: 定名单).
+
+The loop (``../shared/domain.md``, "precision telemarketing"): attribute wide table -> IV optimal
+binning (:class:`clientlens.binning.WoeBinner`) -> logistic regression on the WOE values -> points ->
+ranked target list with reasons and a channel -> validation (:mod:`clientlens.lift`).
+
+Target and sample
+-----------------
+The target is the recorded ``response`` (1 responded, 0 did not) of the customers contacted in one or
+more campaigns; features are the wide table as of the day before the campaign's first contact
+(:func:`clientlens.features.campaign_frame`). :func:`split_sample` cuts the rows into a development
+and a validation sample: ``"random"`` (stratified by the target, ``validation_share``) or
+``"out_of_time"`` (rows contacted on or after ``oot_date`` are the validation sample).
+
+Points
+------
+With ``factor = pdo / ln 2`` and ``offset = base_score + factor * ln(base_odds)``::
+
+    points = offset - factor * ln(odds),   odds = (1 - p) / p   (non-responders per responder)
+
+so a customer whose odds against responding equal ``base_odds`` gets ``base_score`` points, and
+every halving of those odds (twice as likely to respond, in odds) adds ``pdo`` points. Higher points
+= more likely to respond. With the fitted logit ``ln(p / (1 - p)) = b0 + sum_j b_j woe_j``, the points
+split into one term per variable: ``points_j(bin) = factor * b_j * woe_j(bin) + (offset + factor b0) / k``
+for ``k`` variables (:attr:`ResponseScorecard.points_table_`). The score is not rounded, so customers
+are not tied by rounding; the table shows points to one decimal.
+
+Reason codes
+------------
+A customer's reasons are the variables with the largest positive contributions ``b_j * woe_j`` to the
+log-odds of response (the WOE pushing the score up the most), at most three, in words built from
+the variable name and the customer's bin: "AUM 3-month average in the top band (545,796 or more)".
+
+Channels
+--------
+By rule, first match wins (thresholds in params): AUM at as-of >= ``rm_min_aum`` -> ``rm``
+(relationship manager); mobile-app user -> ``app``; otherwise ``sms``.
+"""
+from __future__ import annotations
+
+import math
+import os
+import pickle
+import re
+import warnings
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from . import ClientLensError, DataError, ParamsError
+from . import lift as L
+
+__all__ = [
+    "DEFAULT_EXCLUDE", "candidate_features", "training_frame", "split_sample", "points_scale", "prob_to_points",
+    "points_to_prob", "ResponseScorecard", "GradientBoostingChallenger", "describe_variable", "suggest_channel",
+    "marketing_list", "export_list", "save_model", "load_model", "validation_metrics", "verdict_table",
+    "DEFAULT_THRESHOLDS", "fit_response_model", "score_frame", "TARGET_DEFINITION",
+]
+
+#: The target in words, for the model card.
+TARGET_DEFINITION = ("response = 1 when a contacted customer responded to the campaign offer (campaigns.response), "
+                     "0 when not; contacts without a recorded response are left out. Features: the customer wide "
+                     "table as of the day before the campaign's first contact.")
+
+#: Columns never used as model inputs: identifiers, the target and campaign bookkeeping, dates,
+#: the opt-out flag (a contact rule, not a behaviour) and base-size dependent shares.
+DEFAULT_EXCLUDE = ("customer_id", "campaign_id", "contact_date", "group", "response", "contact_channel", "product",
+                   "open_date", "balance_month_end", "marketing_opt_out", "aum_share", "sample")
+
+#: Default verdict thresholds of the validation report (``params/sections/06_model_validation.yaml``):
+#: metric -> (warn, fail, higher_is_better).
+DEFAULT_THRESHOLDS = {
+    "auc": (0.70, 0.60, True),
+    "ks": (0.20, 0.10, True),
+    "lift_top10": (2.0, 1.5, True),
+    "capture_top20": (0.35, 0.25, True),
+    "score_psi": (0.10, 0.25, False),
+    "variable_psi": (0.10, 0.25, False),
+    "calibration_error": (0.02, 0.04, False),
+}
+
+
+# --------------------------------------------------------------------------- data
+
+def candidate_features(frame: pd.DataFrame, exclude: Iterable[str] = ()) -> list[str]:
+    """Model input columns of a campaign frame or wide table: numbers, flags and categories,
+    without :data:`DEFAULT_EXCLUDE`, ``exclude`` and date/time columns."""
+    drop = set(DEFAULT_EXCLUDE) | set(exclude)
+    out = []
+    for c in frame.columns:
+        if c in drop:
+            continue
+        dt = frame[c].dtype
+        if pd.api.types.is_datetime64_any_dtype(dt) or pd.api.types.is_timedelta64_dtype(dt):
+            continue
+        out.append(c)
+    return out
+
+
+def training_frame(bank, campaign_ids: str | Sequence[str], feature_lag_days: int = 1) -> pd.DataFrame:
+    """Contacted customers of one or more campaigns with their features and a known response.
+
+    Rows whose response is not recorded yet are dropped (counted in ``attrs["dropped_no_response"]``).
+    ``attrs["features_as_of"]`` maps each campaign to its feature date.
+
+    Raises
+    ------
+    DataError
+        A campaign without any recorded response, or without responders.
+    """
+    from .features import campaign_frame
+
+    ids = [campaign_ids] if isinstance(campaign_ids, str) else list(campaign_ids)
+    if not ids:
+        raise ParamsError("campaigns must name at least one campaign_id")
+    parts, as_of, dropped = [], {}, {}
+    for cid in ids:
+        f = campaign_frame(bank, cid, feature_lag_days=feature_lag_days)
+        if "response" not in f.columns:
+            raise DataError(f"campaigns: column 'response' is missing; campaign {cid!r} has no target")
+        known = f["response"].notna()
+        if not known.any():
+            raise DataError(f"campaign {cid!r}: response is empty for all {len(f):,} contacts; the target is "
+                            f"missing (results not recorded yet?) - train on a campaign whose responses are in")
+        if int(f.loc[known, "response"].sum()) == 0:
+            raise DataError(f"campaign {cid!r}: no responders among {int(known.sum()):,} contacts with a "
+                            f"recorded response; a response model needs events")
+        dropped[cid] = int((~known).sum())
+        as_of[cid] = f.attrs.get("features_as_of")
+        parts.append(f[known])
+    out = pd.concat(parts, ignore_index=True)
+    out["response"] = out["response"].astype("int64")
+    out.attrs["features_as_of"] = as_of
+    out.attrs["dropped_no_response"] = dropped
+    return out
+
+
+def split_sample(frame: pd.DataFrame, method: str = "random", validation_share: float = 0.3,
+                 target: str = "response", date_col: str = "contact_date", oot_date: str | None = None,
+                 random_state: int | None = 42) -> np.ndarray:
+    """Label each row ``"development"`` or ``"validation"``.
+
+    ``method="random"``: a stratified random split (the response rate is the same in both samples);
+    ``method="out_of_time"``: rows with ``date_col >= oot_date`` are the validation sample.
+
+    Raises
+    ------
+    ParamsError
+        Unknown method, share outside (0, 1), missing ``oot_date``.
+    DataError
+        Either sample empty or without responders (a validation sample without events cannot be validated).
+    """
+    if method not in ("random", "out_of_time"):
+        raise ParamsError(f"split must be one of ['random', 'out_of_time']; got {method!r}")
+    if target not in frame.columns:
+        raise DataError(f"column '{target}' (the target) is not in the frame")
+    y = L._check_target(frame[target], target)
+    n = len(frame)
+    if method == "random":
+        if not (isinstance(validation_share, (int, float)) and 0 < validation_share < 1):
+            raise ParamsError(f"validation_share must be in (0, 1); got {validation_share!r}")
+        rng = np.random.default_rng(random_state)
+        is_val = np.zeros(n, dtype=bool)
+        for cls in (0, 1):
+            idx = np.flatnonzero(y == cls)
+            k = int(round(len(idx) * validation_share))
+            is_val[rng.choice(idx, size=k, replace=False)] = True
+    else:
+        if not oot_date:
+            raise ParamsError("oot_date must be a date YYYY-MM-DD when split is 'out_of_time'; got ''")
+        if date_col not in frame.columns:
+            raise DataError(f"column '{date_col}' (for the out-of-time split) is not in the frame")
+        try:
+            cut = pd.Timestamp(str(oot_date))
+        except ValueError:
+            raise ParamsError(f"oot_date must be a date YYYY-MM-DD; got {oot_date!r}") from None
+        is_val = (pd.to_datetime(frame[date_col]) >= cut).to_numpy()
+    for name, mask in (("development", ~is_val), ("validation", is_val)):
+        if mask.sum() == 0:
+            raise DataError(f"the {name} sample is empty (split={method!r}); change validation_share or oot_date")
+        if y[mask].sum() == 0:
+            raise DataError(f"the {name} sample has no responders (events) among {int(mask.sum()):,} rows; "
+                            f"lift, KS and AUC cannot be computed - widen it or pick another oot_date")
+    return np.where(is_val, "validation", "development")
+
+
+# --------------------------------------------------------------------------- points
+
+def points_scale(pdo: float = 20.0, base_score: float = 600.0, base_odds: float = 19.0) -> tuple[float, float]:
+    """``(factor, offset)``: ``factor = pdo / ln 2``, ``offset = base_score + factor ln(base_odds)``.
+
+    ``base_odds`` are odds *against* response (non-responders per responder) at ``base_score``
+    (19 = a 5% response rate).
+    """
+    for name, v in (("pdo", pdo), ("base_odds", base_odds)):
+        if not (isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0):
+            raise ParamsError(f"{name} must be > 0; got {v!r}")
+    if not isinstance(base_score, (int, float)) or isinstance(base_score, bool):
+        raise ParamsError(f"base_score must be a number; got {base_score!r}")
+    factor = pdo / math.log(2.0)
+    return factor, base_score + factor * math.log(base_odds)
+
+
+def prob_to_points(p, pdo: float = 20.0, base_score: float = 600.0, base_odds: float = 19.0) -> np.ndarray:
+    """Points of response probabilities ``p`` (module docstring)."""
+    factor, offset = points_scale(pdo, base_score, base_odds)
+    p = np.clip(np.asarray(p, dtype=float), 1e-12, 1 - 1e-12)
+    return offset - factor * np.log((1 - p) / p)
+
+
+def points_to_prob(points, pdo: float = 20.0, base_score: float = 600.0, base_odds: float = 19.0) -> np.ndarray:
+    """Inverse of :func:`prob_to_points`."""
+    factor, offset = points_scale(pdo, base_score, base_odds)
+    odds_against = np.exp((offset - np.asarray(points, dtype=float)) / factor)
+    return 1.0 / (1.0 + odds_against)
+
+
+# --------------------------------------------------------------------------- scorecard
+
+class ResponseScorecard:
+    """WOE logistic-regression response scorecard on an optimal binning.
+
+    Parameters
+    ----------
+    binner : clientlens.binning.WoeBinner, optional
+        A fitted binner (e.g. from 02_binning) is used as is; an unfitted one is fitted on the
+        development sample; ``None`` fits ``WoeBinner(random_state=random_state, **binner_params)``.
+    binner_params : dict, optional
+        Options of the binner fitted here (IV range, correlation, maximum count...).
+    max_variables : int, optional
+        Keep at most this many of the binner's selected variables (highest IV first).
+    pdo, base_score, base_odds : float
+        Points scaling (module docstring).
+    C : float
+        Inverse L2 regularisation strength of the logistic regression (large = nearly unpenalised).
+    drop_wrong_sign : bool
+        Drop, one at a time (weakest IV first), variables whose coefficient has the opposite sign of
+        their own WOE relation to the target (a sign flip from collinearity makes points unreadable).
+    random_state : int, optional
+
+    Attributes
+    ----------
+    binner_, variables_ (list), coef_ (Series by variable), intercept_ (float), iv_ (Series),
+    dropped_ (dict variable -> reason), factor_, offset_, points_table_ (DataFrame), n_dev_, event_rate_.
+    """
+
+    def __init__(self, binner=None, binner_params: dict | None = None, max_variables: int | None = None,
+                 pdo: float = 20.0, base_score: float = 600.0, base_odds: float = 19.0, C: float = 1.0,
+                 drop_wrong_sign: bool = True, random_state: int | None = 42):
+        self.binner = binner
+        self.binner_params = binner_params
+        self.max_variables = max_variables
+        self.pdo = pdo
+        self.base_score = base_score
+        self.base_odds = base_odds
+        self.C = C
+        self.drop_wrong_sign = drop_wrong_sign
+        self.random_state = random_state
+
+    # ---------------------------------------------------------------- fit
+    def fit(self, X: pd.DataFrame, y) -> "ResponseScorecard":
+        """Fit (or reuse) the binning, select variables and fit the logistic regression on the WOE."""
+        from sklearn.linear_model import LogisticRegression
+
+        if self.max_variables is not None and (not isinstance(self.max_variables, int) or self.max_variables < 1):
+            raise ParamsError(f"max_variables must be an integer >= 1; got {self.max_variables!r}")
+        if not (isinstance(self.C, (int, float)) and self.C > 0):
+            raise ParamsError(f"C must be > 0; got {self.C!r}")
+        self.factor_, self.offset_ = points_scale(self.pdo, self.base_score, self.base_odds)
+        if not isinstance(X, pd.DataFrame):
+            raise DataError(f"X must be a pandas DataFrame; got {type(X).__name__}")
+        yv = L._check_target(y, "y")
+        if len(yv) != len(X):
+            raise DataError(f"y has {len(yv):,} values but X has {len(X):,} rows")
+        if yv.sum() == 0:
+            raise DataError(f"the development sample has no responders among {len(yv):,} rows; cannot fit")
+        binner = self.binner
+        if binner is None:
+            from .binning import WoeBinner
+
+            binner = WoeBinner(random_state=self.random_state, **(self.binner_params or {}))
+        if not hasattr(binner, "selected_"):
+            binner.fit(X, yv)
+        self.binner_ = binner
+        summary = binner.summary_.set_index("variable")
+        self.iv_ = summary["iv"].astype(float)
+        variables = [v for v in binner.selected_ if v in X.columns]
+        absent = [v for v in binner.selected_ if v not in X.columns]
+        if absent:
+            raise DataError(f"X lacks {len(absent)} variable(s) of the binning: {absent[:5]}")
+        self.dropped_: dict[str, str] = {}
+        variables = sorted(variables, key=lambda v: (-self.iv_.get(v, 0.0), v))
+        if self.max_variables is not None and len(variables) > self.max_variables:
+            for v in variables[self.max_variables:]:
+                self.dropped_[v] = f"beyond max_variables={self.max_variables} (by IV)"
+            variables = variables[: self.max_variables]
+        if not variables:
+            raise DataError("no variable passed the binning's selection (IV range, correlation); "
+                            "nothing to build a scorecard on")
+        W = binner.transform(X, metric="woe", variables=variables).astype(float)
+        # expected sign of each coefficient: that of the WOE's own (univariate) relation to y
+        sign = {v: np.sign(np.cov(W[v].to_numpy(), yv)[0, 1]) for v in variables}
+        while True:
+            lr = LogisticRegression(C=float(self.C), max_iter=1000, solver="lbfgs")
+            lr.fit(W[variables].to_numpy(), yv)
+            coef = pd.Series(lr.coef_[0], index=variables)
+            wrong = [v for v in variables if sign[v] != 0 and np.sign(coef[v]) != sign[v]]
+            if not (self.drop_wrong_sign and wrong and len(variables) > 1):
+                break
+            worst = min(wrong, key=lambda v: (self.iv_.get(v, 0.0), v))
+            self.dropped_[worst] = "coefficient sign opposite to its WOE trend (collinearity)"
+            variables = [v for v in variables if v != worst]
+        self.model_ = lr
+        self.variables_ = variables
+        self.coef_ = coef
+        self.intercept_ = float(lr.intercept_[0])
+        self.n_dev_ = int(len(yv))
+        self.event_rate_ = float(yv.mean())
+        self.points_table_ = self._points_table()
+        return self
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "model_"):
+            raise ClientLensError("this ResponseScorecard is not fitted yet: call fit(X, y) first")
+
+    def _points_table(self) -> pd.DataFrame:
+        k = len(self.variables_)
+        share = (self.offset_ + self.factor_ * self.intercept_) / k
+        rows = []
+        for v in self.variables_:
+            t = self.binner_.bin_table(v)
+            for _, r in t.iterrows():
+                rows.append({"variable": v, "description": describe_variable(v), "bin": str(r["bin"]),
+                             "count": int(r["count"]), "event_rate": float(r["event_rate"]),
+                             "woe": float(r["woe"]), "coefficient": float(self.coef_[v]),
+                             "points": self.factor_ * float(self.coef_[v]) * float(r["woe"]) + share})
+        return pd.DataFrame(rows)
+
+    # ---------------------------------------------------------------- predict
+    def _woe(self, X: pd.DataFrame) -> pd.DataFrame:
+        self._check_fitted()
+        if not isinstance(X, pd.DataFrame):
+            raise DataError(f"X must be a pandas DataFrame; got {type(X).__name__}")
+        absent = [v for v in self.variables_ if v not in X.columns]
+        if absent:
+            raise DataError(f"X lacks the scorecard variable(s) {absent[:5]}")
+        return self.binner_.transform(X, metric="woe", variables=self.variables_).astype(float)
+
+    def decision_function(self, X: pd.DataFrame) -> np.ndarray:
+        """Log-odds of response ``b0 + sum_j b_j woe_j``."""
+        W = self._woe(X)
+        return self.intercept_ + W.to_numpy() @ self.coef_[self.variables_].to_numpy()
+
+    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+        """``(n, 2)`` array: probability of no response, of response (scikit-learn layout)."""
+        p = 1.0 / (1.0 + np.exp(-self.decision_function(X)))
+        return np.column_stack([1 - p, p])
+
+    def score(self, X: pd.DataFrame) -> np.ndarray:
+        """Points (higher = more likely to respond): ``offset_ + factor_ * log-odds``."""
+        self._check_fitted()
+        return self.offset_ + self.factor_ * self.decision_function(X)
+
+    def contributions(self, X: pd.DataFrame) -> pd.DataFrame:
+        """Per-variable contributions ``b_j * woe_j`` to the log-odds of response (one column per variable)."""
+        W = self._woe(X)
+        return W * self.coef_[self.variables_].to_numpy()
+
+    def reason_codes(self, X: pd.DataFrame, n: int = 3) -> pd.DataFrame:
+        """The ``n`` variables pushing each customer's score up the most, in words.
+
+        Columns ``reason_1`` .. ``reason_n`` (empty string when fewer variables push upwards), aligned
+        with ``X``'s index.
+        """
+        if not isinstance(n, int) or n < 1:
+            raise ParamsError(f"n must be an integer >= 1; got {n!r}")
+        C = self.contributions(X)
+        vals = C.to_numpy()
+        order = np.argsort(-vals, axis=1, kind="stable")[:, :n]
+        words = {v: self._bin_words(X, v) for v in self.variables_}
+        out = {}
+        rows = np.arange(len(X))
+        for j in range(n):
+            if j >= vals.shape[1]:
+                out[f"reason_{j + 1}"] = np.full(len(X), "", dtype=object)
+                continue
+            col_idx = order[:, j]
+            positive = vals[rows, col_idx] > 1e-12
+            texts = np.empty(len(X), dtype=object)
+            for k, v in enumerate(self.variables_):
+                m = col_idx == k
+                texts[m] = words[v][m]
+            texts[~positive] = ""
+            out[f"reason_{j + 1}"] = texts
+        return pd.DataFrame(out, index=X.index)
+
+    def _bin_words(self, X: pd.DataFrame, v: str) -> np.ndarray:
+        """Phrase per row: variable in words + the row's bin in words."""
+        label = describe_variable(v)
+        idx = np.asarray(self.binner_.transform(X, metric="indices", variables=[v])[v], dtype=np.int64)
+        vb = getattr(self.binner_, "binnings_", {}).get(v)
+        if vb is None:  # a binner without per-variable detail: show the bin label
+            labels = np.asarray(self.binner_.transform(X, metric="bins", variables=[v])[v], dtype=object)
+            return np.array([f"{label}: {b}" for b in labels], dtype=object)
+        phrases = {}
+        for i in np.unique(idx):
+            w = _band_words(v, vb, int(i))
+            phrases[i] = f"{label}: {w}" if w in ("yes", "no") else f"{label} {w}"
+        return np.array([phrases[i] for i in idx], dtype=object)
+
+    def summary(self) -> pd.DataFrame:
+        """One row per model variable: description, IV, coefficient, points range (min to max)."""
+        self._check_fitted()
+        pt = self.points_table_
+        rows = []
+        for v in self.variables_:
+            p = pt.loc[pt["variable"] == v, "points"]
+            rows.append({"variable": v, "description": describe_variable(v), "iv": float(self.iv_.get(v, np.nan)),
+                         "coefficient": float(self.coef_[v]), "points_min": float(p.min()),
+                         "points_max": float(p.max()), "points_range": float(p.max() - p.min())})
+        return pd.DataFrame(rows)
+
+
+_FLAG = re.compile(r"^(has_|channel_|payroll_flag$|auto_sweep$|auto_debit$|marketing_opt_out$)")
+_COUNT = re.compile(r"^(n_|key_txn_|active_months|days_since|tenure_days$|age$)")
+_SHARE = re.compile(r"(share|retention|pct_rank)")
+
+
+def _fmt_edge(x: float, v: str = "") -> str:
+    if _SHARE.search(v) and abs(x) <= 1.5:
+        return f"{x:.0%}" if abs(x * 100 - round(x * 100)) < 0.05 else f"{x:.1%}"
+    if abs(x) >= 100:
+        return f"{x:,.0f}"
+    return f"{x:.3g}"
+
+
+def _range_words(v: str, lo: float, hi: float) -> tuple[str, str]:
+    """(lower-bound words, upper-bound words) for a bin [lo, hi)."""
+    if _COUNT.search(v):  # whole numbers: [2.5, inf) -> "3 or more"; [-inf, 2.5) -> "2 or fewer"
+        lo_w = f"{math.ceil(lo):,} or more" if math.isfinite(lo) else ""
+        hi_w = f"{math.ceil(hi) - 1:,} or fewer" if math.isfinite(hi) else ""
+        return lo_w, hi_w
+    return (f"{_fmt_edge(lo, v)} or more" if math.isfinite(lo) else "",
+            f"below {_fmt_edge(hi, v)}" if math.isfinite(hi) else "")
+
+
+def _band_words(v: str, vb, i: int) -> str:
+    """Words for bin index ``i`` of a clientlens.binning.VariableBinning (after the variable's label)."""
+    n = int(vb.n_bins)
+    if i == n + 1:
+        return "not recorded (missing)"
+    if i == n:
+        return "has a special value"
+    if i < 0:
+        return "is a category not seen in development"
+    if vb.dtype != "numerical":
+        cats = [str(c) for c in vb.splits[i]]
+        return f"is {cats[0]}" if len(cats) == 1 else f"is one of {', '.join(cats[:4])}" + (
+            " ..." if len(cats) > 4 else "")
+    edges = [-math.inf] + [float(s) for s in vb.splits] + [math.inf]
+    lo, hi = edges[i], edges[i + 1]
+    if _FLAG.search(v) and n == 2 and 0 < float(vb.splits[0]) <= 1:
+        return "yes" if i == 1 else "no"
+    if n == 1:
+        return "(any value)"
+    lo_w, hi_w = _range_words(v, lo, hi)
+    if i == n - 1:
+        return f"in the top band ({lo_w})"
+    if i == 0:
+        return f"in the bottom band ({hi_w})"
+    if _COUNT.search(v):
+        a, b = math.ceil(lo), math.ceil(hi) - 1
+        inside = f"{a:,}" if a == b else f"{a:,} to {b:,}"
+    else:
+        inside = f"{_fmt_edge(lo, v)} to {_fmt_edge(hi, v)}"
+    return f"in band {i + 1} of {n} ({inside})"
+
+
+# --------------------------------------------------------------------------- words for variables
+
+_PRODUCTS = {"aum": "AUM", "demand_deposit": "Demand deposits", "time_deposit": "Time deposits",
+             "wealth_mgmt": "Wealth-management products", "fund": "Funds", "insurance": "Insurance",
+             "loan": "Loan balance", "credit_card": "Credit card balance"}
+_NAMES = {
+    "age": "Age", "tenure_days": "Relationship tenure (days)", "gender": "Gender", "education": "Education",
+    "occupation": "Occupation", "income_monthly": "Monthly income", "city": "City", "risk_appetite": "Risk appetite",
+    "payroll_flag": "Payroll customer", "channel_mobile": "Mobile app user", "channel_online": "Online banking user",
+    "channel_phone": "Phone banking user", "channel_branch": "Branch visitor",
+    "days_since_last_txn": "Days since last transaction", "days_since_last_out": "Days since last outgoing transaction",
+    "days_since_last_in": "Days since last incoming transaction", "days_since_first_txn": "Days since first transaction",
+    "n_txn_total": "Number of transactions (all time)", "active_months_12m": "Active months in the last 12",
+    "n_products": "Number of products", "n_product_types": "Number of product types",
+    "aum_avg_prev6m": "AUM average of the 6 months before the last 3",
+    "aum_trend": "AUM trend (last 3 months vs the 6 before)", "aum_change_12m": "AUM change over 12 months",
+    "deposit_share": "Deposit share of AUM", "investment_share": "Investment share of AUM",
+    "aum_share": "Share of the bank's AUM", "aum_pct_rank": "AUM percentile rank",
+    "auto_sweep": "Automatic sweep in place", "auto_debit": "Auto-debit in place",
+    "n_contacts_365d": "Campaign contacts in the last year", "n_responses_365d": "Campaign responses in the last year",
+    "n_contacts_total": "Campaign contacts (all time)", "n_responses_total": "Campaign responses (all time)",
+    "days_since_last_contact": "Days since last campaign contact",
+}
+
+
+def describe_variable(name: str) -> str:
+    """A readable label for a wide-table column (``aum_avg_3m`` -> ``'AUM 3-month average'``)."""
+    if name in _NAMES:
+        return _NAMES[name]
+    if name in _PRODUCTS:
+        return _PRODUCTS[name]
+    m = re.fullmatch(r"(.+)_avg_(\d+)m", name)
+    if m and m.group(1) in _PRODUCTS:
+        return f"{_PRODUCTS[m.group(1)]} {m.group(2)}-month average"
+    m = re.fullmatch(r"has_(.+)", name)
+    if m and m.group(1) in _PRODUCTS:
+        return f"Holds {_PRODUCTS[m.group(1)].lower()}"
+    m = re.fullmatch(r"(n|amt)_(.+)_(\d+)d", name)
+    if m:
+        kind = "Number of" if m.group(1) == "n" else "Amount of"
+        what = {"txn": "", "in": "incoming", "out": "outgoing", "fx_purchase": "FX purchase", "atm": "ATM",
+                "pos": "POS"}.get(m.group(2), m.group(2).replace("_", " "))
+        return f"{kind} {what + ' ' if what else ''}transactions, last {m.group(3)} days"
+    m = re.fullmatch(r"share_(.+)", name)
+    if m:
+        return f"Share of transactions via {({'atm': 'ATM', 'pos': 'POS'}).get(m.group(1), m.group(1))}"
+    m = re.fullmatch(r"key_txn_m(\d)", name)
+    if m:
+        return f"Key transactions {int(m.group(1))} month(s) back" if m.group(1) != "0" else \
+            "Key transactions, last complete month"
+    m = re.fullmatch(r"payroll_(amount|retention)_m(\d)", name)
+    if m:
+        return f"Payroll {m.group(1)}, {m.group(2)} month(s) back" if m.group(2) != "0" else \
+            f"Payroll {m.group(1)}, last month"
+    return name.replace("_", " ").capitalize()
+
+
+# --------------------------------------------------------------------------- challenger
+
+class GradientBoostingChallenger:
+    """Gradient-boosting challenger (scikit-learn ``HistGradientBoostingClassifier``) on the raw features.
+
+    Categories (text columns) use the estimator's native categorical support with the categories seen
+    at fit (unseen ones count as missing). Validated exactly like the scorecard, so the report can
+    show whether a more flexible model would rank customers better.
+
+    Parameters
+    ----------
+    features : list of str, optional
+        Input columns (default :func:`candidate_features` of the training frame).
+    max_iter, learning_rate, max_leaf_nodes, min_samples_leaf, l2_regularization : see scikit-learn.
+    early_stopping : bool
+        Hold out 10% of the development sample to stop boosting (``random_state`` fixes it).
+    n_threads : int
+        OpenMP threads for fitting and predicting (1 by default: fastest on a shared machine).
+    random_state : int, optional
+    """
+
+    def __init__(self, features: Sequence[str] | None = None, max_iter: int = 300, learning_rate: float = 0.05,
+                 max_leaf_nodes: int = 15, min_samples_leaf: int = 50, l2_regularization: float = 1.0,
+                 early_stopping: bool = True, n_threads: int = 1, random_state: int | None = 42):
+        self.features = features
+        self.n_threads = n_threads
+        self.max_iter = max_iter
+        self.learning_rate = learning_rate
+        self.max_leaf_nodes = max_leaf_nodes
+        self.min_samples_leaf = min_samples_leaf
+        self.l2_regularization = l2_regularization
+        self.early_stopping = early_stopping
+        self.random_state = random_state
+
+    def _matrix(self, X: pd.DataFrame) -> pd.DataFrame:
+        absent = [c for c in self.features_ if c not in X.columns]
+        if absent:
+            raise DataError(f"X lacks the challenger feature(s) {absent[:5]}")
+        cols = {}
+        for c in self.features_:
+            if c in self.categories_:
+                cols[c] = pd.Categorical(X[c].astype(object).where(X[c].notna(), None),
+                                         categories=self.categories_[c])
+            else:
+                cols[c] = pd.to_numeric(X[c], errors="coerce").astype(float)
+        return pd.DataFrame(cols, index=X.index)
+
+    def fit(self, X: pd.DataFrame, y) -> "GradientBoostingChallenger":
+        from sklearn.ensemble import HistGradientBoostingClassifier
+
+        if not isinstance(X, pd.DataFrame):
+            raise DataError(f"X must be a pandas DataFrame; got {type(X).__name__}")
+        yv = L._check_target(y, "y")
+        if yv.sum() == 0:
+            raise DataError("the development sample has no responders; cannot fit the challenger")
+        self.features_ = list(self.features) if self.features is not None else candidate_features(X)
+        self.categories_ = {}
+        for c in self.features_:
+            s = X[c]
+            if not (pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype)):
+                self.categories_[c] = sorted(str(v) for v in s.dropna().unique())[:250]
+        self.model_ = HistGradientBoostingClassifier(
+            max_iter=self.max_iter, learning_rate=self.learning_rate, max_leaf_nodes=self.max_leaf_nodes,
+            min_samples_leaf=self.min_samples_leaf, l2_regularization=self.l2_regularization,
+            early_stopping=self.early_stopping, validation_fraction=0.1 if self.early_stopping else None,
+            categorical_features="from_dtype", random_state=self.random_state)
+        from threadpoolctl import threadpool_limits
+
+        # one OpenMP thread: the data are small, and on a shared machine more threads thrash (10x slower)
+        with warnings.catch_warnings(), threadpool_limits(limits=self.n_threads, user_api="openmp"):
+            warnings.simplefilter("ignore")
+            self.model_.fit(self._matrix(X), yv)
+        self.n_dev_ = int(len(yv))
+        return self
+
+    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+        if not hasattr(self, "model_"):
+            raise ClientLensError("this GradientBoostingChallenger is not fitted yet: call fit(X, y) first")
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=self.n_threads, user_api="openmp"):
+            return self.model_.predict_proba(self._matrix(X))
+
+
+# --------------------------------------------------------------------------- marketing list
+
+def suggest_channel(base: pd.DataFrame, rm_min_aum: float = 500_000.0, aum_col: str = "aum",
+                    mobile_col: str = "channel_mobile") -> pd.Series:
+    """Contact channel by rule, first match wins: AUM >= ``rm_min_aum`` -> ``"rm"`` (relationship
+    manager); mobile-app user -> ``"app"``; otherwise ``"sms"``. Missing AUM or flag counts as no."""
+    if rm_min_aum is None or rm_min_aum < 0:
+        raise ParamsError(f"rm_min_aum must be >= 0; got {rm_min_aum!r}")
+    aum = pd.to_numeric(base[aum_col], errors="coerce").fillna(0.0) if aum_col in base.columns \
+        else pd.Series(0.0, index=base.index)
+    mobile = pd.to_numeric(base[mobile_col], errors="coerce").fillna(0).astype(bool) if mobile_col in base.columns \
+        else pd.Series(False, index=base.index)
+    out = np.where(aum >= rm_min_aum, "rm", np.where(mobile, "app", "sms"))
+    return pd.Series(out, index=base.index, name="channel", dtype="str")
+
+
+def marketing_list(base: pd.DataFrame, scores, *, probabilities=None, reasons: pd.DataFrame | None = None,
+                   top_n: int | None = None, top_frac: float | None = None, exclude_opt_out: bool = True,
+                   recent_contact_days: int | None = 90, rm_min_aum: float = 500_000.0,
+                   allow_raw_ids: bool = False, id_salt: str = "clientlens") -> pd.DataFrame:
+    """The ranked target list (定名单): best scores first, after the contact rules.
+
+    Parameters
+    ----------
+    base : DataFrame
+        One row per customer as of the list date (the wide table): ``customer_id``, and for the rules
+        ``marketing_opt_out``, ``days_since_last_contact`` (NaN = never contacted), ``aum``, ``channel_mobile``.
+    scores : array-like
+        Score per row of ``base`` (higher = better); no missing values.
+    probabilities : array-like, optional
+        Predicted response probability per row, shown as ``propensity``.
+    reasons : DataFrame, optional
+        ``reason_1``.. per row of ``base`` (:meth:`ResponseScorecard.reason_codes`).
+    top_n, top_frac : int or float
+        Size of the list: exactly one of them (``top_frac`` of the *eligible* customers, rounded).
+    exclude_opt_out : bool
+        Leave out customers with ``marketing_opt_out``.
+    recent_contact_days : int or None
+        Leave out customers contacted by a campaign within this many days (``None``: keep them).
+    rm_min_aum : float
+        Channel rule threshold (:func:`suggest_channel`).
+    allow_raw_ids, id_salt
+        Raw ids only when ``allow_raw_ids``; otherwise ``customer_id_masked`` (:func:`clientlens.privacy.mask_ids`).
+
+    Returns
+    -------
+    DataFrame
+        ``rank``, ``customer_id_masked`` (or ``customer_id``), ``score``, ``propensity``, ``reason_1..3``,
+        ``channel``; ``attrs["funnel"]`` counts base, opted out, recently contacted, eligible, listed.
+
+    Raises
+    ------
+    ParamsError
+        Neither or both of ``top_n`` / ``top_frac``; a list larger than the eligible base.
+    DataError
+        Missing scores, scores not aligned with the base, columns needed by a rule absent.
+    """
+    from .privacy import mask_ids
+
+    if (top_n is None) == (top_frac is None):
+        raise ParamsError("give exactly one of top_n and top_frac (list size); got "
+                          f"top_n={top_n!r}, top_frac={top_frac!r}")
+    if "customer_id" not in base.columns:
+        raise DataError("base: column 'customer_id' is missing")
+    s = L._check_score(scores, len(base), name="scores")
+    keep = np.ones(len(base), dtype=bool)
+    funnel = {"base": int(len(base))}
+    if exclude_opt_out:
+        if "marketing_opt_out" not in base.columns:
+            raise DataError("base: column 'marketing_opt_out' is missing; set exclude_opt_out=False to skip the rule")
+        opt = pd.to_numeric(base["marketing_opt_out"], errors="coerce").fillna(0).astype(bool).to_numpy()
+        funnel["opted_out"] = int(opt.sum())
+        keep &= ~opt
+    if recent_contact_days is not None:
+        if not isinstance(recent_contact_days, (int, np.integer)) or recent_contact_days < 0:
+            raise ParamsError(f"recent_contact_days must be an integer >= 0 or None; got {recent_contact_days!r}")
+        if "days_since_last_contact" not in base.columns:
+            raise DataError("base: column 'days_since_last_contact' is missing (no campaigns table?); "
+                            "set recent_contact_days to None to skip the rule")
+        d = pd.to_numeric(base["days_since_last_contact"], errors="coerce").to_numpy(dtype=float)
+        recent = ~np.isnan(d) & (d <= recent_contact_days)
+        funnel["recently_contacted"] = int((recent & keep).sum())
+        keep &= ~recent
+    n_elig = int(keep.sum())
+    funnel["eligible"] = n_elig
+    if top_n is not None:
+        if isinstance(top_n, bool) or not isinstance(top_n, (int, np.integer)) or top_n < 1:
+            raise ParamsError(f"top_n must be an integer >= 1; got {top_n!r}")
+        size = int(top_n)
+    else:
+        if not (isinstance(top_frac, (int, float)) and 0 < top_frac <= 1):
+            raise ParamsError(f"top_frac must be in (0, 1]; got {top_frac!r}")
+        size = int(round(top_frac * n_elig))
+    if size > n_elig:
+        raise ParamsError(f"the list size {size:,} is larger than the eligible base ({n_elig:,} of {len(base):,} "
+                          f"customers after the opt-out and recent-contact rules); lower top_n or top_frac")
+    if size == 0:
+        raise ParamsError(f"the list would be empty (top_frac={top_frac!r} of {n_elig:,} eligible customers)")
+    idx = np.flatnonzero(keep)
+    # best score first; ties broken by customer id so the same data always gives the same list
+    ids = base["customer_id"].astype(str).to_numpy()
+    order = np.lexsort((ids[idx], -s[idx]))[:size]
+    take = idx[order]
+    out = pd.DataFrame({"rank": np.arange(1, size + 1)})
+    id_col = "customer_id" if allow_raw_ids else "customer_id_masked"
+    out[id_col] = ids[take] if allow_raw_ids else mask_ids(ids[take], salt=id_salt).to_numpy()
+    out["score"] = s[take]
+    if probabilities is not None:
+        p = L._check_score(probabilities, len(base), name="probabilities")
+        out["propensity"] = p[take]
+    if reasons is not None:
+        if len(reasons) != len(base):
+            raise DataError(f"reasons has {len(reasons):,} rows but base has {len(base):,}")
+        for c in reasons.columns:
+            out[c] = reasons[c].to_numpy()[take]
+    out["channel"] = suggest_channel(base.iloc[take], rm_min_aum=rm_min_aum).to_numpy()
+    funnel["listed"] = size
+    out.attrs["funnel"] = funnel
+    return out
+
+
+def export_list(lst: pd.DataFrame, out_dir: str | os.PathLike, stem: str = "marketing_list") -> dict[str, Path]:
+    """Write the list as ``<stem>.csv`` (UTF-8 with BOM, opens in Excel) and ``<stem>.parquet``.
+
+    Refuses a list holding raw ids unless its id column is ``customer_id`` on purpose
+    (made with ``allow_raw_ids=True``); personal-data columns are never written.
+    """
+    from .schema import PII_COLUMNS
+
+    pii = [c for c in lst.columns if c in PII_COLUMNS]
+    if pii:
+        raise DataError(f"the list holds personal-data column(s) {pii}; drop them before export")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {"csv": out / f"{stem}.csv", "parquet": out / f"{stem}.parquet"}
+    clean = pd.DataFrame(lst)
+    clean.attrs = {}
+    clean.to_csv(paths["csv"], index=False, encoding="utf-8-sig")
+    clean.to_parquet(paths["parquet"], index=False)
+    return paths
+
+
+# --------------------------------------------------------------------------- persistence
+
+_MODEL_FORMAT = "clientlens.scoring/1"
+
+
+def save_model(obj: dict, path: str | os.PathLike) -> Path:
+    """Pickle a dict of fitted objects (scorecard, challenger, metadata) to ``path``."""
+    from . import __version__
+
+    if not isinstance(obj, dict):
+        raise ClientLensError("save_model expects a dict such as {'scorecard': ..., 'challenger': ..., 'meta': ...}")
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    with open(tmp, "wb") as fh:
+        pickle.dump({"format": _MODEL_FORMAT, "clientlens": __version__, **obj}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, path)
+    return path
+
+
+def load_model(path: str | os.PathLike) -> dict:
+    """Load what :func:`save_model` wrote (only open files you trust: this unpickles)."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: model file not found")
+    try:
+        with open(path, "rb") as fh:
+            payload = pickle.load(fh)
+    except Exception as exc:  # noqa: BLE001
+        raise DataError(f"{path}: not a readable model file ({type(exc).__name__})") from None
+    if not isinstance(payload, dict) or payload.get("format") != _MODEL_FORMAT:
+        raise DataError(f"{path}: not a clientlens model file (expected format {_MODEL_FORMAT})")
+    return payload
+
+
+# --------------------------------------------------------------------------- validation summary
+
+def validation_metrics(y_true, prob, n: int = 10, n_bins: int = 10) -> dict:
+    """AUC, Gini, KS, lift in the top 10%, capture in the top 20%, calibration error (ECE, quantile
+    bins), Hosmer-Lemeshow, response rate and counts of one sample."""
+    y = L._check_target(y_true)
+    if y.sum() == 0:
+        raise DataError(f"the validation sample has no responders (events) among {len(y):,} rows; "
+                        f"the model cannot be validated on it")
+    cal = L.calibration_table(y, prob, n_bins=n_bins)
+    hl = L.hosmer_lemeshow(table=cal)
+    return {"n": int(len(y)), "responders": int(y.sum()), "response_rate": float(y.mean()),
+            "auc": L.auc(y, prob), "gini": L.gini(y, prob), "ks": L.ks(y, prob),
+            "lift_top10": L.lift_at(y, prob, 0.1), "capture_top10": L.capture_at(y, prob, 0.1),
+            "capture_top20": L.capture_at(y, prob, 0.2), "calibration_error": L.expected_calibration_error(table=cal),
+            "mean_predicted": float(np.mean(prob)), "hosmer_lemeshow": hl["statistic"], "hl_p_value": hl["p_value"]}
+
+
+_CHECK_LABELS = {
+    "auc": "AUC (ranking power, 0.5 = random)", "ks": "KS (max gap responders vs non-responders)",
+    "lift_top10": "Lift in the top 10% (x overall rate)", "capture_top20": "Capture rate in the top 20%",
+    "score_psi": "Score PSI (development vs recent)", "variable_psi": "Largest variable PSI",
+    "calibration_error": "Calibration error (ECE, response-rate points)",
+}
+
+
+def verdict_table(values: dict, thresholds: dict | None = None, notes: dict | None = None) -> pd.DataFrame:
+    """PASS / WARN / FAIL per check.
+
+    Parameters
+    ----------
+    values : dict
+        ``{check: value}`` for checks among :data:`DEFAULT_THRESHOLDS` (others are ignored).
+    thresholds : dict, optional
+        ``{check: (warn, fail)}`` or ``{check: {"warn": .., "fail": ..}}`` overriding the defaults.
+    notes : dict, optional
+        ``{check: text}`` shown in a ``note`` column.
+
+    Returns
+    -------
+    DataFrame
+        ``check``, ``value``, ``threshold`` (text: ``PASS if >= 0.7; FAIL if < 0.6``), ``verdict``, ``note``.
+    """
+    from .report import grade
+
+    th = dict(DEFAULT_THRESHOLDS)
+    for k, v in (thresholds or {}).items():
+        if k not in th:
+            raise ParamsError(f"unknown check {k!r} in thresholds; valid: {sorted(th)}")
+        warn, fail = (v["warn"], v["fail"]) if isinstance(v, dict) else v
+        th[k] = (float(warn), float(fail), th[k][2])
+    rows = []
+    for k, (warn, fail, hib) in th.items():
+        if k not in values:
+            continue
+        val = values[k]
+        if hib:
+            text = f"PASS if >= {warn:g}; FAIL if < {fail:g}"
+        else:
+            text = f"PASS if < {warn:g}; FAIL if >= {fail:g}"
+        rows.append({"check": _CHECK_LABELS.get(k, k), "value": float(val) if val is not None else np.nan,
+                     "threshold": text, "verdict": grade(val, warn=warn, fail=fail, higher_is_better=hib),
+                     "note": (notes or {}).get(k, "")})
+    return pd.DataFrame(rows, columns=["check", "value", "threshold", "verdict", "note"])
+
+
+# --------------------------------------------------------------------------- pipeline used by 05 and 06
+
+def score_frame(model: dict, frame: pd.DataFrame, *, allow_raw_ids: bool = False,
+                id_salt: str = "clientlens") -> pd.DataFrame:
+    """Scores of ``frame`` rows: masked id, ``score`` (points), ``prob`` (scorecard), ``prob_challenger``
+    (when a challenger is present) and the scorecard bin index of each model variable (``bin_<variable>``,
+    for variable PSI). ``model`` is the dict of :func:`fit_response_model`."""
+    from .privacy import show_ids
+
+    sc = model["scorecard"]
+    out = pd.DataFrame(index=frame.index)
+    out["customer_id" if allow_raw_ids else "customer_id_masked"] = show_ids(
+        frame["customer_id"].to_numpy(), allow_raw=allow_raw_ids, salt=id_salt).to_numpy()
+    out["score"] = sc.score(frame)
+    out["prob"] = sc.predict_proba(frame)[:, 1]
+    if model.get("challenger") is not None:
+        out["prob_challenger"] = model["challenger"].predict_proba(frame)[:, 1]
+    bins = sc.binner_.transform(frame, metric="indices", variables=sc.variables_)
+    for v in sc.variables_:
+        out[f"bin_{v}"] = np.asarray(bins[v], dtype="int64")
+    return out.reset_index(drop=True)
+
+
+def fit_response_model(bank, campaigns: Sequence[str], *, feature_lag_days: int = 1, split: str = "random",
+                       validation_share: float = 0.3, oot_date: str = "", binner=None,
+                       binner_params: dict | None = None, max_variables: int | None = None, pdo: float = 20.0,
+                       base_score: float = 600.0, base_odds: float = 19.0, C: float = 1.0,
+                       fit_challenger: bool = True, challenger_params: dict | None = None,
+                       random_state: int | None = 42, allow_raw_ids: bool = False,
+                       id_salt: str = "clientlens") -> dict:
+    """Training frame -> split -> scorecard (+ challenger) -> scored development and validation samples.
+
+    Returns
+    -------
+    dict
+        ``scorecard``, ``challenger`` (or None), ``samples`` (:func:`score_frame` of every training row plus
+        ``campaign_id``, ``group``, ``contact_date``, ``sample``, ``response``), and ``meta`` (target
+        definition, campaigns, feature dates, contact windows, sample sizes, binning source, params).
+    """
+    frame = training_frame(bank, campaigns, feature_lag_days=feature_lag_days)
+    labels = split_sample(frame, method=split, validation_share=validation_share, oot_date=oot_date or None,
+                          random_state=random_state)
+    dev = frame[labels == "development"]
+    feats = candidate_features(frame)
+    binning_source = "fitted on the development sample"
+    if binner is not None and hasattr(binner, "selected_"):
+        absent = [v for v in binner.selected_ if v not in frame.columns]
+        if absent:
+            raise DataError(f"the saved binning uses variable(s) {absent[:5]} not in the campaign data")
+        binning_source = "saved binning (02_binning)"
+    sc = ResponseScorecard(binner=binner, binner_params=binner_params, max_variables=max_variables, pdo=pdo,
+                           base_score=base_score, base_odds=base_odds, C=C, random_state=random_state)
+    sc.fit(dev[feats], dev["response"])
+    ch = None
+    if fit_challenger:
+        pool = getattr(sc.binner_, "iv_passed_", None) or feats
+        ch = GradientBoostingChallenger(features=[v for v in pool if v in feats], random_state=random_state,
+                                        **(challenger_params or {}))
+        ch.fit(dev, dev["response"])
+    model = {"scorecard": sc, "challenger": ch}
+    samples = score_frame(model, frame, allow_raw_ids=allow_raw_ids, id_salt=id_salt)
+    samples.insert(1, "campaign_id", frame["campaign_id"].to_numpy())
+    samples.insert(2, "group", frame["group"].to_numpy())
+    samples.insert(3, "contact_date", pd.to_datetime(frame["contact_date"]).to_numpy())
+    samples.insert(4, "sample", labels)
+    samples.insert(5, "response", frame["response"].to_numpy())
+    windows = frame.groupby("campaign_id")["contact_date"].agg(["min", "max"])
+    meta = {
+        "target": TARGET_DEFINITION, "campaigns": list(campaigns),
+        "features_as_of": dict(frame.attrs.get("features_as_of", {})),
+        "contact_windows": {c: [str(pd.Timestamp(r["min"]).date()), str(pd.Timestamp(r["max"]).date())]
+                            for c, r in windows.iterrows()},
+        "dropped_no_response": dict(frame.attrs.get("dropped_no_response", {})),
+        "split": split, "validation_share": validation_share if split == "random" else None,
+        "oot_date": oot_date or None,
+        "n": {s: int((labels == s).sum()) for s in ("development", "validation")},
+        "responders": {s: int(frame["response"][labels == s].sum()) for s in ("development", "validation")},
+        "binning_source": binning_source, "n_candidates": len(feats),
+        "points": {"pdo": pdo, "base_score": base_score, "base_odds": base_odds},
+        "C": C, "random_state": random_state,
+    }
+    model.update(samples=samples, meta=meta)
+    return model

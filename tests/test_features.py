@@ -1,0 +1,229 @@
+"""Tests of clientlens.features: the customer wide table and the campaign frame.
+
+References: hand computations on a tiny hand-made bank (every expected number is
+worked out in the comments), docs/demo-bank.md for the planted truth.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from clientlens import DataError, ParamsError
+from clientlens.data import load_bank
+from clientlens import features
+from clientlens.features import build_wide_table, campaign_frame, month_windows
+
+AS_OF = "2026-10-31"
+
+
+def make_tiny(d: Path):
+    d.mkdir(parents=True, exist_ok=True)
+    cust = pd.DataFrame({
+        "customer_id": ["C1", "C2", "C3"],
+        "birth_date": pd.to_datetime(["1980-11-01", "1990-10-31", None]),
+        "gender": ["F", "M", None], "education": ["bachelor", None, "college"],
+        "occupation": ["employee", "retired", "student"], "income_monthly": [20000.0, None, 3000.0],
+        "city": ["Shanghai", "Beijing", "Shanghai"], "open_date": pd.to_datetime(["2020-01-01", "2026-08-01", "2026-10-01"]),
+        "risk_appetite": ["balanced", "conservative", None], "payroll_flag": [True, False, False],
+        "channel_mobile": [True, False, True], "channel_online": [False, False, False],
+        "channel_phone": [False, True, False], "channel_branch": [False, True, False], "marketing_opt_out": [False, False, True]})
+    cust.to_parquet(d / "customers.parquet")
+    tx = pd.DataFrame([
+        ("T1", "C1", "2026-10-31", 100.0, "out", "mobile", "consumption"),
+        ("T2", "C1", "2026-10-02", 50.0, "out", "pos", "consumption"),
+        ("T3", "C1", "2026-10-01", 1000.0, "in", "online", "salary"),
+        ("T4", "C1", "2026-08-15", 20.0, "out", "branch", "transfer"),
+        ("T5", "C1", "2025-11-01", 5.0, "out", "atm", "other"),
+        ("T6", "C1", "2025-10-31", 7.0, "out", "atm", "other"),
+        ("T7", "C1", "2026-11-01", 999.0, "out", "mobile", "consumption"),
+        ("T8", "C2", "2026-09-30", 300.0, "in", "branch", "transfer"),
+    ], columns=["txn_id", "customer_id", "txn_date", "amount", "direction", "channel", "category"])
+    tx["txn_date"] = pd.to_datetime(tx["txn_date"])
+    tx.to_parquet(d / "transactions.parquet")
+    rows = []
+    me = pd.date_range("2025-10-31", "2026-11-30", freq="ME")
+    for i, m in enumerate(me):
+        mi = 12 - i  # 2026-10-31 -> 0; 2026-11-30 -> -1
+        aum = 100.0 * (13 - mi) if mi >= 0 else 99999.0
+        rows.append(dict(customer_id="C1", month_end=m, demand_deposit=aum / 2, time_deposit=0.0, wealth_mgmt=aum / 2,
+                         fund=0.0, insurance=0.0, loan=0.0, credit_card=0.0, aum=aum, n_products=3,
+                         auto_sweep=False, auto_debit=(mi == 0), payroll_amount=1000.0,
+                         payroll_retention={0: 0.1, 1: 0.2, 2: 0.1}.get(mi, 0.5)))
+    for m, aum in (("2026-09-30", 300.0), ("2026-10-31", 500.0)):
+        rows.append(dict(customer_id="C2", month_end=pd.Timestamp(m), demand_deposit=aum, time_deposit=0.0, wealth_mgmt=0.0,
+                         fund=0.0, insurance=0.0, loan=0.0, credit_card=0.0, aum=aum, n_products=1,
+                         auto_sweep=False, auto_debit=False, payroll_amount=None, payroll_retention=None))
+    pd.DataFrame(rows).to_parquet(d / "monthly_balances.parquet")
+    camp = pd.DataFrame([("CAMP1", "C1", "2026-06-01", "sms", "model", 1, "fund"),
+                         ("CAMP1", "C2", "2026-06-03", "sms", "control", 0, "fund"),
+                         ("CAMP2", "C1", "2026-11-15", "app", "model", None, "card")],
+                        columns=["campaign_id", "customer_id", "contact_date", "channel", "group", "response", "product"])
+    camp["contact_date"] = pd.to_datetime(camp["contact_date"])
+    camp["response"] = camp["response"].astype("Int64")
+    camp.to_parquet(d / "campaigns.parquet")
+
+
+@pytest.fixture(scope="module")
+def tiny_dir(tmp_path_factory) -> Path:
+    d = tmp_path_factory.mktemp("tiny_bank")
+    make_tiny(d)
+    return d
+
+
+@pytest.fixture(scope="module")
+def tiny_wide(tiny_dir) -> pd.DataFrame:
+    return build_wide_table(load_bank(tiny_dir), AS_OF).set_index("customer_id")
+
+
+def test_one_row_per_customer_including_customers_without_transactions(tiny_wide):
+    assert list(tiny_wide.index) == ["C1", "C2", "C3"]
+    c3 = tiny_wide.loc["C3"]
+    assert c3["n_txn_365d"] == 0 and c3["amt_out_365d"] == 0.0 and c3["n_contacts_total"] == 0
+    assert np.isnan(c3["days_since_last_txn"]) and np.isnan(c3["aum_avg_3m"])
+    assert c3["aum"] == 0.0 and c3["n_products"] == 0
+
+
+def test_demographics_by_hand(tiny_wide):
+    # C1 born 1980-11-01: on 2026-10-31 the birthday is one day away -> 45, not 46
+    assert tiny_wide.loc["C1", "age"] == 45
+    # C2 born 1990-10-31: birthday on the as-of date -> 36
+    assert tiny_wide.loc["C2", "age"] == 36
+    # tenure: 2026-10-31 - 2026-08-01 = 91 days
+    assert tiny_wide.loc["C2", "tenure_days"] == 91
+    assert tiny_wide.loc["C1", "payroll_flag"] == 1 and tiny_wide.loc["C3", "marketing_opt_out"] == 1
+
+
+def test_transaction_windows_by_hand(tiny_wide):
+    c1 = tiny_wide.loc["C1"]
+    # C1 rows, d = days before as-of: T1 d=0 out 100 mobile, T2 d=29 out 50 pos, T3 d=30 in 1000 salary,
+    # T4 d=77 out 20 branch, T5 d=364 out 5 atm, T6 d=365 out 7 atm (outside 365d), T7 after as-of (ignored)
+    assert (c1["n_txn_30d"], c1["n_out_30d"], c1["amt_out_30d"], c1["n_in_30d"]) == (2, 2, 150.0, 0)
+    assert (c1["n_txn_90d"], c1["amt_in_90d"], c1["amt_out_90d"]) == (4, 1000.0, 170.0)
+    assert (c1["n_txn_365d"], c1["amt_out_365d"], c1["n_txn_total"]) == (5, 175.0, 6)
+    assert (c1["n_mobile_30d"], c1["n_pos_30d"], c1["n_atm_365d"]) == (1, 1, 1)
+    assert (c1["n_consumption_30d"], c1["amt_consumption_30d"], c1["amt_salary_90d"]) == (2, 150.0, 1000.0)
+    assert (c1["days_since_last_txn"], c1["days_since_last_in"], c1["days_since_first_txn"]) == (0, 30, 365)
+    # calendar months with a transaction among Nov 2025 .. Oct 2026: Oct 2026, Aug 2026, Nov 2025
+    assert c1["active_months_12m"] == 3
+    # key (non-salary) rows per calendar month: Oct 2 (T1, T2), Sep 0, Aug 1 (T4)
+    assert (c1["key_txn_m0"], c1["key_txn_m1"], c1["key_txn_m2"]) == (2, 0, 1)
+    assert c1["share_mobile"] == pytest.approx(1 / 5)
+    c2 = tiny_wide.loc["C2"]
+    assert np.isnan(c2["days_since_last_out"]) and c2["days_since_last_in"] == 31 and c2["amt_in_90d"] == 300.0
+
+
+def test_as_of_cutoff_excludes_later_rows(tiny_dir):
+    bank = load_bank(tiny_dir)
+    w = build_wide_table(bank, "2026-10-30").set_index("customer_id")
+    # T1 (2026-10-31) and T7 (2026-11-01) are after 2026-10-30; d shifts by one day
+    assert w.loc["C1", "n_txn_30d"] == 2  # T2 d=28, T3 d=29
+    assert w.loc["C1", "amt_out_30d"] == 50.0
+    assert w.loc["C1", "n_txn_total"] == 5
+    assert w.loc["C1", "days_since_last_txn"] == 28
+    # balance snapshot 2026-10-31 is after the as-of date: reference month-end is 2026-09-30 (aum 1200)
+    assert w.loc["C1", "aum"] == 1200.0
+    assert w.loc["C1", "balance_month_end"] == pd.Timestamp("2026-09-30")
+
+
+def test_balances_averages_and_trend_by_hand(tiny_wide):
+    c1 = tiny_wide.loc["C1"]
+    # C1 aum at k month-ends back = 100 * (13 - k): 1300, 1200, 1100, ... 100; the 2026-11-30 row is ignored
+    assert c1["aum"] == 1300.0 and c1["aum_avg_3m"] == 1200.0
+    assert c1["aum_avg_6m"] == pytest.approx((1300 + 1200 + 1100 + 1000 + 900 + 800) / 6)
+    assert c1["aum_avg_12m"] == pytest.approx(np.mean([100 * (13 - k) for k in range(12)]))
+    assert c1["aum_avg_prev6m"] == pytest.approx(750.0)   # k = 3..8: 1000 .. 500
+    assert c1["aum_trend"] == pytest.approx(1.6)
+    assert c1["aum_change_12m"] == 1200.0                 # 1300 - 100
+    assert (c1["has_demand_deposit"], c1["has_wealth_mgmt"], c1["has_fund"]) == (1, 1, 0)
+    assert c1["n_product_types"] == 2 and c1["n_products"] == 3  # table's own count wins
+    assert (c1["auto_debit"], c1["auto_sweep"]) == (1, 0)
+    assert (c1["payroll_retention_m0"], c1["payroll_retention_m1"], c1["payroll_retention_m2"]) == (0.1, 0.2, 0.1)
+    assert c1["deposit_share"] == 0.5 and c1["investment_share"] == 0.5
+    # value contribution: AUM 1300 / (1300 + 500 + 0)
+    assert c1["aum_share"] == pytest.approx(1300 / 1800)
+    # C2 only has two month-ends: averages over its months on book, no base period -> no trend
+    c2 = tiny_wide.loc["C2"]
+    assert c2["aum_avg_3m"] == 400.0 and np.isnan(c2["aum_avg_prev6m"]) and np.isnan(c2["aum_trend"])
+
+
+def test_campaign_aggregates_by_hand(tiny_wide):
+    c1 = tiny_wide.loc["C1"]
+    # CAMP1 2026-06-01 responded; CAMP2 2026-11-15 is after the as-of date
+    assert (c1["n_contacts_365d"], c1["n_responses_365d"], c1["n_contacts_total"]) == (1, 1, 1)
+    assert c1["days_since_last_contact"] == 152
+
+
+def test_campaign_frame_uses_features_as_of_day_before_first_contact(tiny_dir):
+    bank = load_bank(tiny_dir)
+    cf = campaign_frame(bank, "CAMP1")
+    assert cf.attrs["features_as_of"] == "2026-05-31"
+    assert list(cf.columns[:5]) == ["customer_id", "campaign_id", "contact_date", "group", "response"]
+    c1 = cf.set_index("customer_id").loc["C1"]
+    # as of 2026-05-31 only T5 (2025-11-01, d=211) and T6 (2025-10-31, d=212) exist
+    assert c1["n_txn_total"] == 2 and c1["days_since_last_txn"] == 211 and c1["n_txn_30d"] == 0
+    # balance snapshot of 2026-05-31 (k = 5 back from 2026-10-31): 100 * (13 - 5) = 800
+    assert c1["aum"] == 800.0
+    # the campaign's own contact is not counted in its features
+    assert c1["n_contacts_total"] == 0
+    assert c1["response"] == 1 and cf.set_index("customer_id").loc["C2", "group"] == "control"
+    cf2 = campaign_frame(bank, "CAMP1", feature_lag_days=30)
+    assert cf2.attrs["features_as_of"] == "2026-05-02"
+
+
+def test_bad_inputs_raise_clear_errors(tiny_dir):
+    bank = load_bank(tiny_dir)
+    with pytest.raises(ParamsError, match="windows"):
+        build_wide_table(bank, AS_OF, windows=(0, 30))
+    with pytest.raises(ParamsError, match="as_of"):
+        build_wide_table(bank, "2026-13-01")
+    with pytest.raises(DataError, match="NOPE"):
+        campaign_frame(bank, "NOPE")
+    with pytest.raises(ParamsError, match="feature_lag_days"):
+        campaign_frame(bank, "CAMP1", feature_lag_days=0)
+
+
+def test_optional_tables_absent_drop_their_columns(tmp_path):
+    make_tiny(tmp_path)
+    (tmp_path / "monthly_balances.parquet").unlink()
+    (tmp_path / "campaigns.parquet").unlink()
+    w = build_wide_table(load_bank(tmp_path), AS_OF)
+    assert "aum" not in w and "n_contacts_365d" not in w and "payroll_retention_m0" not in w
+    assert w.set_index("customer_id").loc["C1", "n_txn_90d"] == 4
+
+
+def test_custom_windows_and_month_anchors(tiny_dir):
+    w = build_wide_table(load_bank(tiny_dir), AS_OF, windows=(7, 60)).set_index("customer_id")
+    assert w.loc["C1", "n_txn_7d"] == 1 and w.loc["C1", "n_txn_60d"] == 3  # d=0; d=0, 29, 30
+    assert "n_txn_30d" not in w
+    a = month_windows("2026-06-14")  # mid-month: m0 is May 2026
+    assert a["m0_month"].isoformat() == "2026-05-01" and a["as_of_month"].isoformat() == "2026-06-01"
+
+
+def test_same_input_same_output(tiny_dir):
+    bank = load_bank(tiny_dir)
+    pd.testing.assert_frame_equal(build_wide_table(bank, AS_OF), build_wide_table(bank, AS_OF))
+
+
+def test_sql_kept_together_as_strings(tiny_dir):
+    plan = features.wide_table_sql(load_bank(tiny_dir), AS_OF)
+    assert "GROUP BY customer_id" in plan.transactions and "FROM transactions" in plan.transactions
+    assert "FROM monthly_balances" in plan.balances and "FROM campaigns" in plan.campaigns
+
+
+def test_demo_medium_wide_table_matches_truth_counts(demo_medium):
+    bank = load_bank(demo_medium)
+    w = build_wide_table(bank, AS_OF)
+    n_cust = bank.con.execute("SELECT count(*) FROM customers").fetchall()[0][0]
+    assert len(w) == n_cust and w["customer_id"].is_unique
+    truth = pd.read_parquet(demo_medium / "truth" / "customers_truth.parquet")
+    # truth n_txn_days = distinct days with an 'out' row; no transaction at all -> NaN recency in the wide table
+    m = w.merge(truth[["customer_id", "n_txn_days"]], on="customer_id")
+    none = m["n_txn_total"] == 0
+    assert m.loc[none, "days_since_last_txn"].isna().all()
+    assert (m.loc[m["n_txn_days"] > 0, "days_since_last_out"].notna()).all()
+    # totals agree with a direct count over the table
+    total = bank.con.execute(f"SELECT count(*) FROM transactions WHERE txn_date <= DATE '{AS_OF}'").fetchall()[0][0]
+    assert w["n_txn_total"].sum() == total

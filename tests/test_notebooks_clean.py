@@ -1,0 +1,64 @@
+"""Every notebook in git is clean and runnable by the runner (issue 2 "Done means"):
+no outputs or execution counts, the clientlens kernelspec, and a ``parameters`` cell of typed
+literals with the keys every report declares (docs/developing.md, "Notebooks")."""
+from __future__ import annotations
+
+import ast
+
+import nbformat
+import pytest
+
+from clientlens import config
+
+NOTEBOOKS = sorted(config.NOTEBOOKS_DIR.glob("*.ipynb"))
+COMMON_KEYS = {"data_dir": "str", "as_of": "str", "column_map": "dict", "value_map": "dict",
+               "unknown_customers": "str", "allow_raw_ids": "bool", "id_salt": "str", "seed": "int",
+               "output_dir": "str", "reports_dir": "str"}
+TYPES = {"int", "float", "str", "bool", "list", "dict"}
+
+
+def test_there_are_notebooks():
+    assert any(p.name == "00_data_overview.ipynb" for p in NOTEBOOKS)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_is_committed_without_outputs(path):
+    nb = nbformat.read(str(path), as_version=4)
+    nbformat.validate(nb)
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "code":
+            assert cell.outputs == [], f"cell {i} has outputs"
+            assert cell.execution_count is None, f"cell {i} has an execution count"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_has_the_clientlens_kernelspec(path):
+    nb = nbformat.read(str(path), as_version=4)
+    assert nb.metadata.get("kernelspec", {}).get("name") == config.KERNEL_NAME
+    assert nb.metadata["kernelspec"].get("language") == "python"
+    assert nb.metadata.get("language_info", {}).get("name") == "python"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_parameters_cell_has_typed_literals_and_the_common_keys(path):
+    nb = nbformat.read(str(path), as_version=4)
+    cells = [c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+    assert len(cells) == 1, "exactly one cell tagged 'parameters'"
+    assert cells[0].cell_type == "code"
+    tree = ast.parse(cells[0].source)
+    declared = {}
+    for node in tree.body:
+        assert isinstance(node, ast.AnnAssign), f"line {node.lineno}: not 'name: type = literal'"
+        name = node.target.id
+        ann = ast.unparse(node.annotation).replace(" ", "")
+        base = ann.replace("|None", "")
+        assert base in TYPES, f"{name}: annotation {ann!r} not one of {sorted(TYPES)}"
+        assert node.value is not None, f"{name}: no default"
+        ast.literal_eval(node.value)  # raises when not a literal
+        line = cells[0].source.splitlines()[node.lineno - 1]
+        assert "#" in line, f"{name}: no comment explaining it"
+        declared[name] = base
+    for key, typ in COMMON_KEYS.items():
+        assert declared.get(key) == typ, f"missing common parameter {key}: {typ}"
+    assert ast.literal_eval(next(n.value for n in tree.body if n.target.id == "allow_raw_ids")) is False
+    assert ast.literal_eval(next(n.value for n in tree.body if n.target.id == "output_dir")) == ""

@@ -1,0 +1,150 @@
+"""clientlens.params: params files, the notebook's parameters cell, merging and validation.
+
+Reference: issue 2 item 5 ("unknown keys and wrong types are errors that list the valid keys")
+and docs/developing.md (parameters cell of typed literals with comments).
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from clientlens import ParamsError
+from clientlens.params import (check_type, load_params_file, notebook_parameters, params_for, parse_date,
+                               parse_override, require, to_json)
+from test_data import write_notebook
+
+PARAMS = '''data_dir: str = "data/demo"   # folder with the tables
+as_of: str = "2026-10-31"     # analysis date
+k_max: int = 8                # largest k
+weight: float = 0.5           # a float
+flag: bool = False            # a flag
+cols: list = ["a", "b"]       # a list
+maps: dict = {}               # a dict
+limit: int | None = None      # optional int
+untyped = 3'''
+
+
+@pytest.fixture()
+def nb(tmp_path):
+    return write_notebook(tmp_path / "03_x.ipynb", params=PARAMS)
+
+
+def test_notebook_parameters_reads_types_defaults_and_comments(nb):
+    p = notebook_parameters(nb)
+    assert list(p) == ["data_dir", "as_of", "k_max", "weight", "flag", "cols", "maps", "limit", "untyped"]
+    assert p["k_max"] == {"type": "int", "default": 8, "help": "largest k"}
+    assert p["weight"]["type"] == "float" and p["cols"]["default"] == ["a", "b"]
+    assert p["limit"]["type"] == "int?" and p["limit"]["default"] is None
+    assert p["untyped"]["type"] is None and p["untyped"]["help"] == ""
+
+
+def test_notebook_without_parameters_cell_or_with_non_literal_is_refused(tmp_path):
+    import nbformat
+
+    bare = nbformat.v4.new_notebook()
+    bare.cells = [nbformat.v4.new_code_cell("x = 1")]
+    nbformat.write(bare, str(tmp_path / "bare.ipynb"))
+    with pytest.raises(ParamsError, match="no cell tagged 'parameters'"):
+        notebook_parameters(tmp_path / "bare.ipynb")
+    bad = write_notebook(tmp_path / "bad.ipynb", params="x: int = len([1])  # not a literal")
+    with pytest.raises(ParamsError, match="parameter 'x' must be a literal"):
+        notebook_parameters(bad)
+
+
+def test_params_for_priority_defaults_common_section_override(nb):
+    file_params = {"common": {"as_of": "2025-01-31", "k_max": 4, "seed": 1},   # seed: not declared, ignored
+                   "03_x": {"k_max": 5, "weight": 1}}                          # int accepted for float
+    assert params_for(nb, file_params) == {"as_of": "2025-01-31", "k_max": 5, "weight": 1}
+    assert params_for(nb, file_params, {"k_max": 6})["k_max"] == 6
+    assert params_for(nb) == {}
+
+
+def test_unknown_key_lists_every_valid_key(nb):
+    valid = "as_of, cols, data_dir, flag, k_max, limit, maps, untyped, weight"
+    with pytest.raises(ParamsError) as info:
+        params_for(nb, {"03_x": {"kmax": 3}})
+    assert str(info.value) == f"03_x: unknown parameter 'kmax' (params file section '03_x'); valid keys: {valid}"
+    with pytest.raises(ParamsError, match=f"unknown parameter 'zzz' \\(override\\); valid keys: {valid}"):
+        params_for(nb, overrides={"zzz": 1})
+
+
+@pytest.mark.parametrize("key,value,message", [
+    ("k_max", "8", "parameter 'k_max' must be int; got str '8'"),
+    ("k_max", 2.5, "parameter 'k_max' must be int; got float 2.5"),
+    ("k_max", True, "parameter 'k_max' must be int; got bool True"),
+    ("flag", 1, "parameter 'flag' must be bool; got int 1"),
+    ("cols", "a", "parameter 'cols' must be list; got str 'a'"),
+    ("maps", [], "parameter 'maps' must be dict; got list []"),
+    ("weight", None, "parameter 'weight' must be float; got None"),
+])
+def test_wrong_types_are_refused(nb, key, value, message):
+    with pytest.raises(ParamsError, match=message.replace("(", r"\(").replace("[", r"\[")):
+        params_for(nb, overrides={key: value})
+
+
+def test_optional_and_untyped_parameters_accept_none_and_anything(nb):
+    assert params_for(nb, overrides={"limit": None, "untyped": "x"}) == {"limit": None, "untyped": "x"}
+    check_type("x", None, "float?")
+    check_type("x", 3, "float")
+
+
+def test_load_params_file_normalises_dates_and_rejects_bad_files(tmp_path):
+    f = tmp_path / "p.yaml"
+    f.write_text("common:\n  as_of: 2026-10-31\n  data_dir: data/demo\n03_x:\n  dates: [2026-01-31]\n")
+    assert load_params_file(f) == {"common": {"as_of": "2026-10-31", "data_dir": "data/demo"},
+                                   "03_x": {"dates": ["2026-01-31"]}}
+    f.write_text("common: 3\n")
+    with pytest.raises(ParamsError, match="expected sections 'common' and one per notebook"):
+        load_params_file(f)
+    f.write_text("common: {a: [1\n")
+    with pytest.raises(ParamsError, match="not valid YAML"):
+        load_params_file(f)
+    with pytest.raises(ParamsError, match="params file not found"):
+        load_params_file(tmp_path / "none.yaml")
+    assert load_params_file(None) == {}
+
+
+def test_parse_override_reads_yaml_values():
+    assert parse_override("k=3") == ("k", 3)
+    assert parse_override("x=[1, 2]") == ("x", [1, 2])
+    assert parse_override("s=abc") == ("s", "abc")
+    assert parse_override("flag=true") == ("flag", True)
+    assert parse_override("as_of=2026-10-31") == ("as_of", "2026-10-31")
+    assert parse_override("m={a: 1}") == ("m", {"a": 1})
+    assert parse_override("e=") == ("e", "")
+    with pytest.raises(ParamsError, match="must look like key=value"):
+        parse_override("novalue")
+
+
+def test_require_messages_match_the_style_guide():
+    assert require("k_max", 3, min=2) == 3
+    with pytest.raises(ParamsError, match="^k_max must be >= 2; got 1$"):
+        require("k_max", 1, min=2)
+    with pytest.raises(ParamsError, match="^share must be <= 1; got 1.5$"):
+        require("share", 1.5, max=1)
+    with pytest.raises(ParamsError, match="^rate must be > 0; got 0$"):
+        require("rate", 0, min=0, min_exclusive=True)
+    with pytest.raises(ParamsError, match=r"^mode must be one of \['fail', 'drop'\]; got 'x'$"):
+        require("mode", "x", choices=["fail", "drop"])
+
+
+def test_parse_date_and_to_json():
+    assert parse_date("as_of", "2026-10-31") == dt.date(2026, 10, 31)
+    with pytest.raises(ParamsError, match="as_of must be a date YYYY-MM-DD; got '2026-13-01'"):
+        parse_date("as_of", "2026-13-01")
+    assert to_json({"b": 1, "a": "客户"}) == '{"a": "客户", "b": 1}'
+
+
+def test_default_params_and_sections_fit_the_notebooks():
+    """params/default.yaml and params/sections/*.yaml only use keys the notebooks declare."""
+    from clientlens import config
+    from clientlens.runner import list_notebooks
+
+    files = [config.DEFAULT_PARAMS_FILE] + sorted((config.PARAMS_DIR / "sections").glob("*.yaml"))
+    merged: dict = {}
+    for f in files:
+        for section, values in load_params_file(f).items():
+            merged.setdefault(section, {}).update(values)
+    for nb_path in list_notebooks():
+        params_for(nb_path, merged)  # raises on unknown keys and wrong types

@@ -1,0 +1,351 @@
+"""The runner end to end (issue 2, item 5): dated HTML reports without code, manifest, provenance
+block, index, refusal to overwrite, failure handling, params validated before any kernel starts.
+
+Notebook runs start a kernel (~3-5 s each), so the end-to-end checks are grouped into few runs.
+"""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from clientlens import ClientLensError, ParamsError, config
+from clientlens import runner
+from test_data import run_cli, tree_hashes, write_notebook, write_tiny_bank
+
+AS_OF = "2026-10-31"
+
+
+def _body(html: str) -> str:
+    """The page body without <style>/<script> (CSS mentions prompt classes)."""
+    body = html[html.index("<body"):]
+    body = re.sub(r"<style.*?</style>", "", body, flags=re.S)
+    return re.sub(r"<script.*?</script>", "", body, flags=re.S)
+
+
+def _assert_no_code(html: str, source_fragments=()) -> None:
+    body = _body(html)
+    assert "jp-InputPrompt" not in body and "jp-OutputPrompt" not in body
+    assert "In&nbsp;[" not in body and "In [" not in body
+    assert "jp-CodeMirrorEditor" not in body and 'class="highlight' not in body
+    for frag in source_fragments:
+        assert frag not in body, frag
+
+
+@pytest.fixture()
+def setup(tmp_path):
+    bank = write_tiny_bank(tmp_path / "bank")
+    nb = write_notebook(tmp_path / "nb" / "01_tiny.ipynb")
+    return {"bank": bank, "nb": nb, "reports": tmp_path / "reports", "tmp": tmp_path}
+
+
+def _run(capsys, s, *extra):
+    return run_cli(capsys, "run", s["nb"], "-p", f"data_dir={s['bank']}", "--reports-dir", s["reports"],
+                   "--no-progress", *extra)
+
+
+@pytest.mark.slow
+def test_report_manifest_index_then_refusal_then_failure_keeps_good_report(setup, capsys):
+    s = setup
+    day = s["reports"] / AS_OF
+    # 1. a good run
+    rc, out, err = _run(capsys, s, "-p", "k=7")
+    assert rc == 0, err
+    html_path = day / "01_tiny.html"
+    html = html_path.read_text(encoding="utf-8")
+    _assert_no_code(html, ["SOURCE_CODE_MARKER_XYZ", "load_bank(", "planted failure"])
+    assert "customers counted: 3" in html                      # the output is there
+    assert "Provenance" in html and "Git commit" in html and "clientlens " in html
+    assert "customers.csv" in html and "transactions.csv" in html   # data fingerprints listed
+    assert "(hidden)" not in html or "id_salt" in html
+    assert (day / "01_tiny.ipynb").exists()
+    assert (day / "01_tiny_files" / "artefact.txt").read_text() == "k=7"
+    manifest = json.loads((day / "01_tiny.manifest.json").read_text())
+    for key in ("params", "clientlens_version", "git_commit", "git_dirty", "inputs", "started_at", "ended_at",
+                "duration_s", "status", "error", "as_of", "notebook"):
+        assert key in manifest, key
+    assert manifest["status"] == "ok" and manifest["error"] is None
+    assert manifest["params"]["k"] == 7 and manifest["params"]["data_dir"] == str(s["bank"])
+    assert manifest["overrides"] == {"k": 7, "data_dir": str(s["bank"])}
+    assert manifest["inputs"]["customers.csv"] == tree_hashes(s["bank"])["customers.csv"]
+    assert manifest["outputs"]["files"] == ["artefact.txt"]
+    index = (s["reports"] / "index.html").read_text(encoding="utf-8")
+    assert f"href='{AS_OF}/01_tiny.html'" in index and f"href='{AS_OF}/01_tiny.manifest.json'" in index
+    assert ">ok<" in index
+    assert not list(day.glob(".staging-*")) and not list(day.glob(".*.tmp"))
+    good = tree_hashes(day)
+
+    # 2. refused without --force: exit 2, one line, nothing touched
+    rc, out, err = _run(capsys, s)
+    assert rc == 2
+    assert err.strip() == f"clientlens: error: {html_path} already exists; use --force to overwrite it"
+    assert tree_hashes(day) == good
+
+    # 3. a failing run with --force: exit 1, FAILED report, earlier good report byte-identical
+    rc, out, err = _run(capsys, s, "--force", "-p", "fail=true")
+    assert rc == 1
+    assert "AssertionError: planted failure for the test" in err
+    after = tree_hashes(day)
+    for name in ("01_tiny.html", "01_tiny.ipynb", "01_tiny_files/artefact.txt"):
+        assert after[name] == good[name], name
+    failed = (day / "01_tiny.FAILED.html").read_text(encoding="utf-8")
+    body = _body(failed)
+    top = body.index("FAILED: this report did not complete")
+    assert top < body.index("Test report")                     # error at the top of the page
+    assert "planted failure for the test" in body[top:top + 2000]
+    assert "Provenance" in body
+    manifest = json.loads((day / "01_tiny.manifest.json").read_text())
+    assert manifest["status"] == "failed" and "planted failure" in manifest["error"]
+    assert manifest["last_ok_report"] == "01_tiny.html"
+    index = (s["reports"] / "index.html").read_text(encoding="utf-8")
+    assert f"href='{AS_OF}/01_tiny.FAILED.html'" in index and ">failed<" in index and "last good report" in index
+
+    # 4. a later success removes the stale FAILED files
+    rc, out, err = _run(capsys, s, "--force")
+    assert rc == 0, err
+    assert not (day / "01_tiny.FAILED.html").exists() and not (day / "01_tiny.FAILED.ipynb").exists()
+    assert (day / "01_tiny_files" / "artefact.txt").read_text() == "k=3"
+    assert json.loads((day / "01_tiny.manifest.json").read_text())["status"] == "ok"
+
+
+def test_unknown_param_exits_2_listing_valid_keys_before_kernel(setup, capsys):
+    rc, out, err = _run(capsys, setup, "-p", "kk=1")
+    assert rc == 2
+    assert err.strip() == ("clientlens: error: 01_tiny: unknown parameter 'kk' (override); valid keys: as_of, "
+                           "column_map, data_dir, fail, k, output_dir, reports_dir, unknown_customers, value_map")
+    assert not setup["reports"].exists()
+
+
+def test_wrong_type_param_exits_2_before_kernel(setup, capsys):
+    rc, out, err = _run(capsys, setup, "-p", "k=three")
+    assert rc == 2 and err.strip() == "clientlens: error: 01_tiny: parameter 'k' must be int; got str 'three'"
+    rc, out, err = _run(capsys, setup, "-p", "fail=1")
+    assert rc == 2 and "parameter 'fail' must be bool; got int 1" in err
+    assert not setup["reports"].exists()
+
+
+def test_params_file_unknown_key_and_bad_yaml_exit_2(setup, capsys):
+    pf = setup["tmp"] / "p.yaml"
+    pf.write_text("common:\n  seed: 1\n01_tiny:\n  k_max: 3\n")
+    rc, out, err = _run(capsys, setup, "--params", pf)
+    assert rc == 2 and "unknown parameter 'k_max' (params file section '01_tiny'); valid keys: as_of," in err
+    pf.write_text("common: [unclosed\n")
+    rc, out, err = _run(capsys, setup, "--params", pf)
+    assert rc == 2 and "not valid YAML" in err and len(err.strip().splitlines()) == 1
+    rc, out, err = _run(capsys, setup, "--params", setup["tmp"] / "missing.yaml")
+    assert rc == 2 and "params file not found" in err
+
+
+def test_bad_as_of_and_timeout_exit_2(setup, capsys):
+    rc, out, err = _run(capsys, setup, "--as-of", "2026-02-30")
+    assert rc == 2 and "--as-of must be a date YYYY-MM-DD; got '2026-02-30'" in err
+    rc, out, err = _run(capsys, setup, "--timeout", "0")
+    assert rc == 2 and "--timeout must be > 0 seconds" in err
+
+
+def test_as_of_precedence_cli_then_params_then_notebook_default(setup):
+    nb, bank, reports = setup["nb"], setup["bank"], setup["reports"]
+    pf = setup["tmp"] / "p.yaml"
+    pf.write_text("common:\n  as_of: 2025-12-31\n  data_dir: %s\n" % bank)
+    plan = runner.plan_run(nb, overrides={"data_dir": str(bank)}, reports_dir=reports)
+    assert plan.as_of == AS_OF and plan.html_path == reports.resolve() / AS_OF / "01_tiny.html"
+    plan = runner.plan_run(nb, params_file=pf, reports_dir=reports)
+    assert plan.as_of == "2025-12-31" and plan.params["as_of"] == "2025-12-31"
+    plan = runner.plan_run(nb, params_file=pf, as_of="2024-06-30", reports_dir=reports)
+    assert plan.as_of == "2024-06-30" and plan.params["as_of"] == "2024-06-30"
+    assert set(plan.fingerprints) == {"customers.csv", "transactions.csv"}
+
+
+def test_run_all_validates_every_notebook_before_running_any(setup, capsys):
+    folder = setup["nb"].parent
+    write_notebook(folder / "02_other.ipynb", params='k: int = 1  # k\ndata_dir: str = "x"  # data')
+    with pytest.raises(ParamsError, match="unknown parameter 'nope' \\(override\\); valid keys: as_of"):
+        runner.run_all(notebooks=[folder / "01_tiny.ipynb", folder / "02_other.ipynb"],
+                       overrides={"nope": 1}, reports_dir=setup["reports"])
+    # 02_other's data_dir does not exist: the whole run-all stops before any kernel
+    with pytest.raises(ClientLensError, match="data folder not found"):
+        runner.run_all(notebooks=[folder / "01_tiny.ipynb", folder / "02_other.ipynb"],
+                       reports_dir=setup["reports"])
+    assert not setup["reports"].exists()
+
+
+@pytest.mark.slow
+def test_run_all_continues_after_a_failure_and_returns_1(setup, capsys, monkeypatch):
+    folder = setup["nb"].parent
+    write_notebook(folder / "02_boom.ipynb", body="raise ValueError('boom in 02')")
+    write_notebook(folder / "03_after.ipynb", body="print('after the failure')")
+    monkeypatch.setattr(config, "NOTEBOOKS_DIR", folder)
+    rc, out, err = run_cli(capsys, "run-all", "-p", f"data_dir={setup['bank']}", "--reports-dir", setup["reports"],
+                           "--no-progress")
+    assert rc == 1
+    day = setup["reports"] / AS_OF
+    assert (day / "01_tiny.html").exists() and (day / "03_after.html").exists()
+    assert (day / "02_boom.FAILED.html").exists() and not (day / "02_boom.html").exists()
+    assert "2 ok, 1 failed" in out
+    index = (setup["reports"] / "index.html").read_text()
+    assert index.count("<tr><td>") == 3 and "3 report(s), 1 failed" in index
+
+
+def test_resolve_notebook_by_stem_prefix_and_path(tmp_path, monkeypatch):
+    folder = tmp_path / "notebooks"
+    write_notebook(folder / "00_a.ipynb")
+    write_notebook(folder / "01_b.ipynb")
+    (folder / "scratch.ipynb").write_text("{}")
+    monkeypatch.setattr(config, "NOTEBOOKS_DIR", folder)
+    assert runner.resolve_notebook("01_b") == (folder / "01_b.ipynb").resolve()
+    assert runner.resolve_notebook("01_b.ipynb") == (folder / "01_b.ipynb").resolve()
+    assert runner.resolve_notebook("00") == (folder / "00_a.ipynb").resolve()
+    assert runner.resolve_notebook(folder / "00_a.ipynb") == (folder / "00_a.ipynb").resolve()
+    assert [p.name for p in runner.list_notebooks()] == ["00_a.ipynb", "01_b.ipynb"]
+    with pytest.raises(ClientLensError, match="notebook '02_c' not found; available: 00_a, 01_b"):
+        runner.resolve_notebook("02_c")
+
+
+def test_index_lists_dated_runs_newest_first_with_status_and_links(tmp_path):
+    for day, stem, status in (("2026-09-30", "00_x", "ok"), ("2026-10-31", "00_x", "ok"),
+                              ("2026-10-31", "01_y", "failed")):
+        d = tmp_path / day
+        d.mkdir(exist_ok=True)
+        html = f"{stem}.html" if status == "ok" else f"{stem}.FAILED.html"
+        (d / html).write_text("x")
+        (d / f"{stem}.manifest.json").write_text(json.dumps(
+            {"stem": stem, "status": status, "duration_s": 12.5, "started_at": "t", "error": None if status == "ok"
+             else "ValueError: bad", "outputs": {"html": html}}))
+    (tmp_path / "_scratch").mkdir()
+    page = runner.write_index(tmp_path).read_text()
+    assert page.index("<h2>2026-10-31</h2>") < page.index("<h2>2026-09-30</h2>")
+    assert "href='2026-10-31/01_y.FAILED.html'" in page and "ValueError: bad" in page
+    assert "href='2026-09-30/00_x.manifest.json'" in page and "12.5 s" in page
+    assert "_scratch" not in page
+
+
+@pytest.mark.slow
+def test_data_overview_report_on_demo(demo_small, tmp_path, capsys):
+    """00_data_overview end to end on the 3,000-customer demo: no code, no raw ids, provenance."""
+    reports = tmp_path / "reports"
+    rc, out, err = run_cli(capsys, "run", "00_data_overview", "-p", f"data_dir={demo_small}",
+                           "--reports-dir", reports, "--no-progress")
+    assert rc == 0, err
+    html = (reports / AS_OF / "00_data_overview.html").read_text(encoding="utf-8")
+    _assert_no_code(html, ["load_bank(", "report.show_table", "plt.subplots"])
+    body = _body(html)
+    for heading in ("Tables and row counts", "Date coverage", "Missing values", "Transactions", "Provenance"):
+        assert heading in body, heading
+    assert "3,000" in body and "<img" in body
+    import pandas as pd
+
+    ids = pd.read_parquet(Path(demo_small) / "customers.parquet", columns=["customer_id"])["customer_id"]
+    text = re.sub(r"<img[^>]*>", "", body)  # base64 images could contain any short string by chance
+    assert not any(str(i) in text for i in ids.sample(200, random_state=0)), "raw customer id in the report"
+    manifest = json.loads((reports / AS_OF / "00_data_overview.manifest.json").read_text())
+    assert manifest["status"] == "ok" and "customers.parquet" in manifest["inputs"]
+    assert {"row_counts.parquet", "date_coverage.parquet", "missing_values.parquet"} <= set(
+        manifest["outputs"]["files"])
+
+
+# --------------------------------------------------------------------------- report helpers used by notebooks
+
+def test_report_number_formats_and_table_styling():
+    import pandas as pd
+
+    from clientlens import report
+
+    assert report.fmt_num(1234567.8) == "1,234,568" and report.fmt_num(1234, 2) == "1,234.00"
+    assert report.fmt_num(float("nan")) == "–" and report.fmt_pct(0.1234) == "12.3%"
+    df = pd.DataFrame({"n": [1234567, 2], "share": [0.1234, 0.5], "aum": [12345.6, 99999.1],
+                       "day": pd.to_datetime(["2025-06-01", "2025-07-01"])})
+    html = report.style_table(df, caption="T", percent_cols=["share"]).to_html()
+    for text in ("1,234,567", "12.3%", "12,346", "99,999", "2025-06-01", ">T<"):
+        assert text in html, text
+    assert "00:00:00" not in html
+    long = pd.DataFrame({"x": range(120)})
+    assert "first 50 of 120 rows" in report.style_table(long, caption="Long").to_html()
+    with pytest.raises(ClientLensError, match=r"column\(s\) \['nope'\] not in the table"):
+        report.style_table(df, percent_cols=["nope"])
+
+
+def test_report_verdicts_follow_the_psi_and_auc_thresholds():
+    from clientlens import report
+
+    # PSI < 0.1 stable, 0.1-0.25 watch, > 0.25 shifted (domain brief)
+    assert [report.grade(v, warn=0.1, fail=0.25) for v in (0.05, 0.1, 0.2, 0.25, 0.4)] == \
+           ["PASS", "WARN", "WARN", "FAIL", "FAIL"]
+    assert [report.grade(v, warn=0.7, fail=0.6, higher_is_better=True) for v in (0.75, 0.7, 0.65, 0.55)] == \
+           ["PASS", "PASS", "WARN", "FAIL"]
+    assert report.grade(float("nan"), warn=0.1, fail=0.25) == "WARN"
+    with pytest.raises(ParamsError, match="wrong order"):
+        report.grade(0.1, warn=0.25, fail=0.1)
+    assert report.worst(["PASS", "WARN", "PASS"]) == "WARN" and report.worst([]) == "PASS"
+    assert "FAIL" in report.badge("FAIL")
+    html = report.verdict_table_html([{"check": "KS <b>", "value": 0.41234, "verdict": "PASS"}])
+    assert "0.412" in html and "KS &lt;b&gt;" in html and html.index("verdict") < html.index("check")
+    assert "&lt;script&gt;" in report.callout_html("<script>", kind="warning")
+    with pytest.raises(ParamsError, match="kind must be one of"):
+        report.callout_html("x", kind="info")
+
+
+def test_report_output_dir_and_find_artifact(tmp_path, monkeypatch):
+    from clientlens import report
+
+    monkeypatch.setattr(config, "REPORTS_DIR", tmp_path / "reports")
+    scratch = report.resolve_output_dir("", "02_binning")
+    assert scratch == tmp_path / "reports" / "_scratch" / "02_binning" and scratch.is_dir()
+    assert report.resolve_output_dir(tmp_path / "out", "02_binning") == tmp_path / "out"
+    (scratch / "binning.pkl").write_text("s")
+    root = tmp_path / "reports"
+    assert report.find_artifact(root, AS_OF, "02_binning", "binning.pkl") is None
+    assert report.find_artifact(root, AS_OF, "02_binning", "binning.pkl", include_scratch=True) == \
+           scratch / "binning.pkl"
+    dated = root / AS_OF / "02_binning_files"
+    dated.mkdir(parents=True)
+    (dated / "binning.pkl").write_text("d")
+    assert report.find_artifact(root, AS_OF, "02_binning", "binning.pkl", include_scratch=True) == \
+           dated / "binning.pkl"
+
+
+def test_report_overview_summaries_on_a_tiny_bank(tmp_path):
+    from clientlens import report
+    from clientlens.data import load_bank
+
+    bank = load_bank(write_tiny_bank(tmp_path / "bank"))
+    counts = report.row_counts(bank).set_index("table")
+    assert counts.loc["transactions", "rows"] == 4 and counts.loc["transactions", "customers"] == 3
+    assert not counts.loc["campaigns", "present"]
+    cov = report.date_coverage(bank, as_of="2026-09-30").set_index("column")
+    assert str(cov.loc["txn_date", "first"])[:10] == "2026-01-05" and cov.loc["txn_date", "after_as_of"] == 1
+    miss = report.missing_values(bank)
+    assert miss[["table", "column", "missing"]].values.tolist() == [["customers", "income_monthly", 1]]
+    h = report.log_histogram(bank, "transactions", "amount", bins_per_decade=1)
+    # 35.2 -> [10, 100); 100 -> [100, 1000); 1250.5 -> [1000, 10^4); 9000 -> [1000, 10^4)
+    assert h["count"].tolist() == [1, 1, 2] and h["lower"].round(6).tolist() == [10.0, 100.0, 1000.0]
+    vc = report.value_counts(bank, "transactions", "direction", top=1)
+    assert vc["direction"].tolist() == ["out", "(other)"] and vc["rows"].tolist() == [3, 1]
+    assert report.customers_without_transactions(bank) == 0
+    m = report.monthly_counts(bank)
+    assert m["rows"].sum() == 4 and set(m["direction"]) == {"in", "out"}
+
+
+@pytest.mark.slow
+def test_run_all_every_notebook_on_demo_small(demo_small, tmp_path, capsys):
+    """run-all over every notebooks/NN_*.ipynb with the default params on the 3,000-customer demo."""
+    import yaml
+
+    from clientlens.params import load_params_file
+
+    merged: dict = {}
+    for f in sorted((config.PARAMS_DIR / "sections").glob("*.yaml")) + [config.DEFAULT_PARAMS_FILE]:
+        for section, values in load_params_file(f).items():
+            merged.setdefault(section, {}).update(values or {})
+    merged.setdefault("common", {})["data_dir"] = str(demo_small)
+    pf = tmp_path / "params.yaml"
+    pf.write_text(yaml.safe_dump(merged, allow_unicode=True), encoding="utf-8")
+    rc, out, err = run_cli(capsys, "run-all", "--params", pf, "--reports-dir", tmp_path / "reports",
+                           "--no-progress")
+    assert rc == 0, err[-3000:]
+    stems = [p.stem for p in runner.list_notebooks()]
+    for stem in stems:
+        html = (tmp_path / "reports" / AS_OF / f"{stem}.html").read_text(encoding="utf-8")
+        _assert_no_code(html)
+        assert "Provenance" in html
