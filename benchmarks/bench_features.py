@@ -28,7 +28,7 @@ def _run(params: dict, cache: Path) -> dict:
     t0 = time.perf_counter()
     bank = load_bank(data)
     t1 = time.perf_counter()
-    wide = build_wide_table(bank, AS_OF, memory_limit=params.get("memory_limit", "6GB"))
+    wide = build_wide_table(bank, AS_OF, memory_limit=params.get("memory_limit", "4GB"))
     t2 = time.perf_counter()
     out = {"load_s": round(t1 - t0, 2), "wide_s": round(t2 - t1, 2), "customers": len(wide),
            "columns": wide.shape[1]}

@@ -235,6 +235,24 @@ def test_trend_override_per_variable():
     assert valley.summary_.at[0, "iv"] > asc.summary_.at[0, "iv"]
 
 
+def test_id_detection_by_name_or_sequence_but_not_continuous_amounts():
+    rng = np.random.default_rng(2)
+    n = 2000
+    y = (rng.random(n) < 0.2).astype(int)
+    X = pd.DataFrame({
+        "cust_no": rng.permutation(10 ** 6)[:n],                    # unique integers, id-like name
+        "客户号": rng.permutation(10 ** 6)[:n].astype(float),          # Chinese "customer number"
+        "contract_key": pd.array([f"K{i}" for i in rng.permutation(n)], dtype="str"),
+        "income": rng.lognormal(9, 1, size=n),                       # all unique but an amount
+        "balance": np.round(rng.lognormal(9, 1, size=n)),            # unique-ish integers, not a sequence
+    })
+    s = WoeBinner(prescreen=False, iv_min=0.0).fit(X, y).summary_.set_index("variable")
+    for v in ("cust_no", "客户号", "contract_key"):
+        assert s.at[v, "reason"].startswith("id-like"), v
+    for v in ("income", "balance"):
+        assert not s.at[v, "reason"].startswith("id-like"), v
+
+
 # --------------------------------------------------------------------------- bad input
 
 @pytest.mark.parametrize("y, match", [
@@ -291,6 +309,12 @@ def test_transform_gives_the_bin_woe_and_unknown_category_zero(synth, tmp_path):
     b2 = binning.load_binning(path)
     pd.testing.assert_frame_equal(b2.transform(X), W)
     pd.testing.assert_frame_equal(b2.summary_, b.summary_)
+    assert binning.load_binning_meta(path) == {}
+    meta = {"campaigns": ["X"], "n_dev": len(X), "dev_ids_sha256": "ab" * 32}
+    p2 = binning.save_binning(b, tmp_path / "with_meta.pkl", meta=meta)
+    b3, m3 = binning.load_binning(p2, with_meta=True)
+    assert m3 == meta and binning.load_binning_meta(p2) == meta
+    pd.testing.assert_frame_equal(b3.transform(X), W)
     (tmp_path / "bad.pkl").write_bytes(b"not a pickle")
     with pytest.raises(DataError, match="not a readable binning file"):
         binning.load_binning(tmp_path / "bad.pkl")

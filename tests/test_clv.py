@@ -100,20 +100,108 @@ def test_bgnbd_pmf_sums_to_one_and_matches_lifetimes(cdnow_summary):
 
 # ---------------------------------------------------------------- RFM builder
 
+def _exact_daily_reference(txn: pd.DataFrame, as_of: str):
+    """Independent reference in exact rational arithmetic (fractions), following lifetimes' definitions.
+
+    Each day's total is the exact sum of its rows rounded once to a float; monetary value is the
+    exact sum of the repeat days' totals rounded once, divided by their number (lifetimes:
+    sum of the repeat-period totals / frequency). Returns (monetary by customer, day totals by customer).
+    """
+    from fractions import Fraction
+
+    t = txn[txn["date"] <= as_of].sort_values(["customer_id", "date", "dollar_value"])
+    days: dict[str, list] = {}
+    cur, total, rows = None, Fraction(0), []
+    for cid, day, v in zip(t["customer_id"], t["date"], t["dollar_value"]):
+        if (cid, day) != cur:
+            if cur is not None:
+                days.setdefault(cur[0], []).append((float(total), rows))
+            cur, total, rows = (cid, day), Fraction(0), []
+        total += Fraction(v)
+        rows.append(v)
+    days.setdefault(cur[0], []).append((float(total), rows))
+    mv = {c: (float(sum(Fraction(x) for x, _ in d[1:])) / (len(d) - 1) if len(d) > 1 else 0.0)
+          for c, d in days.items()}
+    return pd.Series(mv).sort_index(), days
+
+
+def _pandas31_float_mean(day_rows: list) -> float:
+    """What pandas 3.1 computes inside lifetimes' summarizer for one customer.
+
+    Day totals: ``groupby.sum`` on sorted group ids takes the ``np.add.reduceat`` fast path
+    (first value + numpy's pairwise sum of the rest, rows sorted by amount). Mean of the
+    repeat days: ``groupby.mean`` (the first day is NaN, so the Cython path) uses Kahan
+    summation without the final compensation step. Neither is correctly rounded.
+    """
+    totals = [float(np.add.reduceat(np.asarray(rows), [0])[0]) for _, rows in day_rows]
+    s = c = 0.0
+    for x in totals[1:]:
+        y = x - c
+        t_ = s + y
+        c = (t_ - s) - y
+        s = t_
+    return s / (len(totals) - 1)
+
+
 def test_rfm_equals_lifetimes_summary_on_cdnow_daily(cdnow_transactions):
+    """The issue's reference: lifetimes' summary_data_from_transaction_data on CDNOW's full log, daily."""
     from lifetimes.utils import summary_data_from_transaction_data
     ref = summary_data_from_transaction_data(cdnow_transactions, "customer_id", "date", "dollar_value",
                                              observation_period_end="1998-06-30", freq="D")
     ref.index = ref.index.astype(str)
     ref = ref.sort_index()
-    got = clv.rfm_summary(cdnow_transactions, as_of="1998-06-30", date_col="date", amount_col="dollar_value",
-                          refunds="net").table
+    r = clv.rfm_summary(cdnow_transactions, as_of="1998-06-30", date_col="date", amount_col="dollar_value",
+                        refunds="net")
+    got = r.table
     assert list(got.index) == list(ref.index) and len(got) == 23570
+    assert r.counts["exact_sums"]
     for c in ("frequency", "recency", "T"):
         np.testing.assert_array_equal(got[c].to_numpy(), ref[c].to_numpy())
-    # sums of floats in a different order: equal to the last few ulps
-    np.testing.assert_allclose(got["monetary_value"].to_numpy(), ref["monetary_value"].to_numpy(),
-                               rtol=1e-12, atol=1e-12)
+
+    # monetary value: bit-for-bit equal to the exact (correctly rounded) reference for every customer
+    exact, days = _exact_daily_reference(cdnow_transactions, "1998-06-30")
+    np.testing.assert_array_equal(got["monetary_value"].to_numpy(), exact.reindex(got.index).to_numpy())
+
+    # ... and to lifetimes' for all but 401 customers. There lifetimes (pandas 3.1.1) is off by at most 2 ulp
+    # because pandas' float sums are not correctly rounded (see _pandas31_float_mean, which reproduces
+    # lifetimes' value bit for bit on each of them); the RFM builder's sums are exact instead.
+    ours, theirs = got["monetary_value"].to_numpy(), ref["monetary_value"].to_numpy()
+    differ = np.flatnonzero(ours != theirs)
+    assert len(differ) == 401
+    ulps = np.abs(ours[differ] - theirs[differ]) / np.spacing(np.abs(theirs[differ]))
+    assert ulps.max() == 2.0 and np.abs(ours[differ] - theirs[differ]).max() < 6e-14
+    for i in differ:
+        assert _pandas31_float_mean(days[got.index[i]]) == theirs[i], got.index[i]
+
+
+def test_rfm_sums_are_exact_and_independent_of_row_order(cdnow_transactions):
+    base = clv.rfm_summary(cdnow_transactions, as_of="1998-06-30", date_col="date", amount_col="dollar_value",
+                           refunds="net", calibration_end="1997-12-31")
+    shuffled = cdnow_transactions.sample(frac=1.0, random_state=11)
+    again = clv.rfm_summary(shuffled, as_of="1998-06-30", date_col="date", amount_col="dollar_value",
+                            refunds="net", calibration_end="1997-12-31")
+    pd.testing.assert_frame_equal(base.table, again.table, check_exact=True)
+    pd.testing.assert_frame_equal(base.holdout_daily, again.holdout_daily, check_exact=True)
+    # hand example: 0.1 + 0.2 is 0.30000000000000004 in floats (exact sum of the two doubles, rounded)
+    t = pd.DataFrame({"customer_id": ["A"] * 4, "txn_date": pd.to_datetime(["2026-01-01", "2026-01-02",
+                                                                            "2026-01-02", "2026-01-03"]),
+                      "amount": [5.0, 0.1, 0.2, 0.3]})
+    row = clv.rfm_summary(t, as_of="2026-01-03").table.loc["A"]
+    assert row["frequency"] == 2 and row["monetary_value"] == (0.30000000000000004 + 0.3) / 2
+
+
+def test_sum_scale_exact_range_and_fallback():
+    # cents: 0.01 = 0.64 * 2^-6, so k = 59 and sums are exact below 2^(103-59) ~ 1.8e13
+    assert clv._sum_scale(0.01, 1e9) == (59, True)
+    assert clv._sum_scale(0.01, 1e14) == (59, False)
+    k, exact = clv._sum_scale(1e-30, 1e12)       # too wide a range: k capped so HUGEINT cannot overflow
+    assert not exact and k == 124 - 40
+    t = pd.DataFrame({"customer_id": ["A", "A", "A"], "txn_date": pd.to_datetime(["2026-01-01", "2026-01-02",
+                                                                                   "2026-01-02"]),
+                      "amount": [1e12, 1e-30, 1.0]})
+    r = clv.rfm_summary(t, as_of="2026-01-03")
+    assert not r.counts["exact_sums"] and any("exact summation" in n for n in r.notes)
+    assert r.table.loc["A", "monetary_value"] == 1.0   # 1e-30 is below the 2^-84 grid: rounded away
 
 
 def test_rfm_weekly_equals_lifetimes_weekly(cdnow_transactions):

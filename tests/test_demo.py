@@ -50,7 +50,8 @@ def test_same_seed_gives_identical_tables_and_other_seed_differs(small_bank, tmp
     out_c = tmp_path / "c"
     generate_demo(out_c, n_customers=1_500, seed=4, chunk_size=600, progress=False)
     assert not _read(out_a, "transactions").equals(_read(out_c, "transactions"))
-    assert not _read(out_a, "customers").column("income_monthly").equals(_read(out_c, "customers").column("income_monthly"))
+    income = "income_monthly"
+    assert not _read(out_a, "customers").column(income).equals(_read(out_c, "customers").column(income))
 
 
 def test_summary_counts_match_files(small_bank):
@@ -204,6 +205,39 @@ def test_holiday_months_have_a_spending_peak(medium):
     assert ratio == pytest.approx(tj["holiday_multiplier"], rel=0.1)
     monthly = out.groupby(out["txn_date"].dt.month)["amount"].sum()
     assert monthly.idxmax() in tj["holiday_months"]
+
+
+def test_monthly_series_have_no_step_from_generation_mechanics(medium):
+    """Monthly volumes move smoothly: no jump where a planted rule's window starts (e.g. the primary
+    rule's last 3 months), no cliff from the BTYD dropout; only the Jan/Feb holiday peak in amounts."""
+    tx, bal, tj = medium["tx"], medium["balances"], medium["json"]
+    m = tx["txn_date"].dt.to_period("M")
+    out, sal = tx["direction"] == "out", tx["category"] == "salary"
+    bm = bal["month_end"].dt.to_period("M")
+    pay = bal["payroll_retention"].notna()
+    series = {
+        "in_rows": tx[~out & ~sal].groupby(m).size(), "in_amount": tx[~out & ~sal].groupby(m)["amount"].sum(),
+        "out_rows": tx[out].groupby(m).size(), "out_amount": tx[out].groupby(m)["amount"].sum(),
+        "salary_rows": tx[sal].groupby(m).size(), "aum": bal.groupby(bm)["aum"].sum(),
+        "customers_with_balance": bal.groupby(bm).size(),
+    }
+    hol = set(tj["holiday_months"])
+    for name, s in series.items():
+        s = s.sort_index()
+        assert len(s) == tj["months"], name
+        change = s.pct_change().iloc[1:]
+        touches_holiday = np.array([p.month in hol or (p - 1).month in hol for p in change.index])
+        checked = change[~touches_holiday] if name == "out_amount" else change
+        assert checked.abs().max() <= 0.25, (name, checked.abs().idxmax(), checked.abs().max())
+        # the rule windows (last 3 / last 9 months) do not stand out from the months before them
+        assert 0.8 <= s.iloc[-3:].mean() / s.iloc[-6:-3].mean() <= 1.2, name
+    # salary move-outs (retention < 0.2) are as common before the primary rule's window as in it
+    low = (bal.loc[pay, "payroll_retention"] < 0.2).groupby(bm[pay]).mean().sort_index()
+    assert abs(low.iloc[-3:].mean() - low.iloc[:-3].mean()) < 0.015
+    # accounts open at a smoothly varying rate (no step at the 180-day contact boundary)
+    opens = medium["customers"]["open_date"].dt.to_period("M").value_counts()
+    opens = opens.reindex(sorted(series["aum"].index)).iloc[1:]
+    assert opens.pct_change().iloc[1:].abs().max() <= 0.5
 
 
 def test_btyd_truth_marginals_are_exactly_gamma_and_beta(medium):

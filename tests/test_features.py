@@ -227,3 +227,36 @@ def test_demo_medium_wide_table_matches_truth_counts(demo_medium):
     # totals agree with a direct count over the table
     total = bank.con.execute(f"SELECT count(*) FROM transactions WHERE txn_date <= DATE '{AS_OF}'").fetchall()[0][0]
     assert w["n_txn_total"].sum() == total
+
+
+def test_concentration_top_share_and_gini_by_hand():
+    from clientlens.features import concentration
+
+    # nine customers with 1 and one with 91: the top 20% (2 customers) hold 92 of 100;
+    # Gini = sum |xi - xj| / (2 n^2 mean) = 2 * 9 * 90 / (2 * 100 * 10) = 0.81
+    r = concentration([1] * 9 + [91], top_share=0.2)
+    assert r["top_share"] == pytest.approx(0.92) and r["gini"] == pytest.approx(0.81)
+    assert r["lorenz"]["value_share"].iloc[-1] == pytest.approx(1.0)
+    equal = concentration([5.0] * 10)
+    assert equal["gini"] == pytest.approx(0.0) and equal["top_share"] == pytest.approx(0.2)
+    with pytest.raises(ParamsError, match="top_share"):
+        concentration([1, 2], top_share=1.5)
+
+
+def test_data_quality_flags_missing_constant_duplicate_and_extreme_values():
+    from clientlens.features import data_quality
+
+    rng = np.random.default_rng(0)
+    n = 200
+    aum = np.exp(rng.normal(10, 1, n))
+    aum[0] = aum.max() * 1e4                       # one extreme AUM
+    wide = pd.DataFrame({"customer_id": [f"C{i}" for i in range(n)], "aum": aum,
+                         "income_monthly": np.where(np.arange(n) < 20, np.nan, 8000.0 + np.arange(n)),  # 10% missing
+                         "flag": 1, "copy_of_aum": aum, "days_since_last_txn": np.nan})
+    q = data_quality(wide)
+    assert q["constant"] == ["flag", "days_since_last_txn"]
+    assert q["duplicates"] == [("copy_of_aum", "aum")]
+    assert q["outliers"].set_index("column").loc["aum", "n_outliers"] == 1
+    assert any(w.startswith("income_monthly: 10.0%") for w in q["warnings"])
+    # derived columns empty by design do not warn
+    assert not any(w.startswith("days_since_last_txn") for w in q["warnings"])

@@ -278,3 +278,61 @@ def test_chinese_column_names_and_values_survive_load_wide_tags(tmp_path):
     tags.reset_index().to_parquet(tmp_path / "tags.parquet")
     back = pd.read_parquet(tmp_path / "tags.parquet")
     assert set(back["city"]) == {"上海", "北京"}
+
+
+# --------------------------------------------------------------------------- the 01_profile report
+
+def _run_profile(data_dir, out_dir, tmp_path):
+    import papermill as pm
+
+    from clientlens import config
+
+    executed = tmp_path / "01_profile_out.ipynb"
+    pm.execute_notebook(str(config.NOTEBOOKS_DIR / "01_profile.ipynb"), str(executed), kernel_name="clientlens",
+                        parameters={"data_dir": str(data_dir), "output_dir": str(out_dir)},
+                        cwd=str(config.PROJECT_ROOT), progress_bar=False)
+    import nbformat
+
+    nb = nbformat.read(str(executed), as_version=4)
+    text = "\n".join(str(o.get("data", {}).get("text/html", "")) + str(o.get("data", {}).get("text/markdown", ""))
+                     + str(o.get("text", "")) for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    return text
+
+
+def test_profile_notebook_runs_on_demo_small_without_showing_ids(demo_small, tmp_path):
+    out = tmp_path / "art"
+    text = _run_profile(demo_small, out, tmp_path)
+    tags = pd.read_parquet(out / "tags.parquet")
+    wide = pd.read_parquet(out / "wide.parquet")
+    assert len(tags) == len(wide) == 3_000 and tags["customer_key"].str.startswith("K-").all()
+    ids = set(tags["customer_id"])
+    shown = {tok for tok in pd.Series(text.replace("<", " ").replace(">", " ").split()).unique() if tok in ids}
+    assert not shown, f"raw ids shown: {sorted(shown)[:3]}"
+    for heading_value in ("Lifecycle stages side by side", "Quadrants side by side", "RFM segments side by side",
+                          "Tag library coverage", "Marketing activity"):
+        assert heading_value in text
+
+
+def test_profile_notebook_skips_missing_optional_tables(demo_small, tmp_path):
+    data = tmp_path / "bank"
+    data.mkdir()
+    for t in ("customers", "transactions"):
+        (data / f"{t}.parquet").symlink_to(demo_small / f"{t}.parquet")
+    text = _run_profile(data, tmp_path / "art", tmp_path)
+    assert "Skipped: no campaigns table" in text and "Skipped: the quadrant needs AUM" in text
+    tags = pd.read_parquet(tmp_path / "art" / "tags.parquet")
+    assert "quadrant" not in tags and set(tags["lifecycle_stage"]) <= {"contact", "dormant", "active"}
+
+
+def test_segment_summary_sizes_and_aum_share_by_hand():
+    from clientlens.tags import segment_summary
+
+    w = wide_rows(dict(aum=300.0, n_txn_90d=1), dict(aum=100.0, n_txn_90d=3), dict(aum=600.0, n_txn_90d=0,
+                                                                                   days_since_last_out=np.nan))
+    t = build_tags(w)
+    s = segment_summary(w, t, "lifecycle_stage", metrics=("aum", "n_txn_90d"), order=["maturity", "dormant"])
+    assert s["lifecycle_stage"].tolist() == ["maturity", "dormant"]
+    assert s["customers"].tolist() == [2, 1] and s["aum_share"].tolist() == pytest.approx([0.4, 0.6])
+    assert s["mean_aum"].tolist() == pytest.approx([200.0, 600.0])
+    with pytest.raises(ParamsError, match="by must be a tag column"):
+        segment_summary(w, t, "nope")

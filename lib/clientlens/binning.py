@@ -29,7 +29,7 @@ Typical use::
     binner.bin_table("aum")         # one row per bin
     W = binner.transform(X_new)     # WOE of the selected variables
     binner.psi(X_dev, X_recent)     # stability per variable
-    save_binning(binner, path); load_binning(path)
+    save_binning(binner, path, meta=sample_meta); load_binning(path); load_binning_meta(path)
 """
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ from . import ClientLensError, DataError, ParamsError
 __all__ = [
     "IV_BANDS", "PSI_BANDS", "iv_band", "psi_band", "psi", "woe_iv_table", "WoeBinner", "variable_psi",
     "psi_table", "save_binning", "load_binning", "prescreen_iv", "campaign_samples", "dropped_table",
-    "all_bin_tables", "reason_kind", "CAMPAIGN_META_COLUMNS",
+    "all_bin_tables", "reason_kind", "CAMPAIGN_META_COLUMNS", "load_binning_meta", "BinningSamples",
 ]
 
 #: Upper edges of the IV bands (domain.md): [0, 0.02) useless, [0.02, 0.1) weak, [0.1, 0.3) medium,
@@ -423,8 +423,11 @@ def _to_float(x) -> np.ndarray:
 
 
 def _fmt_edge(v: float) -> str:
+    """Readable cut point: whole numbers from 10,000 on (no exponent), else 6 significant digits."""
     if np.isinf(v):
         return "inf" if v > 0 else "-inf"
+    if abs(v) >= 1e4:
+        return f"{v:.0f}"
     return f"{v:.6g}"
 
 
@@ -984,61 +987,72 @@ class BinningSamples:
     y_cmp: np.ndarray | None
     info: pd.DataFrame          # one row per sample: sample, source, features_as_of, rows, events, event_rate
     notes: list[str]
+    meta: dict = field(default_factory=dict)   # clientlens.samples.sample_meta of the development sample
 
 
-def campaign_samples(bank, campaign_id: str, *, comparison: str = "campaign", comparison_campaign: str | None = None,
-                     holdout_share: float = 0.3, exclude_columns: Iterable[str] = CAMPAIGN_META_COLUMNS,
-                     random_state=None) -> BinningSamples:
-    """Development sample = contacts of ``campaign_id`` with a known response (target = response), features
-    as of the day before contact (:func:`clientlens.features.campaign_frame`); comparison sample for PSI =
-    the contacts of ``comparison_campaign`` (``comparison="campaign"``, a later date) or a stratified random
-    ``holdout_share`` of the development contacts (``comparison="holdout"``, then removed from development).
+def campaign_samples(bank, campaigns: str | Sequence[str], *, feature_lag_days: int = 1, split: str = "random",
+                     validation_share: float = 0.3, oot_date: str | None = "", comparison: str = "holdout",
+                     comparison_campaign: str | None = None, exclude_columns: Iterable[str] | None = None,
+                     random_state=42, as_of: str | None = None, holdout_share: float | None = None) -> BinningSamples:
+    """The binning's development sample and its PSI comparison sample.
+
+    The development sample is the development part of the split the response model uses
+    (:func:`clientlens.samples.model_sample`: contacts of ``campaigns`` with a known response, features
+    ``feature_lag_days`` before contact, ``split`` random with ``validation_share`` and ``random_state``, or
+    out of time at ``oot_date``), so a binning fitted on it can be reused by 05_response_model without
+    having seen the validation rows. The comparison sample for PSI is the validation part
+    (``comparison="holdout"``) or all contacts of a later ``comparison_campaign`` (``"campaign"``).
+
+    Features are :func:`clientlens.scoring.candidate_features` minus ``exclude_columns`` (default: the
+    scorecard's :data:`clientlens.scoring.DEFAULT_EXCLUDE`), so both reports see the same candidates.
+    ``holdout_share`` is an older name of ``validation_share``.
     """
-    from .features import campaign_frame
+    from .samples import describe_meta, model_sample, training_frame
+    from .scoring import DEFAULT_EXCLUDE, candidate_features
 
+    if holdout_share is not None:
+        validation_share = holdout_share
     if comparison not in ("campaign", "holdout"):
         raise ParamsError(f"comparison must be one of ['campaign', 'holdout']; got {comparison!r}")
-    if comparison == "campaign" and not comparison_campaign:
-        raise ParamsError("comparison_campaign must be set when comparison is 'campaign'")
-    if comparison == "holdout" and not 0.05 <= holdout_share <= 0.5:
-        raise ParamsError(f"holdout_share must be between 0.05 and 0.5; got {holdout_share!r}")
-    exclude = set(exclude_columns)
-    notes: list[str] = []
-
-    def frame(cid: str):
-        f = campaign_frame(bank, cid)
-        unknown = int(f["response"].isna().sum())
-        if unknown:
-            notes.append(f"{cid}: {unknown:,} contact(s) without a known response left out")
-            f = f[f["response"].notna()].reset_index(drop=True)
-        return f
-
-    dev = frame(campaign_id)
-    feats = [c for c in dev.columns if c not in exclude]
-    rows = []
+    campaigns = [campaigns] if isinstance(campaigns, str) else list(campaigns)
     if comparison == "campaign":
-        cmp_ = frame(comparison_campaign)
+        if not comparison_campaign:
+            raise ParamsError("comparison_campaign must be set when comparison is 'campaign'")
+        if comparison_campaign in campaigns:
+            raise ParamsError(f"comparison_campaign {comparison_campaign!r} is one of the development campaigns; "
+                              f"pick a later campaign or comparison: holdout")
+    ms = model_sample(bank, campaigns, feature_lag_days=feature_lag_days, split=split,
+                      validation_share=validation_share, oot_date=oot_date, random_state=random_state, as_of=as_of)
+    notes = [f"{cid}: {k:,} contact(s) without a known response left out"
+             for cid, k in ms.frame.attrs.get("dropped_no_response", {}).items() if k]
+    feats = candidate_features(ms.frame, exclude=DEFAULT_EXCLUDE if exclude_columns is None else exclude_columns)
+    dev, val = ms.dev, ms.val
+    dates = "; ".join(f"{k}: {v}" for k, v in ms.meta.get("features_as_of", {}).items())
+    if comparison == "campaign":
+        cmp_ = training_frame(bank, [comparison_campaign], feature_lag_days=feature_lag_days)
+        k = cmp_.attrs.get("dropped_no_response", {}).get(comparison_campaign, 0)
+        if k:
+            notes.append(f"{comparison_campaign}: {k:,} contact(s) without a known response left out")
         absent = [c for c in feats if c not in cmp_.columns]
         if absent:
             raise DataError(f"campaign {comparison_campaign}: feature column(s) {absent[:5]} missing")
-        X_cmp, y_cmp = cmp_[feats].reset_index(drop=True), cmp_["response"].to_numpy(dtype="int64")
-        cmp_src, cmp_date = f"campaign {comparison_campaign}", cmp_.attrs.get("features_as_of", "")
+        cmp_src = f"campaign {comparison_campaign} (all contacts)"
+        cmp_date = "; ".join(f"{k}: {v}" for k, v in cmp_.attrs.get("features_as_of", {}).items())
     else:
-        y_all = dev["response"].to_numpy(dtype="int64")
-        rng = np.random.default_rng(random_state)
-        hold = np.zeros(len(dev), dtype=bool)
-        for cls in (0, 1):
-            idx = np.flatnonzero(y_all == cls)
-            hold[rng.choice(idx, size=int(round(holdout_share * len(idx))), replace=False)] = True
-        X_cmp, y_cmp = dev.loc[hold, feats].reset_index(drop=True), y_all[hold]
-        cmp_src, cmp_date = f"holdout {holdout_share:.0%} of {campaign_id}", dev.attrs.get("features_as_of", "")
-        dev = dev.loc[~hold].reset_index(drop=True)
+        cmp_ = val
+        split_txt = (f"stratified random {validation_share:.0%}, seed {random_state}" if split == "random"
+                     else f"contacts on or after {oot_date}")
+        cmp_src, cmp_date = f"validation part of {', '.join(campaigns)} ({split_txt})", dates
+    X_cmp, y_cmp = cmp_[feats].reset_index(drop=True), cmp_["response"].to_numpy(dtype="int64")
     X_dev, y_dev = dev[feats].reset_index(drop=True), dev["response"].to_numpy(dtype="int64")
-    for name, src, date, yy in (("development", f"campaign {campaign_id}", dev.attrs.get("features_as_of", ""), y_dev),
+    rows = []
+    for name, src, date, yy in (("development", f"development part of {', '.join(campaigns)}", dates, y_dev),
                                 ("comparison", cmp_src, cmp_date, y_cmp)):
         rows.append({"sample": name, "source": src, "features_as_of": date, "rows": len(yy),
                      "events": int(yy.sum()), "event_rate": float(yy.mean()) if len(yy) else np.nan})
-    return BinningSamples(X_dev=X_dev, y_dev=y_dev, X_cmp=X_cmp, y_cmp=y_cmp, info=pd.DataFrame(rows), notes=notes)
+    notes.insert(0, "Development sample: " + describe_meta(ms.meta) + ".")
+    return BinningSamples(X_dev=X_dev, y_dev=y_dev, X_cmp=X_cmp, y_cmp=y_cmp, info=pd.DataFrame(rows),
+                          notes=notes, meta=ms.meta)
 
 
 def reason_kind(reason: str) -> str:
@@ -1079,17 +1093,25 @@ def all_bin_tables(binner: WoeBinner, variables: Iterable[str] | None = None) ->
 
 # --------------------------------------------------------------------------- persistence (I/O outside the class)
 
-def save_binning(binner: WoeBinner, path: str | os.PathLike) -> Path:
-    """Pickle a fitted binner (with the optbinning and clientlens versions) to ``path``."""
+def save_binning(binner: WoeBinner, path: str | os.PathLike, meta: dict | None = None) -> Path:
+    """Pickle a fitted binner (with the optbinning and clientlens versions) to ``path``.
+
+    ``meta`` describes the sample the binning was fitted on (:func:`clientlens.samples.sample_meta`:
+    campaigns, feature_lag_days, split, validation_share, oot_date, seed, n_dev, n_events, as_of and the
+    SHA-256 of the sorted development ids - never the ids); the response model reuses the binning only
+    when it matches its own development sample. Read it back with :func:`load_binning_meta`.
+    """
     import optbinning
 
     from . import __version__
 
     binner._check_fitted()
+    if meta is not None and not isinstance(meta, dict):
+        raise ParamsError(f"meta must be a dict describing the fitted sample; got {type(meta).__name__}")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     payload = {"format": _SAVE_FORMAT, "clientlens": __version__, "optbinning": optbinning.__version__,
-               "binner": binner}
+               "binner": binner, "meta": dict(meta or {})}
     tmp = path.with_suffix(path.suffix + ".tmp")
     with open(tmp, "wb") as fh:
         pickle.dump(payload, fh, protocol=pickle.HIGHEST_PROTOCOL)
@@ -1097,8 +1119,7 @@ def save_binning(binner: WoeBinner, path: str | os.PathLike) -> Path:
     return path
 
 
-def load_binning(path: str | os.PathLike) -> WoeBinner:
-    """Load a binner saved by :func:`save_binning` (only open files you trust: this unpickles)."""
+def _load_payload(path: str | os.PathLike) -> dict:
     path = Path(path)
     if not path.is_file():
         raise DataError(f"{path}: binning file not found")
@@ -1110,4 +1131,21 @@ def load_binning(path: str | os.PathLike) -> WoeBinner:
     if not isinstance(payload, dict) or payload.get("format") != _SAVE_FORMAT or \
             not isinstance(payload.get("binner"), WoeBinner):
         raise DataError(f"{path}: not a clientlens binning file (expected format {_SAVE_FORMAT})")
+    return payload
+
+
+def load_binning(path: str | os.PathLike, with_meta: bool = False):
+    """Load a binner saved by :func:`save_binning` (only open files you trust: this unpickles).
+
+    Returns the binner, or ``(binner, meta)`` with ``with_meta=True`` (``meta`` is ``{}`` for a file
+    saved without it).
+    """
+    payload = _load_payload(path)
+    if with_meta:
+        return payload["binner"], dict(payload.get("meta") or {})
     return payload["binner"]
+
+
+def load_binning_meta(path: str | os.PathLike) -> dict:
+    """The description of the fitted sample saved with a binning (``{}`` when none was saved)."""
+    return dict(_load_payload(path).get("meta") or {})

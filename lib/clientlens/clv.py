@@ -31,6 +31,7 @@ from __future__ import annotations
 import contextlib
 import datetime as _dt
 import io
+import math
 import uuid
 import warnings
 from dataclasses import dataclass, field
@@ -257,17 +258,22 @@ def rfm_summary(
     d_expr = f"CAST({_q(date_col)} AS DATE)"
     asof_sql = f"DATE {_lit(as_of.isoformat())}"
 
-    # one scan for the counts a reader should know about
+    # one scan for the counts a reader should know about and the scale of exact sums
+    amt = f"CAST({_q(amount_col)} AS DOUBLE)"
+    keep = f"{d_expr} <= {asof_sql}" + (f" AND {amt} > 0" if refunds == "drop" else "")
     pre = con.execute(
         f"SELECT count(*) FILTER (WHERE {d_expr} > {asof_sql}), "
-        f"count(*) FILTER (WHERE {d_expr} <= {asof_sql} AND {_q(amount_col)} <= 0), "
+        f"count(*) FILTER (WHERE {d_expr} <= {asof_sql} AND {amt} <= 0), "
         f"count(*) FILTER (WHERE {d_expr} <= {asof_sql}), min({d_expr}), "
         f"max({d_expr}) FILTER (WHERE {d_expr} <= {asof_sql}), "
-        f"count(*) FILTER (WHERE {_q(customer_col)} IS NULL OR {d_expr} IS NULL OR {_q(amount_col)} IS NULL) "
+        f"count(*) FILTER (WHERE {_q(customer_col)} IS NULL OR {d_expr} IS NULL OR {amt} IS NULL "
+        f"OR NOT isfinite({amt})), "
+        f"min(abs({amt})) FILTER (WHERE {keep} AND {amt} <> 0), sum(abs({amt})) FILTER (WHERE {keep}) "
         f"FROM {rel} {where_sql}").fetchall()[0]
-    future_rows, refund_rows, rows_in, first_day, last_day, null_rows = pre
+    future_rows, refund_rows, rows_in, first_day, last_day, null_rows, min_abs, sum_abs = pre
     if null_rows:
-        raise DataError(f"transactions: {null_rows:,} row(s) with empty {customer_col}, {date_col} or {amount_col}")
+        raise DataError(f"transactions: {null_rows:,} row(s) with empty or non-finite {customer_col}, {date_col} "
+                        f"or {amount_col}")
     if not rows_in:
         raise DataError(f"transactions: no qualifying transaction on or before as_of {as_of}"
                         + (f" (first is {first_day})" if first_day else ""))
@@ -278,56 +284,66 @@ def rfm_summary(
         if last_day <= cal:
             raise DataError(f"the holdout window ({cal}, {as_of}] is outside the data: the last transaction on or "
                             f"before as_of is on {last_day}")
+    if refunds == "drop" and rows_in == refund_rows:
+        raise DataError(f"transactions: every qualifying row up to as_of {as_of} has a zero or negative amount "
+                        f"(refunds: drop leaves nothing)")
+    k, exact = _sum_scale(min_abs, sum_abs)
 
-    keep = f"{d_expr} <= {asof_sql}" + (f" AND {_q(amount_col)} > 0" if refunds == "drop" else "")
     p_expr = _sql_period(period, d_expr)
-    end_p = _period_start(period, as_of)
-    end_sql = f"DATE {_lit(end_p.isoformat())}"
-    cal_cols = ""
-    cal_sql = None
+    end_sql = f"DATE {_lit(_period_start(period, as_of).isoformat())}"
+    cal_sql = None if cal is None else f"DATE {_lit(_period_start(period, cal).isoformat())}"
+    cust = _q(customer_col)
+    cust_types = {r[0]: r[1] for r in con.execute(f"DESCRIBE SELECT {cust} FROM {rel}").fetchall()}
+    if cust_types.get(customer_col) != "VARCHAR":
+        cust = f"CAST({cust} AS VARCHAR)"
+    src = f"FROM {rel} {where_sql + (' AND ' if where_sql else 'WHERE ')}{keep}"
+    per_sql = (f"SELECT {cust} AS customer_id, {p_expr} AS p, "
+               f"CAST({_sql_round(f'sum(CAST({amt} * {_dbl(2.0 ** k)} AS HUGEINT))')} AS HUGEINT) AS v "
+               f"{src} GROUP BY ALL")
+    agg_sql = _rfm_aggregates(period, k, end_sql, cal_sql)
+    holdout_daily = None
+    if cal_sql is None:
+        res = con.execute(f"WITH per AS ({per_sql}) SELECT {agg_sql} FROM per GROUP BY customer_id "
+                          f"ORDER BY customer_id").fetchnumpy()
+    else:
+        per_tbl = "_clv_per_" + uuid.uuid4().hex[:12]
+        con.execute(f"CREATE TEMP TABLE {per_tbl} AS {per_sql}").fetchall()
+        try:
+            res = con.execute(f"SELECT {agg_sql} FROM {per_tbl} GROUP BY customer_id "
+                              f"ORDER BY customer_id").fetchnumpy()
+            holdout_daily = con.execute(f"""
+                WITH f AS (SELECT customer_id FROM {per_tbl} GROUP BY customer_id HAVING min(p) <= {cal_sql})
+                SELECT p AS date, count(*) AS transactions,
+                       {_sql_round('sum(v)')} * {_dbl(2.0 ** -k)} AS value
+                FROM {per_tbl} SEMI JOIN f USING (customer_id)
+                WHERE p > {cal_sql}
+                GROUP BY p ORDER BY p
+            """).df()
+        finally:
+            con.execute(f"DROP TABLE IF EXISTS {per_tbl}").fetchall()
+        holdout_daily["date"] = pd.to_datetime(holdout_daily["date"])
+        holdout_daily["transactions"] = holdout_daily["transactions"].astype("int64")
+    ids = res.pop("customer_id")
+    table = pd.DataFrame({c: np.asarray(v, dtype="float64") for c, v in res.items()},
+                         index=pd.Index(np.asarray(ids, dtype=object), dtype="str", name="customer_id"))
     if cal is not None:
-        cal_p = _period_start(period, cal)
-        cal_sql = f"DATE {_lit(cal_p.isoformat())}"
-        cal_cols = (
-            f", count(*) FILTER (WHERE p.p <= {cal_sql}) - 1 AS frequency_cal"
-            f", {_sql_diff(period, 'f.p_first', f'max(p.p) FILTER (WHERE p.p <= {cal_sql})')} AS recency_cal"
-            f", {_sql_diff(period, 'f.p_first', cal_sql)} AS T_cal"
-            f", coalesce(sum(p.v) FILTER (WHERE p.p > f.p_first AND p.p <= {cal_sql}) / "
-            f"nullif(count(*) FILTER (WHERE p.p > f.p_first AND p.p <= {cal_sql}), 0), 0) AS monetary_value_cal"
-            f", count(*) FILTER (WHERE p.p > {cal_sql}) AS frequency_holdout"
-            f", coalesce(sum(p.v) FILTER (WHERE p.p > {cal_sql}), 0) AS value_holdout"
-            f", coalesce(sum(p.v) FILTER (WHERE p.p > {cal_sql}) / "
-            f"nullif(count(*) FILTER (WHERE p.p > {cal_sql}), 0), 0) AS monetary_value_holdout"
-            f", {_sql_diff(period, cal_sql, end_sql)} AS duration_holdout"
-        )
-    per_tbl = "_clv_per_" + uuid.uuid4().hex[:12]
-    con.execute(f"""
-        CREATE TEMP TABLE {per_tbl} AS
-        SELECT CAST({_q(customer_col)} AS VARCHAR) AS customer_id, {p_expr} AS p, sum({_q(amount_col)}) AS v
-        FROM {rel} {where_sql + (' AND ' if where_sql else 'WHERE ')}{keep}
-        GROUP BY ALL
-    """).fetchall()
-    try:
-        table, holdout_daily = _rfm_from_periods(con, per_tbl, period, end_sql, cal_cols,
-                                                 cal_sql if cal is not None else None)
-    finally:
-        con.execute(f"DROP TABLE IF EXISTS {per_tbl}").fetchall()
-    if cal is not None:
-        in_cal = table["T_cal"] >= 0
-        for c in ("frequency_cal", "recency_cal", "T_cal", "monetary_value_cal", "frequency_holdout",
-                  "value_holdout", "monetary_value_holdout", "duration_holdout"):
-            table[c] = table[c].where(in_cal)
-    table.index = table.index.astype(str)
+        in_cal = table["T_cal"].to_numpy() >= 0
+        cal_cols = [c for c in table.columns if c.endswith(("_cal", "_holdout"))]
+        table.loc[~in_cal, cal_cols] = np.nan
+        in_cal = pd.Series(in_cal, index=table.index)
 
     counts = {"rows_used": int(rows_in - (refund_rows if refunds == "drop" else 0)),
               "future_rows": int(future_rows), "refund_rows": int(refund_rows),
-              "customers": int(len(table))}
+              "customers": int(len(table)), "sum_scale_exponent": int(k), "exact_sums": bool(exact)}
     notes = []
     if future_rows:
         notes.append(f"{future_rows:,} transaction row(s) dated after as_of {as_of} were excluded")
     if refund_rows:
         notes.append(f"{refund_rows:,} row(s) with zero or negative amount (refunds) were "
                      + ("dropped (refunds: drop)" if refunds == "drop" else "netted into their period (refunds: net)"))
+    if not exact:
+        notes.append(f"amounts span too wide a range for exact summation: period and customer sums are rounded "
+                     f"to multiples of 2^-{k} (still independent of row order)")
     n_all = None
     if customers is not None:
         n_all = int(pd.Series(customers).astype(str).nunique())
@@ -349,31 +365,76 @@ def rfm_summary(
                       holdout_daily=holdout_daily, counts=counts, notes=notes)
 
 
-def _rfm_from_periods(con, per_tbl, period, end_sql, cal_cols, cal_sql):
-    """Per-customer aggregates (and holdout daily counts) from the customer-period table."""
-    table = con.execute(f"""
-        WITH f AS (SELECT customer_id, min(p) AS p_first FROM {per_tbl} GROUP BY customer_id)
-        SELECT p.customer_id,
-               count(*) - 1 AS frequency,
-               {_sql_diff(period, 'f.p_first', 'max(p.p)')} AS recency,
-               {_sql_diff(period, 'f.p_first', end_sql)} AS T,
-               coalesce(sum(p.v) FILTER (WHERE p.p > f.p_first) / nullif(count(*) - 1, 0), 0) AS monetary_value
-               {cal_cols}
-        FROM {per_tbl} p JOIN f USING (customer_id)
-        GROUP BY p.customer_id, f.p_first
-        ORDER BY p.customer_id
-    """).df().set_index("customer_id").astype("float64")
-    holdout_daily = None
+def _dbl(x: float) -> str:
+    """A DOUBLE literal that parses back to exactly ``x``."""
+    return f"CAST('{float(x)!r}' AS DOUBLE)"
+
+
+def _sql_round(h: str) -> str:
+    """SQL for HUGEINT ``h`` rounded correctly to the nearest DOUBLE (still in scaled units).
+
+    DuckDB's HUGEINT -> DOUBLE cast is not always correctly rounded; ``hi`` is
+    within a few ulps, the residual ``h - hi`` is then exact in a DOUBLE (for
+    |h| < 2^103) and one IEEE addition rounds ``hi + residual = h`` correctly.
+    """
+    hi = f"CAST({h} AS DOUBLE)"
+    return f"({hi} + CAST(({h}) - CAST({hi} AS HUGEINT) AS DOUBLE))"
+
+
+def _sum_scale(min_abs, sum_abs) -> tuple[int, bool]:
+    """Exponent ``k`` such that every amount is an integer multiple of 2^-k, and whether sums are exact.
+
+    Amounts are summed as HUGEINT multiples of 2^-k, which is exact and so
+    independent of row order and thread count (DuckDB's DOUBLE ``sum`` is
+    neither). ``k`` makes the smallest non-zero |amount| (hence every amount)
+    an integer; it is lowered when the total would overflow 128 bits, and
+    sums are exact and correctly rounded while the total |amount| is below
+    2^(103-k) (about 1.8e13 for amounts in cents).
+    """
+    if not min_abs or not sum_abs:
+        return 0, True
+    k_exact = 53 - math.frexp(float(min_abs))[1]       # ulp of the smallest amount is 2^-k_exact
+    k_cap = 124 - math.frexp(float(sum_abs))[1]        # |total| * 2^k < 2^124: no HUGEINT overflow
+    k = min(k_exact, k_cap)
+    return k, bool(k == k_exact and math.frexp(float(sum_abs))[1] + k <= 102)
+
+
+def _rfm_aggregates(period: str, k: int, end_sql: str, cal_sql: str | None) -> str:
+    """Per-customer select list over the customer-period table ``(customer_id, p, v)``.
+
+    ``v`` is each period's total as an exact HUGEINT multiple of 2^-k, already
+    rounded to a DOUBLE value (lifetimes sums each period, then averages the
+    repeat periods: same two steps, each correctly rounded here).
+    """
+    inv = _dbl(2.0 ** -k)
+
+    def mean(total: str, n: str) -> str:
+        return f"CASE WHEN {n} > 0 THEN {_sql_round(total)} * {inv} / ({n}) ELSE 0 END"
+
+    first_v = "arg_min(v, p)"
+    cols = [
+        "customer_id",
+        "CAST(count(*) - 1 AS DOUBLE) AS frequency",
+        f"CAST({_sql_diff(period, 'min(p)', 'max(p)')} AS DOUBLE) AS recency",
+        f"CAST({_sql_diff(period, 'min(p)', end_sql)} AS DOUBLE) AS T",
+        f"{mean(f'sum(v) - {first_v}', 'count(*) - 1')} AS monetary_value",
+    ]
     if cal_sql is not None:
-        holdout_daily = con.execute(f"""
-            WITH f AS (SELECT customer_id FROM {per_tbl} GROUP BY customer_id HAVING min(p) <= {cal_sql})
-            SELECT p AS date, count(*) AS transactions, sum(v) AS value
-            FROM {per_tbl} SEMI JOIN f USING (customer_id)
-            WHERE p > {cal_sql}
-            GROUP BY p ORDER BY p
-        """).df()
-        holdout_daily["date"] = pd.to_datetime(holdout_daily["date"])
-    return table, holdout_daily
+        n_cal = f"count(*) FILTER (WHERE p <= {cal_sql})"
+        n_hold = f"count(*) FILTER (WHERE p > {cal_sql})"
+        s_cal = f"coalesce(sum(v) FILTER (WHERE p <= {cal_sql}), 0)"
+        s_hold = f"coalesce(sum(v) FILTER (WHERE p > {cal_sql}), 0)"
+        cols += [
+            f"CAST({n_cal} - 1 AS DOUBLE) AS frequency_cal",
+            f"CAST({_sql_diff(period, 'min(p)', f'max(p) FILTER (WHERE p <= {cal_sql})')} AS DOUBLE) AS recency_cal",
+            f"CAST({_sql_diff(period, 'min(p)', cal_sql)} AS DOUBLE) AS T_cal",
+            f"{mean(f'{s_cal} - {first_v}', f'{n_cal} - 1')} AS monetary_value_cal",
+            f"CAST({n_hold} AS DOUBLE) AS frequency_holdout",
+            f"{_sql_round(s_hold)} * {inv} AS value_holdout",
+            f"{mean(s_hold, n_hold)} AS monetary_value_holdout",
+            f"CAST({_sql_diff(period, cal_sql, end_sql)} AS DOUBLE) AS duration_holdout",
+        ]
+    return ", ".join(cols)
 
 
 def _resolve_source(source, con, customers):
@@ -401,12 +462,57 @@ def _resolve_source(source, con, customers):
 # ---------------------------------------------------------------------------
 
 def compress(frame: pd.DataFrame, cols) -> tuple[pd.DataFrame, np.ndarray]:
-    """Unique rows of ``frame[cols]`` with a ``weight`` column, and the inverse index of each row."""
-    values = frame[list(cols)].to_numpy(dtype="float64")
-    uniq, inverse, w = np.unique(values, axis=0, return_inverse=True, return_counts=True)
-    out = pd.DataFrame(uniq, columns=list(cols))
-    out["weight"] = w
-    return out, inverse.reshape(-1)
+    """Unique rows of ``frame[cols]`` with a ``weight`` column, and the inverse index of each row.
+
+    Rows come out sorted lexicographically by ``cols`` (as ``np.unique(axis=0)``),
+    by one ``np.lexsort`` (several times faster than ``np.unique(axis=0)``).
+    """
+    cols = list(cols)
+    values = frame[cols].to_numpy(dtype="float64")
+    n = len(values)
+    if n == 0:
+        out = pd.DataFrame(np.empty((0, len(cols))), columns=cols)
+        out["weight"] = np.empty(0, dtype="int64")
+        return out, np.empty(0, dtype="intp")
+    order = np.lexsort(values.T[::-1])
+    s = values[order]
+    new = np.ones(n, dtype=bool)
+    new[1:] = (s[1:] != s[:-1]).any(axis=1)
+    inverse = np.empty(n, dtype="intp")
+    inverse[order] = np.cumsum(new) - 1
+    out = pd.DataFrame(s[new], columns=cols)
+    out["weight"] = np.diff(np.append(np.flatnonzero(new), n))
+    return out, inverse
+
+
+def _fit_from_starts(fit_one, starts, label: str, penalizer: float, hint: str = ""):
+    """Call ``fit_one(x0)`` for each start until one converges to finite positive parameters.
+
+    lifetimes' BFGS fits can stop with "precision loss" from one start and
+    converge from another; the starts are tried in order (deterministic).
+    Returns the fitted lifetimes fitter; raises ClientLensError when all fail.
+    """
+    from lifetimes.utils import ConvergenceError
+
+    reason = "no start"
+    for x0 in starts:
+        try:
+            with _quiet():
+                fitter = fit_one(x0)
+        except (ConvergenceError, np.linalg.LinAlgError, FloatingPointError, ValueError) as exc:
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            continue
+        vals = [float(v) for v in fitter.params_.values]
+        if all(np.isfinite(v) and v > 0 for v in vals):
+            return fitter
+        reason = "parameters " + ", ".join(f"{k}={v:.4g}" for k, v in fitter.params_.items())
+    raise ClientLensError(f"{label} fit did not converge ({reason}); try a larger penalizer "
+                          f"(penalizer = {penalizer}){hint}")
+
+
+def _subsample(frame: pd.DataFrame, size: int, random_state) -> pd.DataFrame:
+    rng = np.random.default_rng(0 if random_state is None else random_state)
+    return frame.iloc[np.sort(rng.choice(len(frame), size=size, replace=False))]
 
 
 def _check_rfm(frame: pd.DataFrame, need=("frequency", "recency", "T")) -> None:
@@ -502,8 +608,12 @@ class BTYDModel:
     tol : float, optional
         Optimizer tolerance (lifetimes' defaults: 1e-7 for BG/MBG, 1e-4 for Pareto/NBD).
     random_state : int, optional
-        Unused by the gradient fitters; Pareto/NBD starts from fixed initial
-        values, so fits are deterministic.
+        Seed of the subsample that gives starting values (0 when None); the
+        optimizers themselves are deterministic (Pareto/NBD's fallback start
+        is fixed, not lifetimes' random one).
+    init_subsample : int
+        Above this many customers, start the full fit from a fit on a random
+        subsample of this size (0 = never).
 
     Attributes
     ----------
@@ -517,20 +627,31 @@ class BTYDModel:
     """
 
     def __init__(self, model: str = "bgnbd", penalizer: float = 0.0, tol: float | None = None,
-                 random_state: int | None = None):
+                 random_state: int | None = None, init_subsample: int = 50_000):
         self.model = model
         self.penalizer = penalizer
         self.tol = tol
         self.random_state = random_state
+        self.init_subsample = init_subsample
 
     @property
     def label(self) -> str:
         return MODEL_LABELS.get(self.model, self.model)
 
-    def fit(self, rfm: pd.DataFrame) -> "BTYDModel":
-        """Fit on a frame with ``frequency``, ``recency``, ``T`` (one row per customer)."""
-        from lifetimes.utils import ConvergenceError
+    def _x0(self, params: dict, scale: float) -> np.ndarray:
+        """lifetimes' optimizer start from parameters in data units (time scaled by ``scale``)."""
+        if self.model == "pareto_nbd":
+            return np.array([params["r"], params["alpha"] * scale, params["s"], params["beta"] * scale])
+        return np.log([params["r"], params["alpha"] * scale, params["a"], params["b"]])
 
+    def fit(self, rfm: pd.DataFrame) -> "BTYDModel":
+        """Fit on a frame with ``frequency``, ``recency``, ``T`` (one row per customer).
+
+        With more than ``init_subsample`` customers, a fit on a random
+        subsample (``random_state``; 0 when None) gives the starting values of
+        the full fit, which then needs few iterations; lifetimes' own start is
+        the fallback.
+        """
         if self.model not in MODELS:
             raise ParamsError(f"model must be one of {list(MODELS)}; got {self.model!r}")
         if not isinstance(self.penalizer, (int, float)) or self.penalizer < 0:
@@ -540,28 +661,28 @@ class BTYDModel:
         if (comp["T"] <= 0).all():
             raise DataError("RFM table: every customer has T = 0 (all first transactions on the observation end)")
         comp = comp[comp["T"] > 0]  # a customer first seen in the last period carries no information
-        fitter = _fitter(self.model, float(self.penalizer))
-        kw = {}
-        if self.tol is not None:
-            kw["tol"] = self.tol
-        if self.model == "pareto_nbd":
-            kw["initial_params"] = np.ones(4)
-        try:
-            with _quiet():
-                fitter.fit(comp["frequency"].to_numpy(), comp["recency"].to_numpy(), comp["T"].to_numpy(),
-                           weights=comp["weight"].to_numpy(), **kw)
-        except (ConvergenceError, np.linalg.LinAlgError, FloatingPointError, ValueError) as exc:
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise ClientLensError(f"{self.label} fit did not converge ({first}); try a larger penalizer "
-                                  f"(penalizer = {self.penalizer}) or a coarser period") from None
-        params = {k: float(v) for k, v in fitter.params_.items()}
-        if not all(np.isfinite(v) and v > 0 for v in params.values()):
-            raise ClientLensError(f"{self.label} fit did not converge (parameters {params}); try a larger "
-                                  f"penalizer (penalizer = {self.penalizer})")
+        f, r, t, w = (comp[c].to_numpy() for c in ("frequency", "recency", "T", "weight"))
+        scale = 1.0 / t.max()  # lifetimes fits in time units scaled so that max(T) = 1
+        starts = []
+        if self.init_subsample and len(rfm) > self.init_subsample and len(comp) > self.init_subsample // 10:
+            try:
+                sub = BTYDModel(self.model, self.penalizer, self.tol, self.random_state, init_subsample=0).fit(
+                    _subsample(rfm, self.init_subsample, self.random_state))
+                starts.append(self._x0(sub.params_, scale))
+            except (ClientLensError, DataError):
+                pass
+        starts.append(np.ones(4) if self.model == "pareto_nbd" else None)  # lifetimes' start (Pareto: fixed)
+        kw = {} if self.tol is None else {"tol": self.tol}
+
+        def fit_one(x0):
+            return _fitter(self.model, float(self.penalizer)).fit(f, r, t, weights=w, initial_params=x0, **kw)
+
+        fitter = _fit_from_starts(fit_one, starts, self.label, self.penalizer, " or a coarser period")
         self.fitter_ = fitter
-        self.params_ = params
+        self.params_ = {k: float(v) for k, v in fitter.params_.items()}
         self.n_customers_ = int(comp["weight"].sum())
         self.n_patterns_ = int(len(comp))
+        self.n_starts_ = len(starts)
         self.log_likelihood_ = float(self._loglik(comp))
         return self
 
@@ -707,6 +828,11 @@ class SpendModel:
         L2 penalty (lifetimes' ``penalizer_coef``).
     max_abs_corr : float
         Independence check threshold on |Pearson r| of frequency and spend.
+    random_state : int, optional
+        Seed of the subsample that gives starting values (0 when None).
+    init_subsample : int
+        Above this many customers, start the full fit from a fit on a random
+        subsample of this size (0 = never).
 
     Attributes
     ----------
@@ -721,13 +847,21 @@ class SpendModel:
         Expected spend of a customer with no repeat history, ``p * gamma / (q - 1)``.
     """
 
-    def __init__(self, penalizer: float = 0.0, max_abs_corr: float = 0.3):
+    def __init__(self, penalizer: float = 0.0, max_abs_corr: float = 0.3, random_state: int | None = None,
+                 init_subsample: int = 50_000):
         self.penalizer = penalizer
         self.max_abs_corr = max_abs_corr
+        self.random_state = random_state
+        self.init_subsample = init_subsample
 
     def fit(self, rfm: pd.DataFrame) -> "SpendModel":
+        """Fit on customers with ``frequency > 0`` and ``monetary_value > 0``.
+
+        Starts: a fit on a random subsample of ``init_subsample`` customers
+        (when there are more), lifetimes' default start, then a moment start
+        (p = 1, q = 3, gamma = 2 x mean spend); the first that converges wins.
+        """
         from lifetimes import GammaGammaFitter
-        from lifetimes.utils import ConvergenceError
 
         if not isinstance(self.penalizer, (int, float)) or self.penalizer < 0:
             raise ParamsError(f"penalizer must be >= 0; got {self.penalizer!r}")
@@ -741,18 +875,22 @@ class SpendModel:
             raise DataError(f"Gamma-Gamma needs customers with repeat transactions and positive spend; "
                             f"found {len(m)}")
         comp, _ = compress(m, ("frequency", "monetary_value"))
-        fitter = GammaGammaFitter(penalizer_coef=float(self.penalizer))
-        try:
-            with _quiet():
-                fitter.fit(comp["frequency"].to_numpy(), comp["monetary_value"].to_numpy(),
-                           weights=comp["weight"].to_numpy())
-        except (ConvergenceError, np.linalg.LinAlgError, FloatingPointError, ValueError) as exc:
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise ClientLensError(f"Gamma-Gamma fit did not converge ({first}); try a larger penalizer "
-                                  f"(penalizer = {self.penalizer})") from None
+        x, mv, w = (comp[c].to_numpy() for c in ("frequency", "monetary_value", "weight"))
+        starts = []
+        if self.init_subsample and len(m) > self.init_subsample:
+            try:
+                sub = SpendModel(self.penalizer, self.max_abs_corr, self.random_state, init_subsample=0).fit(
+                    _subsample(m, self.init_subsample, self.random_state))
+                starts.append(np.log([sub.params_["p"], sub.params_["q"], sub.params_["gamma"]]))
+            except (ClientLensError, DataError):
+                pass
+        starts += [None, np.log([1.0, 3.0, 2.0 * float(np.average(mv, weights=w))])]
+
+        def fit_one(x0):
+            return GammaGammaFitter(penalizer_coef=float(self.penalizer)).fit(x, mv, weights=w, initial_params=x0)
+
+        fitter = _fit_from_starts(fit_one, starts, "Gamma-Gamma", self.penalizer)
         p, q, v = (float(fitter.params_[k]) for k in ("p", "q", "v"))
-        if not all(np.isfinite(x) and x > 0 for x in (p, q, v)):
-            raise ClientLensError(f"Gamma-Gamma fit did not converge (p={p}, q={q}, gamma={v}); try a larger penalizer")
         if q <= 1:
             raise ClientLensError(f"Gamma-Gamma fit gives q = {q:.3f} <= 1 (infinite mean spend); "
                                   f"try a larger penalizer or check extreme amounts")

@@ -223,7 +223,9 @@ def load_bank(
     if unknown_tables:
         raise DataError(f"unknown table(s) {unknown_tables}; valid tables: {sorted(TABLES)}")
     required = set(required) & set(wanted)
-    con = con or duckdb.connect()
+    if con is None:
+        con = duckdb.connect()
+        con.execute("SET enable_progress_bar = false")
     bank = BankData(con=con, data_dir=data_dir, files={}, columns={})
 
     # customers first: the others are checked against it
@@ -269,7 +271,7 @@ def _open_table(bank: BankData, table: Table, files: list[Path], cmap: dict, vma
         raise DataError(f"{label}: required column '{col}' is missing{hint} "
                         f"(columns found: {', '.join(list(src_types)[:20])})")
 
-    n_rows = con.execute(f"SELECT count(*) FROM {_q(raw)}").fetchone()[0]
+    n_rows = con.execute(f"SELECT count(*) FROM {_q(raw)}").fetchall()[0][0]
     if n_rows == 0:
         raise DataError(f"{label}: table '{name}' is empty (no rows)")
 
@@ -300,7 +302,7 @@ def _open_table(bank: BankData, table: Table, files: list[Path], cmap: dict, vma
             checks.append((col, "null", f"count(*) FILTER (WHERE ({exprs[col.name]}) IS NULL)", "NULL"))
     if checks:
         select = ", ".join(f"{c[2]}, {c[3]}" for c in checks)
-        values = con.execute(f"SELECT {select} FROM {_q(raw)}").fetchone()
+        values = con.execute(f"SELECT {select} FROM {_q(raw)}").fetchall()[0]
         for i, (col, what, _, _) in enumerate(checks):
             count, example = values[2 * i], values[2 * i + 1]
             if count:
@@ -311,19 +313,19 @@ def _open_table(bank: BankData, table: Table, files: list[Path], cmap: dict, vma
                                 f"it is required")
     if "direction" in exprs:
         bad = con.execute(f"SELECT count(*), first(d) FROM (SELECT {exprs['direction']} AS d FROM {_q(raw)}) "
-                          f"WHERE d NOT IN ('in', 'out')").fetchone()
+                          f"WHERE d NOT IN ('in', 'out')").fetchall()[0]
         if bad[0]:
             raise DataError(f"{label}: column {_shown('direction', source_of)} has {bad[0]:,} value(s) other "
                             f"than 'in'/'out' (e.g. {bad[1]!r}); map them with value_map")
     if name == "campaigns" and "group" in exprs:
         bad = con.execute(f"SELECT count(*), first(g) FROM (SELECT {exprs['group']} AS g FROM {_q(raw)}) "
-                          f"WHERE g NOT IN ('model', 'control')").fetchone()
+                          f"WHERE g NOT IN ('model', 'control')").fetchall()[0]
         if bad[0]:
             raise DataError(f"{label}: column {_shown('group', source_of)} has {bad[0]:,} value(s) other than "
                             f"'model'/'control' (e.g. {bad[1]!r}); map them with value_map")
     if name == "campaigns" and "response" in exprs:
         bad = con.execute(f"SELECT count(*) FROM (SELECT {exprs['response']} AS r FROM {_q(raw)}) "
-                          f"WHERE r IS NOT NULL AND r NOT IN (0, 1)").fetchone()[0]
+                          f"WHERE r IS NOT NULL AND r NOT IN (0, 1)").fetchall()[0][0]
         if bad:
             raise DataError(f"{label}: column {_shown('response', source_of)} has {bad:,} value(s) other than 0/1")
 
@@ -331,16 +333,17 @@ def _open_table(bank: BankData, table: Table, files: list[Path], cmap: dict, vma
     where = ""
     if name == "customers":
         dup = con.execute(f"SELECT {exprs['customer_id']} AS k, count(*) AS n FROM {_q(raw)} GROUP BY 1 "
-                          f"HAVING count(*) > 1 ORDER BY n DESC LIMIT 1").fetchone()
+                          f"HAVING count(*) > 1 ORDER BY n DESC LIMIT 1").fetchall()
+        dup = dup[0] if dup else None
         if dup:
             n_dup = con.execute(f"SELECT count(*) FROM (SELECT {exprs['customer_id']} FROM {_q(raw)} GROUP BY 1 "
-                                f"HAVING count(*) > 1)").fetchone()[0]
+                                f"HAVING count(*) > 1)").fetchall()[0][0]
             raise DataError(f"{label}: column {_shown('customer_id', source_of)} has {n_dup:,} duplicate "
                             f"customer id(s) (one appears {dup[1]} times)")
     elif "customers" in bank.files and "customer_id" in exprs:
         unknown = con.execute(
             f"SELECT count(*), count(DISTINCT k) FROM (SELECT {exprs['customer_id']} AS k FROM {_q(raw)}) r "
-            f"ANTI JOIN customers c ON r.k = c.customer_id").fetchone()
+            f"ANTI JOIN customers c ON r.k = c.customer_id").fetchall()[0]
         if unknown[0]:
             msg = (f"{label}: column {_shown('customer_id', source_of)} has {unknown[0]:,} row(s) of "
                    f"{unknown[1]:,} customer(s) not in customers")

@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import shutil
 import sys
 import time
 from dataclasses import dataclass
@@ -41,6 +40,7 @@ BTYD = {"r": 0.8, "alpha": 8.0, "a": 0.5, "b": 120.0}
 GAMMA_GAMMA = {"p": 6.0, "q": 3.5, "gamma": 400.0}
 HOLIDAY_MONTHS = (1, 2)          # Spring Festival
 HOLIDAY_MULTIPLIER = 1.5
+AUM_TREND = 0.003                # market-wide AUM growth per month (log scale)
 
 LIFECYCLE = {"contact_days": 180, "dormant_days": 180, "growth_ratio": 1.2, "decline_ratio": 0.8,
              "recent_months": 3, "base_months": 6}
@@ -59,7 +59,7 @@ EDUCATIONS = ("high_school", "college", "bachelor", "postgraduate")
 OCCUPATIONS = ("employee", "civil_servant", "professional", "business_owner", "retired", "student", "other")
 RISKS = ("conservative", "balanced", "aggressive")
 CITIES = ("Shanghai", "Beijing", "Shenzhen", "Guangzhou", "Hangzhou", "Nanjing", "Suzhou", "Chengdu", "Wuhan",
-          "Xi'an", "Tianjin", "Chongqing")
+          "Xian", "Tianjin", "Chongqing")
 CITY_P = np.array([0.16, 0.14, 0.11, 0.1, 0.09, 0.08, 0.07, 0.07, 0.06, 0.05, 0.04, 0.03])
 TXN_CHANNELS = ("mobile", "online", "phone", "branch", "atm", "pos")
 OUT_CATS = ("consumption", "transfer", "wealth_purchase", "fx_purchase", "loan_repayment", "other")
@@ -80,8 +80,9 @@ SEG = {
     "p_score": _A([0.0, 0.0, 0.0, 0.0, 0.0, 0.0]),
     "nu_score": _A([-0.15, 0.15, -0.15, -0.5, 0.6, 0.2]),
     "contact": _A([0.11, 0.07, 0.03, 0.07, 0.28, 0.02]),
-    "recent": _A([0.25, 0.12, 0.04, 0.1, 0.5, 0.05]),       # share of others opened 180-730 days ago
-    "tenure_mean": _A([900, 2200, 5000, 3000, 300, 2500], float),
+    # non-contact tenure = 180 days + Exponential(mean): the opening rate at 180 days matches the
+    # contact openings (< 180 days), so monthly account openings have no step
+    "tenure_mean": _A([1300, 3200, 7000, 4400, 450, 3600], float),
     "growth": _A([0.40, 0.27, 0.15, 0.30, 0.45, 0.10]),
     "decline": _A([0.14, 0.20, 0.25, 0.25, 0.10, 0.45]),
     "payroll": _A([0.65, 0.95, 0.02, 0.05, 0.08, 0.12]),
@@ -122,21 +123,20 @@ SEG = {
 #: attributes (z_age, z_aum, z_income, z_activity, mobile, balanced, aggressive, holds_fund) and
 #: per-segment effects; the earlier model's noise and threshold choose the model group.
 CAMPAIGNS = (
-    {"campaign_id": "WM2025", "date": "2025-09-15", "product": "wealth", "intercept": -5.45,
+    {"campaign_id": "WM2025", "date": "2025-09-15", "product": "wealth", "intercept": -5.25,
      "coef": [0.35, 0.95, 0.35, 0.35, 0.0, 0.5, 0.3, 0.45],
-     "segment": [0.0, -0.2, 0.5, 0.3, -0.8, -1.0], "control_share": 0.12, "model_threshold": -5.0},
+     "segment": [0.0, -0.2, 0.5, 0.3, -0.8, -1.0], "control_share": 0.12, "model_threshold": -4.4},
     {"campaign_id": "CC2026", "date": "2026-03-10", "product": "credit_card_instalment", "intercept": -5.4,
      "coef": [-0.55, -0.2, 0.35, 0.95, 0.6, 0.0, 0.2, 0.0],
-     "segment": [0.5, 0.2, -0.6, 0.1, 0.2, -1.0], "control_share": 0.12, "model_threshold": -5.0},
+     "segment": [0.5, 0.2, -0.6, 0.1, 0.2, -1.0], "control_share": 0.12, "model_threshold": -4.4},
     {"campaign_id": "FD2026", "date": "2026-08-20", "product": "fund", "intercept": -5.75,
      "coef": [0.0, 0.6, 0.3, 0.35, 0.45, 0.35, 0.85, 0.95],
-     "segment": [0.3, 0.0, -0.3, 0.3, -0.4, -1.0], "control_share": 0.12, "model_threshold": -5.0},
+     "segment": [0.3, 0.0, -0.3, 0.3, -0.4, -1.0], "control_share": 0.12, "model_threshold": -4.4},
 )
 MODEL_NOISE_SD = 1.0     # noise of the bank's earlier model on the logit scale
 # fixed standardisation of the campaign attributes (not data-derived: chunk-independent)
 _Z = {"age": (42.0, 14.0), "aum": (4.5, 1.1), "income": (3.95, 0.35), "activity": (1.2, 1.0)}
 
-_DAY_MS = 86_400
 
 
 @dataclass(frozen=True)
@@ -321,15 +321,15 @@ def _chunk(rng: np.random.Generator, first: int, n: int, cal: _Calendar, txn_off
     ch = rng.random((n, 4)) < SEG["ch_flag"][seg]
     opt_out = rng.random(n) < 0.03
 
-    # tenure: contact (< 180 days), recent (180-730 days) or long-standing
+    # tenure: contact (< 180 days) or 180 days + Exponential(segment mean); a tenure longer than the
+    # adult age allows is redrawn uniformly in [180 days, cap] (no pile-up at the cap)
     u = rng.random(n)
     is_contact = u < SEG["contact"][seg]
-    is_recent = ~is_contact & (rng.random(n) < SEG["recent"][seg])
-    long_t = 730 + rng.exponential(SEG["tenure_mean"][seg])
-    tenure = np.where(is_contact, rng.integers(0, LIFECYCLE["contact_days"], n),
-                      np.where(is_recent, rng.integers(LIFECYCLE["contact_days"], 730, n), long_t))
-    tenure = np.minimum(tenure, np.maximum((age - 17) * 365.25, 0)).astype(np.int64)
-    tenure = np.where(is_contact, tenure, np.maximum(tenure, LIFECYCLE["contact_days"]))
+    cd = LIFECYCLE["contact_days"]
+    long_t = cd + rng.exponential(SEG["tenure_mean"][seg])
+    cap = np.maximum((age - 17) * 365.25, cd + 1)
+    long_t = np.where(long_t > cap, cd + rng.random(n) * (cap - cd), long_t)
+    tenure = np.where(is_contact, rng.integers(0, cd, n), long_t).astype(np.int64)
     open_day = as_of - tenure
 
     # --- BG/NBD transaction process (days) ------------------------------------
@@ -439,8 +439,8 @@ def _chunk(rng: np.random.Generator, first: int, n: int, cal: _Calendar, txn_off
     path *= np.exp(np.where(np.arange(M)[None, :] < k9, drift - drift[:, [k9]], 0.0))
     ramp = np.clip((np.arange(M) - (M - 9) - 4) / 4.0, 0.0, 1.0)[None, :]   # 0 ... 0, .25, .5, .75, 1
     G = np.ones(n)
-    G = np.where(stage_plan == STAGES.index("growth"), rng.uniform(1.4, 2.0, n), G)
-    G = np.where(stage_plan == STAGES.index("decline"), rng.uniform(0.35, 0.65, n), G)
+    G = np.where(stage_plan == STAGES.index("growth"), rng.uniform(1.35, 1.75, n), G)
+    G = np.where(stage_plan == STAGES.index("decline"), rng.uniform(0.3, 0.6, n), G)
     G = np.where(stage_plan == STAGES.index("maturity"), rng.uniform(0.94, 1.06, n), G)
     path *= 1.0 + (G[:, None] - 1.0) * ramp
     # dormant stage: balances drain after the last 'out' month (or throughout when never used)
@@ -448,6 +448,7 @@ def _chunk(rng: np.random.Generator, first: int, n: int, cal: _Calendar, txn_off
     since = np.maximum(np.arange(M)[None, :] - last_m[:, None], 0)
     path = np.where(dormant_stage[:, None] & ~contact_stage[:, None], path * 0.9 ** since, path)
     path *= np.exp(0.03 * rng.standard_normal((n, M)))
+    path *= np.exp(AUM_TREND * (np.arange(M) - (M - 1)))[None, :]       # market-wide growth
     aum_target = level[:, None] * path
     alpha_mix = SEG["mix"][seg] * 8.0 + 1e-3
     shares = rng.gamma(alpha_mix)
@@ -471,20 +472,18 @@ def _chunk(rng: np.random.Generator, first: int, n: int, cal: _Calendar, txn_off
     salary = np.where(payroll[:, None], np.round(true_income[:, None] * rng.uniform(0.95, 1.05, (n, M)), 2), np.nan)
     retention = np.where(payroll[:, None], np.round(rng.beta(2.5, 2.5, (n, M)), 4), np.nan)
 
-    # --- primary account planting (on the last 3 months) ----------------------------------
+    # --- primary account planting -------------------------------------------------------
+    # Primary customers have > 5 key rows in EVERY month with a balance row (not only in the
+    # last 3 months the rule looks at), so monthly volumes have no step at the end.
     last3 = np.arange(M - PRIMARY["months"], M)
-    m_start = cal.month_starts[last3]
-    m_end = np.minimum(cal.month_ends[last3], as_of)
     # other incoming rows (transfers in, redemptions) while the customer is active
     active_until = np.where(alive, as_of, np.where(dropout >= 0, dropout, first_day))
     act_m = cal.month_index(np.maximum(active_until, cal.start))
     in_counts = rng.poisson(SEG["in_rate"][seg][:, None], (n, M))
     in_counts = np.where(has_row & (np.arange(M)[None, :] <= act_m[:, None]) & ~never[:, None], in_counts, 0)
-    # key (non-salary) rows per last-3 month so far
+    # key (non-salary) rows per customer and month so far
     o_m = cal.month_index(o_day)
-    key_counts = np.zeros((n, len(last3)), np.int64)
-    for k, m in enumerate(last3):
-        key_counts[:, k] = np.bincount(o_cust[o_m == m], minlength=n) + in_counts[:, m]
+    key_counts = np.bincount(o_cust * M + o_m, minlength=n * M).reshape(n, M) + in_counts
     u = rng.random(n)
     plant_primary = active & (u < SEG["primary"][seg])
     near_count = active & ~plant_primary & (u < SEG["primary"][seg] + 0.04)
@@ -493,9 +492,9 @@ def _chunk(rng: np.random.Generator, first: int, n: int, cal: _Calendar, txn_off
     which = rng.integers(0, 2, n)
     auto_debit = auto_debit | (forced & (which == 0))
     auto_sweep = auto_sweep | (forced & (which == 1))
-    target = np.maximum(key_counts, rng.integers(PRIMARY["min_key_txn"] + 1, 15, (n, len(last3))))
-    add = np.where(forced[:, None], target - key_counts, 0)
-    miss_k = rng.integers(0, len(last3), n)
+    target = np.maximum(key_counts, rng.integers(PRIMARY["min_key_txn"] + 1, 15, (n, M)))
+    add = np.where(forced[:, None] & has_row, target - key_counts, 0)
+    miss_k = M - PRIMARY["months"] + rng.integers(0, len(last3), n)
     nc = near_count & (key_counts[np.arange(n), miss_k] <= PRIMARY["min_key_txn"])
     add[nc, miss_k[nc]] = PRIMARY["min_key_txn"] - key_counts[nc, miss_k[nc]]
     # payroll retention: moved-out salary in all 3 months (near miss), or in exactly 2 (still primary)
@@ -514,17 +513,34 @@ def _chunk(rng: np.random.Generator, first: int, n: int, cal: _Calendar, txn_off
     # primary customers must not look like a salary move-out by chance
     fix = plant_primary & payroll & ~two & (ret_last < PRIMARY["retention_floor"]).all(axis=1)
     retention[fix, M - 1] = 0.5
+    # the same share of salary move-outs in earlier months: episodes of 3-6 low months placed
+    # uniformly on months 0 .. M-4 (the planted last-3-month cases above have no step then)
+    pay_rows = payroll[:, None] & has_row
+    floor = PRIMARY["retention_floor"]
+    with np.errstate(invalid="ignore"):
+        low_now = retention < floor
+    share = (low_now & pay_rows).sum(axis=0) / np.maximum(pay_rows.sum(axis=0), 1)
+    k3 = M - PRIMARY["months"]
+    extra = max(float(share[k3:].mean() - share[:k3].mean()), 0.0)
+    ep_len = rng.integers(3, 7, n)
+    q = min(extra * (k3 + 3.5) / 4.5, 1.0)
+    ep_start = -(ep_len - 1) + np.floor(rng.random(n) * (k3 + ep_len - 1)).astype(np.int64)
+    mm = np.arange(M)[None, :]
+    episode = (payroll & (rng.random(n) < q))[:, None] & (mm >= ep_start[:, None]) & \
+        (mm < (ep_start + ep_len)[:, None]) & (mm < k3)
+    retention = np.where(episode, np.round(rng.uniform(0.01, 0.19, (n, M)), 4), retention)
 
     # --- incoming rows ---------------------------------------------------------------------
-    cnt_all = in_counts.copy()
-    cnt_all[:, last3] += add
-    flat = cnt_all.ravel()
-    i_cust = np.repeat(np.repeat(np.arange(n), M), flat)
-    i_m = np.repeat(np.tile(np.arange(M), n), flat)
+    # regular rows, then the primary customers' extra key rows (smaller: standing transfers in)
+    cnt_all = np.concatenate([in_counts.ravel(), add.ravel()])
+    planted = np.repeat(np.repeat([False, True], n * M), cnt_all)
+    i_cust = np.repeat(np.tile(np.repeat(np.arange(n), M), 2), cnt_all)
+    i_m = np.repeat(np.tile(np.arange(M), 2 * n), cnt_all)
     i_lo = np.maximum(cal.month_starts[i_m], open_day[i_cust])
     i_hi = np.minimum(cal.month_ends[i_m], as_of)
     i_day = i_lo + np.floor(rng.random(len(i_m)) * (i_hi - i_lo + 1)).astype(np.int64)
-    i_amt = np.round(np.exp(np.log(800) + 1.2 * rng.standard_normal(len(i_m))) * np.where(seg[i_cust] == 3, 5, 1), 2)
+    i_med = np.where(planted, 300.0, 800.0) * np.where(seg[i_cust] == 3, np.where(planted, 3, 5), 1)
+    i_amt = np.round(i_med * np.exp(np.where(planted, 1.0, 1.2) * rng.standard_normal(len(i_m))), 2)
     i_cat = np.array([_CAT[c] for c in IN_CATS])[_choice_rows(rng, SEG["in_cat"][seg[i_cust]])]
     i_chan = _choice_rows(rng, SEG["txn_channel"][seg[i_cust]])
     # salary rows: payroll customers, every month with a balance row, paid on a fixed day 5-15
@@ -582,7 +598,7 @@ def _chunk(rng: np.random.Generator, first: int, n: int, cal: _Calendar, txn_off
         cday = int(np.datetime64(c["date"], "D").astype(np.int64))
         mi = int(np.searchsorted(cal.month_ends, cday) - 1)
         eligible = (open_day < cday) & ~opt_out
-        feats, lin = _campaign_logit(c, seg, age - (as_of - cday) / 365.25, aum_m, mi, true_income,
+        _, lin = _campaign_logit(c, seg, age - (as_of - cday) / 365.25, aum_m, mi, true_income,
                                      d_cust, d_day, cday, ch[:, 0], risk, fund_held, n)
         prop = 1.0 / (1.0 + np.exp(-lin))
         noisy = lin + MODEL_NOISE_SD * rng.standard_normal(n)
@@ -766,8 +782,10 @@ def generate_demo(out_dir, n_customers: int = 20_000, seed: int = 42, as_of: str
         "months": int(months), "chunk_size": int(chunk_size),
         "window_start": str(np.datetime64(cal.start, "D")),
         "bgnbd": {**BTYD, "time_unit": "day",
-                  "counts": "distinct calendar days with at least one direction='out' row; the first such day is "
-                            "max(open_date, window_start); frequency = those days minus one; T = as_of - first day"},
+                  "counts": "distinct calendar days with at least one direction='out' row; frequency = those days "
+                            "minus one, recency = last day - first day, T = as_of - first day (days); the first "
+                            "day is open_date for customers opened inside the window, else the first event of "
+                            "the customer's Poisson process after window_start"},
         "gamma_gamma": {**GAMMA_GAMMA, "unit": "CNY per transaction day (sum of the day's 'out' rows, before the "
                                                "holiday multiplier)"},
         "holiday_months": list(HOLIDAY_MONTHS), "holiday_multiplier": HOLIDAY_MULTIPLIER,

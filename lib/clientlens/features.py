@@ -75,7 +75,7 @@ import pandas as pd
 
 from . import DataError, ParamsError
 from .data import BankData
-from .schema import AUM_COLUMNS, PRODUCT_BALANCE_COLUMNS, TXN_CATEGORIES, TXN_CHANNELS
+from .schema import PRODUCT_BALANCE_COLUMNS, TXN_CATEGORIES, TXN_CHANNELS
 
 __all__ = [
     "build_wide_table", "campaign_frame", "wide_table_sql", "month_windows",
@@ -83,7 +83,7 @@ __all__ = [
 ]
 
 DEFAULT_WINDOWS = (30, 90, 365)
-DEFAULT_MEMORY_LIMIT = "6GB"
+DEFAULT_MEMORY_LIMIT = "4GB"
 DEPOSIT_COLUMNS = ("demand_deposit", "time_deposit")
 INVESTMENT_COLUMNS = ("wealth_mgmt", "fund")
 
@@ -192,6 +192,9 @@ class _Plan:
     channels: tuple[str, ...]
     categories: tuple[str, ...]
     balance_products: tuple[str, ...]
+    customer_cols: tuple[str, ...] = ()
+    balance_extra: tuple[str, ...] = ()
+    final: str = ""
 
 
 def _check_windows(windows: Iterable[int]) -> tuple[int, ...]:
@@ -229,6 +232,7 @@ def wide_table_sql(bank: BankData, as_of, *, windows=DEFAULT_WINDOWS) -> _Plan:
             sel.append(f"CAST(COALESCE({c}, FALSE) AS BIGINT) AS {c}")
     sel.append("open_date")
     customers_sql = SQL_CUSTOMERS.format(select=", ".join(sel))
+    customer_cols = tuple(x.split(" AS ")[-1].strip() for x in sel)
 
     # transactions: one pass of conditional aggregates -------------------------
     extra = []
@@ -320,8 +324,87 @@ def wide_table_sql(bank: BankData, as_of, *, windows=DEFAULT_WINDOWS) -> _Plan:
                                                aggregates=",\n".join("    " + x for x in baggs))
 
     campaigns_sql = SQL_CAMPAIGNS.format(as_of=a) if bank.has("campaigns") else None
-    return _Plan(customers_sql, txn_sql, balances_sql, campaigns_sql, ref_month_end, ws, channels,
-                 categories, products)
+    plan = _Plan(customers_sql, txn_sql, balances_sql, campaigns_sql, ref_month_end, ws, channels,
+                 categories, products, customer_cols,
+                 tuple(x.split(" AS ")[-1].strip() for x in baggs[4 * len(products):]) if balances_sql else ())
+    plan.final = _final_sql(plan)
+    return plan
+
+
+def _final_sql(plan: _Plan) -> str:
+    """The outer query: join the per-table aggregates to every customer, fill, derive ratios and shares."""
+    ws = plan.windows
+    cols = [f"c.{_q(x)}" for x in plan.customer_cols if x not in ("age", "tenure_days")]
+    cols[1:1] = [f"CAST(c.{x} AS DOUBLE) AS {x}" for x in ("age", "tenure_days") if x in plan.customer_cols]
+
+    def cnt(x, src="t"):
+        cols.append(f"CAST(coalesce({src}.{x}, 0) AS BIGINT) AS {x}")
+
+    def money(x, src="t"):
+        cols.append(f"CAST(coalesce({src}.{x}, 0) AS DOUBLE) AS {x}")
+
+    def num(x, src="t"):
+        cols.append(f"CAST({src}.{x} AS DOUBLE) AS {x}")
+
+    for x in ("days_since_last_txn", "days_since_last_out", "days_since_last_in", "days_since_first_txn"):
+        num(x)
+    cnt("n_txn_total")
+    cnt("active_months_12m")
+    for w in ws:
+        for x in (f"n_txn_{w}d", f"n_in_{w}d", f"n_out_{w}d"):
+            cnt(x)
+        money(f"amt_in_{w}d")
+        money(f"amt_out_{w}d")
+        for ch in plan.channels:
+            cnt(f"n_{ch}_{w}d")
+        for ct in plan.categories:
+            cnt(f"n_{ct}_{w}d")
+            money(f"amt_{ct}_{w}d")
+    for m in range(3):
+        cnt(f"key_txn_m{m}")
+    wmax = max(ws)
+    for ch in plan.channels:
+        cols.append(f"CASE WHEN coalesce(t.n_txn_{wmax}d, 0) > 0 THEN CAST(t.n_{ch}_{wmax}d AS DOUBLE) / "
+                    f"CAST(t.n_txn_{wmax}d AS DOUBLE) ELSE 0.0 END AS share_{ch}")
+    joins = ["LEFT JOIN t USING (customer_id)"]
+    if plan.balances:
+        joins.append("LEFT JOIN b USING (customer_id)")
+        for pr in plan.balance_products:
+            money(pr, "b")
+            for sfx in ("_avg_3m", "_avg_6m", "_avg_12m"):
+                num(pr + sfx, "b")
+        num("aum_avg_prev6m", "b")
+        prods = [pr for pr in plan.balance_products if pr != "aum"]
+        for pr in prods:
+            cols.append(f"CAST(coalesce(b.{pr}, 0) > 0 AS BIGINT) AS has_{pr}")
+        types = " + ".join(f"CAST(coalesce(b.{pr}, 0) > 0 AS BIGINT)" for pr in prods) or "0"
+        cols.append(f"CAST({types} AS BIGINT) AS n_product_types")
+        if "n_products_reported" in plan.balance_extra:
+            cols.append("CAST(coalesce(b.n_products_reported, 0) AS BIGINT) AS n_products")
+        else:
+            cols.append(f"CAST({types} AS BIGINT) AS n_products")
+        for x in ("auto_sweep", "auto_debit"):
+            if x in plan.balance_extra:
+                cnt(x, "b")
+        for x in plan.balance_extra:
+            if x.startswith("payroll_"):
+                num(x, "b")
+        cols.append("CASE WHEN b.aum_avg_prev6m IS NULL OR b.aum_avg_3m IS NULL THEN NULL "
+                    "WHEN b.aum_avg_prev6m > 0 THEN b.aum_avg_3m / b.aum_avg_prev6m "
+                    "WHEN b.aum_avg_3m > 0 THEN CAST('inf' AS DOUBLE) ELSE NULL END AS aum_trend")
+        cols.append("CAST(coalesce(b.aum, 0) - b.aum_12m_ago AS DOUBLE) AS aum_change_12m")
+        dep = " + ".join(f"coalesce(b.{x}, 0)" for x in DEPOSIT_COLUMNS if x in plan.balance_products) or "0"
+        inv = " + ".join(f"coalesce(b.{x}, 0)" for x in INVESTMENT_COLUMNS if x in plan.balance_products) or "0"
+        cols.append(f"CASE WHEN coalesce(b.aum, 0) > 0 THEN CAST(({dep}) AS DOUBLE) / b.aum END AS deposit_share")
+        cols.append(f"CASE WHEN coalesce(b.aum, 0) > 0 THEN CAST(({inv}) AS DOUBLE) / b.aum END AS investment_share")
+        cols.append(f"DATE '{plan.ref_month_end.isoformat()}' AS balance_month_end")
+    if plan.campaigns:
+        joins.append("LEFT JOIN k USING (customer_id)")
+        for x in ("n_contacts_365d", "n_responses_365d", "n_contacts_total", "n_responses_total"):
+            cnt(x, "k")
+        num("days_since_last_contact", "k")
+    select = ",\n       ".join(cols)
+    return f"SELECT {select}\nFROM c {' '.join(joins)}\nORDER BY customer_id"
 
 
 def _complete(con) -> None:
@@ -372,7 +455,8 @@ def build_wide_table(bank: BankData, as_of, *, windows=DEFAULT_WINDOWS, threads:
     threads : int, optional
         DuckDB threads for this call (default: DuckDB's, i.e. all cores).
     memory_limit : str, optional
-        DuckDB memory limit for this call (default ``"6GB"``; spills to disk above it).
+        DuckDB memory limit for this call (default ``"4GB"``; DuckDB spills to disk above it,
+        which keeps the whole call, pandas result included, under about 8 GB at 1M customers).
 
     Returns
     -------
@@ -397,8 +481,7 @@ def build_wide_table(bank: BankData, as_of, *, windows=DEFAULT_WINDOWS, threads:
         if plan.campaigns:
             parts.append(("k", plan.campaigns))
         ctes = ",\n".join(f"{n} AS ({s})" for n, s in parts)
-        joins = " ".join(f"LEFT JOIN {n} USING (customer_id)" for n, _ in parts[1:])
-        sql = f"WITH {ctes}\nSELECT * FROM c {joins} ORDER BY customer_id"
+        sql = f"WITH {ctes}\n{plan.final}"
         df = con.execute(sql).df()
     finally:
         _restore(con, old)
@@ -406,73 +489,17 @@ def build_wide_table(bank: BankData, as_of, *, windows=DEFAULT_WINDOWS, threads:
 
 
 def _finish(df: pd.DataFrame, plan: _Plan) -> pd.DataFrame:
-    """Fill counts, derive ratios, shares, flags; fix dtypes (vectorised pandas)."""
+    """Dtypes only: everything else is computed in SQL."""
     df["customer_id"] = df["customer_id"].astype("str")
-    ws = plan.windows
-    count_cols = ["n_txn_total", "active_months_12m"] + [f"key_txn_m{m}" for m in range(3)]
-    amt_cols = []
-    for w in ws:
-        count_cols += [f"n_txn_{w}d", f"n_in_{w}d", f"n_out_{w}d"]
-        count_cols += [f"n_{ch}_{w}d" for ch in plan.channels] + [f"n_{ct}_{w}d" for ct in plan.categories]
-        amt_cols += [f"amt_in_{w}d", f"amt_out_{w}d"] + [f"amt_{ct}_{w}d" for ct in plan.categories]
-    if plan.campaigns:
-        count_cols += ["n_contacts_365d", "n_responses_365d", "n_contacts_total", "n_responses_total"]
-    if plan.balances:
-        count_cols += [c for c in ("auto_sweep", "auto_debit") if c in df]
-    fixed = {c: df[c].fillna(0).astype("int64") for c in count_cols}
-    fixed.update({c: df[c].fillna(0.0).astype("float64") for c in amt_cols})
-    for c in ("days_since_last_txn", "days_since_last_out", "days_since_last_in", "days_since_first_txn",
-              "days_since_last_contact", "age", "tenure_days", "income_monthly"):
-        if c in df:
-            fixed[c] = df[c].astype("float64")
-    new: dict[str, object] = {}
-    wmax = max(ws)
-    tot = fixed[f"n_txn_{wmax}d"].to_numpy(dtype="float64")
-    safe_tot = np.where(tot > 0, tot, 1.0)
-    for ch in plan.channels:
-        new[f"share_{ch}"] = np.where(tot > 0, fixed[f"n_{ch}_{wmax}d"].to_numpy() / safe_tot, 0.0)
-
-    drop = []
-    if plan.balances:
-        for p in plan.balance_products:
-            fixed[p] = df[p].fillna(0.0).astype("float64")
-            for s in ("_avg_3m", "_avg_6m", "_avg_12m"):
-                fixed[p + s] = df[p + s].astype("float64")
-        prods = [p for p in plan.balance_products if p != "aum"]
-        for p in prods:
-            new[f"has_{p}"] = (fixed[p] > 0).astype("int64")
-        n_types = sum(new[f"has_{p}"] for p in prods).astype("int64")
-        new["n_product_types"] = n_types
-        if "n_products_reported" in df:
-            new["n_products"] = df["n_products_reported"].fillna(0).astype("int64")
-            drop.append("n_products_reported")
-        else:
-            new["n_products"] = n_types
-        prev = df["aum_avg_prev6m"].astype("float64").to_numpy()
-        cur3 = fixed["aum_avg_3m"].to_numpy()
-        with np.errstate(divide="ignore", invalid="ignore"):
-            trend = np.where(prev > 0, cur3 / np.where(prev > 0, prev, 1.0), np.where(cur3 > 0, np.inf, np.nan))
-        trend[np.isnan(prev) | np.isnan(cur3)] = np.nan
-        new["aum_trend"] = trend
-        new["aum_change_12m"] = fixed["aum"] - df["aum_12m_ago"].astype("float64")
-        drop.append("aum_12m_ago")
-        aum = fixed["aum"].to_numpy()
-        pos = aum > 0
-        safe_aum = np.where(pos, aum, 1.0)
-        dep = sum(fixed[c].to_numpy() for c in DEPOSIT_COLUMNS if c in fixed)
-        inv = sum(fixed[c].to_numpy() for c in INVESTMENT_COLUMNS if c in fixed)
-        new["deposit_share"] = np.where(pos, dep / safe_aum, np.nan)
-        new["investment_share"] = np.where(pos, inv / safe_aum, np.nan)
-        clipped = np.clip(aum, 0, None)
-        total = float(clipped.sum())
-        new["aum_share"] = clipped / total if total > 0 else np.zeros(len(df))
-        new["aum_pct_rank"] = fixed["aum"].rank(method="average", pct=True)
-        new["balance_month_end"] = pd.Series(pd.Timestamp(plan.ref_month_end), index=df.index)
-    base = df.drop(columns=drop + list(fixed))
-    base = pd.concat([base, pd.DataFrame(fixed, index=df.index)], axis=1)[
-        [c for c in df.columns if c not in drop]]
-    out = pd.concat([base, pd.DataFrame(new, index=df.index)], axis=1)
-    return out.reset_index(drop=True)
+    if "aum" in df:
+        # value contribution: two base-wide figures (window functions in SQL would buffer the whole table)
+        aum = np.clip(df["aum"].to_numpy(dtype="float64"), 0, None)
+        total = float(aum.sum())
+        df["aum_share"] = aum / total if total > 0 else 0.0
+        df["aum_pct_rank"] = df["aum"].rank(method="average", pct=True)
+    if "balance_month_end" in df:
+        df["balance_month_end"] = pd.to_datetime(df["balance_month_end"])
+    return df
 
 
 def campaign_frame(bank: BankData, campaign_id: str, *, feature_lag_days: int = 1,

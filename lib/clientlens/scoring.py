@@ -8,7 +8,8 @@ Target and sample
 -----------------
 The target is the recorded ``response`` (1 responded, 0 did not) of the customers contacted in one or
 more campaigns; features are the wide table as of the day before the campaign's first contact
-(:func:`clientlens.features.campaign_frame`). :func:`split_sample` cuts the rows into a development
+(:func:`clientlens.features.campaign_frame`). :func:`clientlens.samples.split_sample` (also
+imported here as ``split_sample``) cuts the rows into a development
 and a validation sample: ``"random"`` (stratified by the target, ``validation_share``) or
 ``"out_of_time"`` (rows contacted on or after ``oot_date`` are the validation sample).
 
@@ -51,12 +52,13 @@ import pandas as pd
 
 from . import ClientLensError, DataError, ParamsError
 from . import lift as L
+from .samples import ModelSample, model_sample, split_sample, training_frame  # noqa: F401 (aliases)
 
 __all__ = [
     "DEFAULT_EXCLUDE", "candidate_features", "training_frame", "split_sample", "points_scale", "prob_to_points",
     "points_to_prob", "ResponseScorecard", "GradientBoostingChallenger", "describe_variable", "suggest_channel",
     "marketing_list", "export_list", "save_model", "load_model", "validation_metrics", "verdict_table",
-    "DEFAULT_THRESHOLDS", "fit_response_model", "score_frame", "TARGET_DEFINITION",
+    "DEFAULT_THRESHOLDS", "fit_response_model", "score_frame", "TARGET_DEFINITION", "choose_binning",
 ]
 
 #: The target in words, for the model card.
@@ -99,91 +101,8 @@ def candidate_features(frame: pd.DataFrame, exclude: Iterable[str] = ()) -> list
     return out
 
 
-def training_frame(bank, campaign_ids: str | Sequence[str], feature_lag_days: int = 1) -> pd.DataFrame:
-    """Contacted customers of one or more campaigns with their features and a known response.
-
-    Rows whose response is not recorded yet are dropped (counted in ``attrs["dropped_no_response"]``).
-    ``attrs["features_as_of"]`` maps each campaign to its feature date.
-
-    Raises
-    ------
-    DataError
-        A campaign without any recorded response, or without responders.
-    """
-    from .features import campaign_frame
-
-    ids = [campaign_ids] if isinstance(campaign_ids, str) else list(campaign_ids)
-    if not ids:
-        raise ParamsError("campaigns must name at least one campaign_id")
-    parts, as_of, dropped = [], {}, {}
-    for cid in ids:
-        f = campaign_frame(bank, cid, feature_lag_days=feature_lag_days)
-        if "response" not in f.columns:
-            raise DataError(f"campaigns: column 'response' is missing; campaign {cid!r} has no target")
-        known = f["response"].notna()
-        if not known.any():
-            raise DataError(f"campaign {cid!r}: response is empty for all {len(f):,} contacts; the target is "
-                            f"missing (results not recorded yet?) - train on a campaign whose responses are in")
-        if int(f.loc[known, "response"].sum()) == 0:
-            raise DataError(f"campaign {cid!r}: no responders among {int(known.sum()):,} contacts with a "
-                            f"recorded response; a response model needs events")
-        dropped[cid] = int((~known).sum())
-        as_of[cid] = f.attrs.get("features_as_of")
-        parts.append(f[known])
-    out = pd.concat(parts, ignore_index=True)
-    out["response"] = out["response"].astype("int64")
-    out.attrs["features_as_of"] = as_of
-    out.attrs["dropped_no_response"] = dropped
-    return out
-
-
-def split_sample(frame: pd.DataFrame, method: str = "random", validation_share: float = 0.3,
-                 target: str = "response", date_col: str = "contact_date", oot_date: str | None = None,
-                 random_state: int | None = 42) -> np.ndarray:
-    """Label each row ``"development"`` or ``"validation"``.
-
-    ``method="random"``: a stratified random split (the response rate is the same in both samples);
-    ``method="out_of_time"``: rows with ``date_col >= oot_date`` are the validation sample.
-
-    Raises
-    ------
-    ParamsError
-        Unknown method, share outside (0, 1), missing ``oot_date``.
-    DataError
-        Either sample empty or without responders (a validation sample without events cannot be validated).
-    """
-    if method not in ("random", "out_of_time"):
-        raise ParamsError(f"split must be one of ['random', 'out_of_time']; got {method!r}")
-    if target not in frame.columns:
-        raise DataError(f"column '{target}' (the target) is not in the frame")
-    y = L._check_target(frame[target], target)
-    n = len(frame)
-    if method == "random":
-        if not (isinstance(validation_share, (int, float)) and 0 < validation_share < 1):
-            raise ParamsError(f"validation_share must be in (0, 1); got {validation_share!r}")
-        rng = np.random.default_rng(random_state)
-        is_val = np.zeros(n, dtype=bool)
-        for cls in (0, 1):
-            idx = np.flatnonzero(y == cls)
-            k = int(round(len(idx) * validation_share))
-            is_val[rng.choice(idx, size=k, replace=False)] = True
-    else:
-        if not oot_date:
-            raise ParamsError("oot_date must be a date YYYY-MM-DD when split is 'out_of_time'; got ''")
-        if date_col not in frame.columns:
-            raise DataError(f"column '{date_col}' (for the out-of-time split) is not in the frame")
-        try:
-            cut = pd.Timestamp(str(oot_date))
-        except ValueError:
-            raise ParamsError(f"oot_date must be a date YYYY-MM-DD; got {oot_date!r}") from None
-        is_val = (pd.to_datetime(frame[date_col]) >= cut).to_numpy()
-    for name, mask in (("development", ~is_val), ("validation", is_val)):
-        if mask.sum() == 0:
-            raise DataError(f"the {name} sample is empty (split={method!r}); change validation_share or oot_date")
-        if y[mask].sum() == 0:
-            raise DataError(f"the {name} sample has no responders (events) among {int(mask.sum()):,} rows; "
-                            f"lift, KS and AUC cannot be computed - widen it or pick another oot_date")
-    return np.where(is_val, "validation", "development")
+# ``training_frame`` and ``split_sample`` live in :mod:`clientlens.samples` (shared with the binning report);
+# they are imported above and kept here as aliases so ``scoring.split_sample`` keeps working.
 
 
 # --------------------------------------------------------------------------- points
@@ -885,33 +804,126 @@ def score_frame(model: dict, frame: pd.DataFrame, *, allow_raw_ids: bool = False
     return out.reset_index(drop=True)
 
 
+def choose_binning(binning_source: str, saved_path, expected_meta: dict) -> tuple[object | None, dict]:
+    """Decide which binning 05_response_model uses: 02_binning's saved one or a new fit.
+
+    02's binning is reused only when the sample it was fitted on (the metadata saved by
+    :func:`clientlens.binning.save_binning`) matches ``expected_meta`` - the description
+    (:func:`clientlens.samples.sample_meta`) of this model's own development sample - exactly, including
+    the hash of the development ids (:func:`clientlens.samples.meta_mismatch`). Otherwise a binning fitted
+    on another sample would either have seen the validation rows (leakage) or carry another campaign's
+    response.
+
+    Parameters
+    ----------
+    binning_source : {"auto", "fit", "saved"}
+        ``auto``: reuse when it matches, else fit here (with a note saying why); ``fit``: always fit here;
+        ``saved``: reuse, and stop when it is absent or does not match.
+    saved_path : path or None
+        02_binning's ``binning.pkl`` (:func:`clientlens.report.find_artifact`).
+    expected_meta : dict
+        :attr:`clientlens.samples.ModelSample.meta` of this model.
+
+    Returns
+    -------
+    (binner or None, info)
+        ``binner`` is the loaded binning to reuse, or ``None`` (fit on the development sample).
+        ``info``: ``source`` ("02_binning" | "fitted here"), ``note`` (words for the report), ``kind``
+        ("note" | "warning"), ``sample`` (the description of the sample the binning is fitted on),
+        ``mismatch`` (list of differences, empty when reused).
+
+    Raises
+    ------
+    ParamsError
+        Unknown ``binning_source``.
+    DataError
+        ``saved`` with no saved binning, or with one fitted on another sample.
+    """
+    from .binning import load_binning
+    from .samples import describe_meta, meta_mismatch
+
+    if binning_source not in ("auto", "fit", "saved"):
+        raise ParamsError(f"binning_source must be one of ['auto', 'fit', 'saved']; got {binning_source!r}")
+    own = describe_meta(expected_meta)
+    fitted = {"source": "fitted here", "kind": "note", "sample": dict(expected_meta), "mismatch": []}
+    if binning_source == "fit":
+        return None, {**fitted, "note": f"binning_source is 'fit': the optimal binning was fitted on this model's {own}."}
+    if saved_path is None:
+        if binning_source == "saved":
+            raise DataError("binning_source is 'saved' but 02_binning's binning.pkl was not found for this as-of "
+                            "date; run 02_binning first or set binning_source to auto or fit")
+        return None, {**fitted, "note": "No saved binning from 02_binning for this date: the optimal binning was "
+                                        f"fitted on this model's {own}."}
+    binner, meta = load_binning(saved_path, with_meta=True)
+    diff = meta_mismatch(meta, expected_meta)
+    if not diff:
+        return binner, {"source": "02_binning", "kind": "note", "sample": dict(meta), "mismatch": [],
+                        "note": f"The binning of 02_binning is reused: it was fitted on the same {own} (identical "
+                                f"development ids), so it has never seen the validation sample."}
+    if binning_source == "saved":
+        raise DataError("binning_source is 'saved' but 02_binning's binning was fitted on another sample ("
+                        + "; ".join(diff) + "); rerun 02_binning with the same campaigns, split and seed, or set "
+                        "binning_source to auto or fit")
+    return None, {**fitted, "kind": "warning", "mismatch": diff,
+                  "note": "02_binning's binning was NOT reused because it was fitted on a different sample ("
+                          + "; ".join(diff) + f"). The optimal binning was fitted here on this model's {own}, so it "
+                          "never sees the validation sample."}
+
+
 def fit_response_model(bank, campaigns: Sequence[str], *, feature_lag_days: int = 1, split: str = "random",
                        validation_share: float = 0.3, oot_date: str = "", binner=None,
                        binner_params: dict | None = None, max_variables: int | None = None, pdo: float = 20.0,
                        base_score: float = 600.0, base_odds: float = 19.0, C: float = 1.0,
                        fit_challenger: bool = True, challenger_params: dict | None = None,
                        random_state: int | None = 42, allow_raw_ids: bool = False,
-                       id_salt: str = "clientlens") -> dict:
-    """Training frame -> split -> scorecard (+ challenger) -> scored development and validation samples.
+                       id_salt: str = "clientlens", sample: ModelSample | None = None,
+                       binning_info: dict | None = None, as_of: str | None = None) -> dict:
+    """Training sample -> scorecard (+ challenger) -> scored development and validation samples.
+
+    Parameters
+    ----------
+    sample : clientlens.samples.ModelSample, optional
+        The development/validation sample (:func:`clientlens.samples.model_sample`); built from
+        ``campaigns``, ``feature_lag_days``, ``split``, ``validation_share``, ``oot_date`` and
+        ``random_state`` when absent.
+    binner : clientlens.binning.WoeBinner, optional
+        A fitted binning to reuse (see :func:`choose_binning`); else one is fitted on the development sample.
+    binning_info : dict, optional
+        The ``info`` of :func:`choose_binning`, recorded in ``meta["binning"]``.
 
     Returns
     -------
     dict
         ``scorecard``, ``challenger`` (or None), ``samples`` (:func:`score_frame` of every training row plus
         ``campaign_id``, ``group``, ``contact_date``, ``sample``, ``response``), and ``meta`` (target
-        definition, campaigns, feature dates, contact windows, sample sizes, binning source, params).
+        definition, campaigns, feature dates, contact windows, sample sizes, the development sample's
+        description, the binning used and the sample it was fitted on, params).
     """
-    frame = training_frame(bank, campaigns, feature_lag_days=feature_lag_days)
-    labels = split_sample(frame, method=split, validation_share=validation_share, oot_date=oot_date or None,
-                          random_state=random_state)
+    from .samples import describe_meta
+
+    if sample is None:
+        sample = model_sample(bank, campaigns, feature_lag_days=feature_lag_days, split=split,
+                              validation_share=validation_share, oot_date=oot_date, random_state=random_state,
+                              as_of=as_of)
+    frame, labels = sample.frame, sample.labels
     dev = frame[labels == "development"]
     feats = candidate_features(frame)
-    binning_source = "fitted on the development sample"
-    if binner is not None and hasattr(binner, "selected_"):
+    reused = binner is not None and hasattr(binner, "selected_")
+    if reused:
         absent = [v for v in binner.selected_ if v not in frame.columns]
         if absent:
             raise DataError(f"the saved binning uses variable(s) {absent[:5]} not in the campaign data")
-        binning_source = "saved binning (02_binning)"
+    info = dict(binning_info or {})
+    if not info:
+        info = {"source": "supplied binning" if reused else "fitted here", "kind": "note", "mismatch": [],
+                "sample": None if reused else dict(sample.meta),
+                "note": "a fitted binning was supplied" if reused else "fitted on the development sample"}
+    info["same_as_development"] = bool(info.get("sample")) and \
+        info["sample"].get("dev_ids_sha256") == sample.meta.get("dev_ids_sha256")
+    if reused:
+        binning_source = (f"{info['source']} (reused): fitted on the {describe_meta(info.get('sample'))}")
+    else:
+        binning_source = f"fitted in the model fit on the {describe_meta(sample.meta)}"
     sc = ResponseScorecard(binner=binner, binner_params=binner_params, max_variables=max_variables, pdo=pdo,
                            base_score=base_score, base_odds=base_odds, C=C, random_state=random_state)
     sc.fit(dev[feats], dev["response"])
@@ -929,17 +941,18 @@ def fit_response_model(bank, campaigns: Sequence[str], *, feature_lag_days: int 
     samples.insert(4, "sample", labels)
     samples.insert(5, "response", frame["response"].to_numpy())
     windows = frame.groupby("campaign_id")["contact_date"].agg(["min", "max"])
+    sm = sample.meta
     meta = {
-        "target": TARGET_DEFINITION, "campaigns": list(campaigns),
+        "target": TARGET_DEFINITION, "campaigns": list(sm.get("campaigns", campaigns)),
         "features_as_of": dict(frame.attrs.get("features_as_of", {})),
         "contact_windows": {c: [str(pd.Timestamp(r["min"]).date()), str(pd.Timestamp(r["max"]).date())]
                             for c, r in windows.iterrows()},
         "dropped_no_response": dict(frame.attrs.get("dropped_no_response", {})),
-        "split": split, "validation_share": validation_share if split == "random" else None,
-        "oot_date": oot_date or None,
+        "split": sm.get("split", split), "validation_share": sm.get("validation_share"),
+        "oot_date": sm.get("oot_date"),
         "n": {s: int((labels == s).sum()) for s in ("development", "validation")},
         "responders": {s: int(frame["response"][labels == s].sum()) for s in ("development", "validation")},
-        "binning_source": binning_source, "n_candidates": len(feats),
+        "sample": dict(sm), "binning_source": binning_source, "binning": info, "n_candidates": len(feats),
         "points": {"pdo": pdo, "base_score": base_score, "base_odds": base_odds},
         "C": C, "random_state": random_state,
     }

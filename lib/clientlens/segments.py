@@ -131,25 +131,31 @@ def _skewness(v: np.ndarray) -> float:
 class SegmentPreprocessor(TransformerMixin, BaseEstimator):
     """Turn wide-table columns into a numeric matrix for clustering.
 
-    Per numeric column, in order: ``log1p`` (heavy-tailed non-negative columns),
-    winsorising at ``winsor_quantiles``, robust scaling ``(x - median) / (IQR / 1.349)``
-    (about unit variance for a normal column; the standard deviation is used when the
-    IQR is zero), then missing values set to the median (0 after scaling), with a
-    ``<col>__missing`` 0/1 indicator when at least ``missing_indicator_min`` of the
-    column is missing. 0/1 flags are kept as 0/1 (missing -> the more common value).
-    Categorical columns are one-hot encoded (the ``max_categories - 1`` most frequent
-    values plus ``other``; ``missing`` as its own value) with weight ``1/sqrt(2)`` so
-    that a change of category moves a customer by distance 1, like a flag.
+    Per numeric column, in order: ``log1p`` (heavy-tailed non-negative amounts and
+    counts), winsorising at ``winsor_quantiles``, then scaling ``(x - median) / scale``
+    with ``scale`` the standard deviation of the clipped values (``scaling="std"``,
+    default: every feature carries about unit variance, and clipping has already made it
+    robust to outliers) or ``IQR / 1.349`` (``scaling="iqr"``; the standard deviation
+    where the IQR is 0, as in zero-inflated shares). Missing values are set to the median
+    (0 after scaling), with a ``<col>__missing`` 0/1 indicator when at least
+    ``missing_indicator_min`` of the column is missing. 0/1 flags are standardised
+    (missing -> the more common value). Categorical columns are one-hot encoded (the
+    ``max_categories - 1`` most frequent values plus ``other``; ``missing`` as its own
+    value); each dummy is standardised and divided by ``sqrt(number of levels)`` so the
+    categorical feature as a whole carries unit variance like any other feature.
 
     Parameters
     ----------
     log_cols : "auto" or list of str
-        Columns to ``log1p``. ``"auto"``: non-negative numeric columns (not flags)
-        whose skewness exceeds ``skew_threshold`` (amounts, balances, counts).
+        Columns to ``log1p``. ``"auto"``: non-negative numeric columns (not flags, and
+        not shares bounded in [0, 1]) whose skewness exceeds ``skew_threshold``
+        (amounts, balances, counts).
     categorical_cols : list of str, optional
         Columns to one-hot encode; default: every non-numeric column.
     winsor_quantiles : (float, float)
         Lower and upper quantiles for clipping, after the log (default 1% / 99%).
+    scaling : {"std", "iqr"}
+        Scale of numeric features after clipping (see above).
     max_missing : float
         A feature missing for more than this share is refused (clear message).
     missing_indicator_min : float
@@ -498,11 +504,12 @@ class CustomerSegmenter(ClusterMixin, BaseEstimator):
     k_range : (int, int)
         Smallest and largest k tried (inclusive).
     method : {"kmeans", "gmm"}
-        k-means (``MiniBatchKMeans`` when there are more than ``minibatch_threshold``
-        customers) or a full-covariance Gaussian mixture (fitted on a sample of
-        ``minibatch_threshold`` customers above that size, then assigning everyone).
+        k-means or a full-covariance Gaussian mixture.
     minibatch_threshold : int
-        Size above which the scalable variant is used.
+        Above this many customers, k is selected on a random sample of this many
+        customers (every criterion and the stability refits), and the chosen k is then
+        fitted on everyone with ``MiniBatchKMeans`` started from the sample's centres (a
+        Gaussian mixture keeps the sample fit); every customer is assigned.
     silhouette_sample : int
         Customers sampled for the silhouette (and as the common set the bootstrap
         refits are compared on).
@@ -530,6 +537,8 @@ class CustomerSegmenter(ClusterMixin, BaseEstimator):
     ----------
     features_ : list of str
     preprocessor_ : SegmentPreprocessor
+    selection_n_ : int
+        Customers the k selection ran on (all, or the sample above ``minibatch_threshold``).
     k_selection_ : DataFrame
         Index ``k``; ``inertia``, ``silhouette``, ``calinski_harabasz``, ``davies_bouldin``,
         ``stability_ari_mean``, ``stability_ari_sd``, ``min_share`` (smallest segment), and
@@ -613,16 +622,6 @@ class CustomerSegmenter(ClusterMixin, BaseEstimator):
                                    random_state=seed)
         return KMeans(n_clusters=k, n_init=n_init, random_state=seed)
 
-    def _fit_one(self, Xt: np.ndarray, k: int, seed: int, rs: np.random.RandomState):
-        n = Xt.shape[0]
-        model = self._model(k, n, seed)
-        if self.method == "gmm" and n > self.minibatch_threshold:
-            idx = np.sort(rs.choice(n, self.minibatch_threshold, replace=False))
-            model.fit(Xt[idx])
-        else:
-            model.fit(Xt)
-        return model
-
     @staticmethod
     def _inertia(Xt: np.ndarray, labels: np.ndarray, k: int) -> float:
         total = 0.0
@@ -656,32 +655,33 @@ class CustomerSegmenter(ClusterMixin, BaseEstimator):
         pre = pre.fit(X[feats])
         Xt = pre.transform(X[feats])
         rs = check_random_state(self.random_state)
-        n_eval = min(n, self.silhouette_sample)
-        eval_idx = np.sort(rs.choice(n, n_eval, replace=False)) if n_eval < n else np.arange(n)
-        Xe = Xt[eval_idx]
+        large = n > self.minibatch_threshold
+        # above the threshold, k is selected on a random sample; the chosen k is then fitted on everyone
+        Xs = Xt[np.sort(rs.choice(n, self.minibatch_threshold, replace=False))] if large else Xt
+        ns = Xs.shape[0]
+        n_eval = min(ns, self.silhouette_sample)
+        eval_idx = np.sort(rs.choice(ns, n_eval, replace=False)) if n_eval < ns else np.arange(ns)
+        Xe = Xs[eval_idx]
         rows, models, eval_labels = [], {}, []
         for k in ks:
             seed = int(rs.randint(0, 2**31 - 1))
-            model = self._fit_one(Xt, k, seed, rs)
-            labels = model.predict(Xt)
+            model = self._model(k, ns, seed).fit(Xs)
+            labels = model.predict(Xs)
             n_lab = len(np.unique(labels))
-            if self.method == "kmeans" and hasattr(model, "inertia_") and not isinstance(model, MiniBatchKMeans):
-                inertia = float(model.inertia_)
-            else:
-                inertia = self._inertia(Xt, labels, k)
+            inertia = float(model.inertia_) if isinstance(model, KMeans) else self._inertia(Xs, labels, k)
             eval_labels.append(labels[eval_idx])
             if n_lab > 1:
-                ch = float(calinski_harabasz_score(Xt, labels))
-                db = float(davies_bouldin_score(Xt, labels))
+                ch = float(calinski_harabasz_score(Xs, labels))
+                db = float(davies_bouldin_score(Xs, labels))
             else:
                 ch = db = np.nan
-            stab = self._stability(Xt, Xe, k, rs)
+            stab = self._stability(Xs, Xe, k, rs)
             row = {"k": k, "inertia": inertia, "calinski_harabasz": ch,
                    "davies_bouldin": db, "stability_ari_mean": float(np.mean(stab)) if stab else np.nan,
                    "stability_ari_sd": float(np.std(stab, ddof=1)) if len(stab) > 1 else np.nan,
-                   "min_share": float(np.bincount(labels, minlength=k).min() / n)}
+                   "min_share": float(np.bincount(labels, minlength=k).min() / ns)}
             if self.method == "gmm":
-                row["bic"] = float(model.bic(Xt if n <= self.minibatch_threshold else Xt[eval_idx]))
+                row["bic"] = float(model.bic(Xs))
             rows.append(row)
             models[k] = model
         sel = pd.DataFrame(rows).set_index("k")
@@ -691,6 +691,10 @@ class CustomerSegmenter(ClusterMixin, BaseEstimator):
         else:
             k_best, reason = choose_k(sel, self.stability_threshold, self.k_rule)
         model = models[k_best]
+        if large and self.method == "kmeans":
+            # MiniBatchKMeans on everyone, started from the sample's centres
+            model = MiniBatchKMeans(n_clusters=k_best, init=model.cluster_centers_, n_init=1, batch_size=4096,
+                                    max_no_improvement=20, random_state=int(rs.randint(0, 2**31 - 1))).fit(Xt)
         raw = model.predict(Xt)
         # relabel 0..k-1 by decreasing size (ties by old label): stable, readable ids
         sizes = np.bincount(raw, minlength=k_best)
@@ -700,6 +704,7 @@ class CustomerSegmenter(ClusterMixin, BaseEstimator):
         self.features_ = feats
         self.preprocessor_ = pre
         self.k_selection_ = sel
+        self.selection_n_ = int(ns)
         self.k_ = int(k_best)
         self.k_reason_ = reason
         self.model_ = model
@@ -909,11 +914,12 @@ def label_segments(profile: SegmentProfile, overrides: Mapping | None = None, ma
 # rules and ML side by side
 # --------------------------------------------------------------------------------------------
 def crosstab_segments(segments, other, normalize: str = "index", segment_labels: Mapping | None = None,
-                      other_name: str | None = None) -> pd.DataFrame:
+                      other_name: str | None = None, order: Sequence[str] | None = None) -> pd.DataFrame:
     """Cross-tab of segments (rows) against a rule segmentation (columns).
 
     ``normalize``: ``"index"`` (each segment's mix, rows sum to 1), ``"columns"``,
     ``"all"`` or ``"none"`` (counts). Missing rule values show as ``"(missing)"``.
+    ``order``: column order for the rule values (values not listed follow, sorted).
     """
     if normalize not in ("index", "columns", "all", "none"):
         raise ParamsError(f"normalize must be one of ['index', 'columns', 'all', 'none']; got {normalize!r}")
@@ -925,6 +931,9 @@ def crosstab_segments(segments, other, normalize: str = "index", segment_labels:
     if segment_labels is not None:
         seg = seg.map(lambda s: segment_labels.get(s, s))
     ct = pd.crosstab(seg, oth, normalize=False if normalize == "none" else normalize)
+    if order is not None:
+        first = [str(c) for c in order if str(c) in ct.columns]
+        ct = ct[first + [c for c in ct.columns if c not in first]]
     ct.columns.name = oth.name
     return ct
 

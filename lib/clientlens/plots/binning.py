@@ -72,7 +72,10 @@ def plot_woe_bins(bin_table: pd.DataFrame, variable: str = "", ax=None, max_labe
                         for b, sh in zip(t["bin"], t["share"])],
                        rotation=30 if len(t) > 4 else 0, ha="right" if len(t) > 4 else "center", fontsize=7)
     ax2 = ax.twinx()
-    ax2.plot(x, 100 * t["event_rate"], color="black", marker="o", lw=1.5)
+    regular = ~t["bin"].isin(["Missing", "Special"]).to_numpy()
+    ax2.plot(x[regular], 100 * t["event_rate"].to_numpy()[regular], color="black", marker="o", lw=1.5)
+    ax2.plot(x[~regular], 100 * t["event_rate"].to_numpy()[~regular], color="black", marker="D", lw=0,
+             label="Missing / Special (own bins)")
     ax2.set_ylabel("event rate (%)")
     ax2.set_ylim(bottom=0)
     ax.set_title(f"{variable}: WOE (bars) and event rate (line) per bin")

@@ -87,7 +87,7 @@ def plot_value_distribution(values, *, label: str = "AUM", unit: str = "CNY", bi
     return ax
 
 
-def plot_share_bars(shares: pd.Series, *, title: str, xlabel: str = "Share of customers (%)",
+def plot_share_bars(shares: pd.Series, *, title: str, xlabel: str | None = None,
                     value_share: pd.Series | None = None, value_label: str = "AUM", order=None, ax=None):
     """Horizontal bars of shares per category (optionally a second bar per category: share of value)."""
     s = shares.copy()
@@ -107,6 +107,8 @@ def plot_share_bars(shares: pd.Series, *, title: str, xlabel: str = "Share of cu
         ax.text(100 * val, yi + (h / 2 if value_share is not None else 0), f" {val:.1%}", va="center", fontsize=8)
     ax.set_yticks(y)
     ax.set_yticklabels([str(i) for i in s.index])
+    if xlabel is None:
+        xlabel = "Share of customers (%)" if value_share is None else f"Share of customers / of total {value_label} (%)"
     ax.set_xlabel(xlabel)
     ax.set_title(title)
     ax.set_xlim(0, 100 * max(float(s.max()) if len(s) else 0,
@@ -130,9 +132,10 @@ def plot_lifecycle_funnel(counts: pd.Series, order=("contact", "growth", "maturi
         ax.text(0, yi, f"{stage}: {int(n):,} ({n / total:.1%})", ha="center", va="center", fontsize=9,
                 color="black")
     ax.set_yticks([])
+    ax.set_xticks([])
     m = widths.max() if len(widths) else 1
     ax.set_xlim(-m / 2 * 1.05, m / 2 * 1.05)
-    ax.set_xlabel("Customers (bar width)")
+    ax.set_xlabel("Bar width proportional to the number of customers")
     ax.set_title("Lifecycle funnel: contact -> growth -> maturity -> decline -> dormant")
     for side in ("left", "right", "top"):
         ax.spines[side].set_visible(False)
@@ -159,7 +162,7 @@ def plot_quadrant(table: pd.DataFrame, *, value_threshold: float, potential_thre
             text = (f"{QUADRANT_LABELS[q]}\n{int(r['customers']):,} customers ({r['share']:.1%})"
                     + (f"\n{r['aum_share']:.1%} of AUM" if "aum_share" in r and pd.notna(r["aum_share"]) else ""))
             if "action" in r and isinstance(r["action"], str):
-                text += f"\naction: {r['action']}"
+                text += f"\nmain action: {r['action'].replace('_', ' ')}"
         else:
             text = f"{QUADRANT_LABELS[q]}\nno customers"
         ax.text(x + 0.5, y + 0.5, text, ha="center", va="center", fontsize=9)
@@ -216,19 +219,22 @@ def plot_penetration(rates: pd.Series, *, title: str = "Product penetration", ax
 
 
 def plot_tag_coverage(coverage: pd.DataFrame, *, ax=None):
-    """Coverage (share of customers with a known value) per tag, grouped by category."""
-    df = coverage.iloc[::-1]
-    ax = _ax(ax, (7, max(3, 0.22 * len(df) + 1.2)))
-    cats = list(dict.fromkeys(coverage["category"]))
-    palette = ["#3182bd", "#31a354", "#fd8d3c", "#756bb1", "#e6550d", "#636363", "#de2d26", "#9ecae1"]
-    col = {c: palette[i % len(palette)] for i, c in enumerate(cats)}
-    ax.barh(np.arange(len(df)), 100 * df["coverage"].to_numpy(), color=[col[c] for c in df["category"]])
-    ax.set_yticks(np.arange(len(df)))
-    ax.set_yticklabels(df["tag"], fontsize=7)
-    ax.set_xlabel("Customers with a known value (%)")
-    ax.set_xlim(0, 100)
-    ax.set_title("Tag coverage by category")
-    from matplotlib.patches import Patch
+    """Tags per category (bars), annotated with the lowest coverage among the category's tags.
 
-    ax.legend(handles=[Patch(color=col[c], label=c) for c in cats], fontsize=7, loc="lower left", frameon=True)
+    ``coverage`` is :func:`clientlens.tags.tag_coverage` (columns ``tag``, ``category``, ``coverage``).
+    """
+    g = coverage.groupby("category", sort=False).agg(tags=("tag", "size"), min_cov=("coverage", "min"),
+                                                      worst=("coverage", lambda s: coverage.loc[s.idxmin(), "tag"]))
+    g = g.iloc[::-1]
+    ax = _ax(ax, (7, 0.45 * len(g) + 1.4))
+    y = np.arange(len(g))
+    ax.barh(y, g["tags"].to_numpy(), color="#3182bd")
+    for yi, (cat, r) in zip(y, g.iterrows()):
+        note = "all customers covered" if r["min_cov"] >= 0.9995 else f"lowest coverage {r['min_cov']:.0%} ({r['worst']})"
+        ax.text(r["tags"], yi, f" {int(r['tags'])} tags; {note}", va="center", fontsize=8)
+    ax.set_yticks(y)
+    ax.set_yticklabels(list(g.index))
+    ax.set_xlabel("Number of tags")
+    ax.set_xlim(0, g["tags"].max() * 2.2)
+    ax.set_title("Tag library: tags per category and coverage")
     return ax

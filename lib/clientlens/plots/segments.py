@@ -58,11 +58,14 @@ def plot_stability(k_selection: pd.DataFrame, threshold: float = 0.8, chosen_k: 
     ks = k_selection.index.to_numpy()
     m = k_selection["stability_ari_mean"].to_numpy(dtype=float)
     sd = k_selection["stability_ari_sd"].to_numpy(dtype=float)
-    ax.errorbar(ks, m, yerr=np.nan_to_num(sd), marker="o", capsize=3, color="#2f855a", label="mean ARI ± 1 sd")
+    sd = np.nan_to_num(sd)
+    yerr = np.vstack([sd, np.minimum(sd, 1.0 - m)])  # ARI cannot exceed 1
+    ax.errorbar(ks, m, yerr=np.clip(yerr, 0, None), marker="o", capsize=3, color="#2f855a",
+                label="mean ARI ± 1 sd")
     ax.axhline(threshold, color="#b7791f", ls=":", label=f"stable if ≥ {threshold:g}")
     if chosen_k is not None and chosen_k in k_selection.index:
         ax.axvline(chosen_k, color="#c53030", ls="--", lw=1, label=f"chosen k = {chosen_k}")
-    ax.set_ylim(min(0.0, np.nanmin(m - np.nan_to_num(sd)) - 0.05) if np.isfinite(m).any() else 0, 1.05)
+    ax.set_ylim(min(0.0, np.nanmin(m - sd) - 0.05) if np.isfinite(m).any() else 0, 1.05)
     ax.set_title("Stability: agreement between refits on resamples\n(adjusted Rand index, 1 = identical)",
                  fontsize=10)
     ax.set_xlabel("number of segments k")
@@ -88,6 +91,7 @@ def plot_segment_sizes(summary: pd.DataFrame, labels: Mapping | None = None, ax=
     ax.set_yticks(y, [_seg_name(s, labels) for s in summary.index], fontsize=8)
     ax.invert_yaxis()
     ax.set_xlabel("share of the total (%)")
+    ax.set_ylabel("segment")
     ax.set_title("Segment sizes and value shares", fontsize=10)
     ax.legend(loc="lower right", fontsize=8)
     ax.grid(axis="x", alpha=0.3)
