@@ -18,6 +18,18 @@ to the observation end, ``monetary_value`` = mean value of the repeat periods
 ``lifetimes.utils.summary_data_from_transaction_data`` (which is not used here:
 it is slow and parts of ``lifetimes.utils`` break on pandas 3).
 
+Sums are exact: each amount is an integer multiple of 2^-k for a ``k`` chosen
+from the data (:func:`_sum_scale`), so period and customer totals are summed
+as HUGEINTs (exact, hence independent of row order and DuckDB's thread count)
+and rounded once to the nearest float. Monetary value = (sum of the repeat
+periods' totals, each rounded once) / frequency, as lifetimes defines it. On
+CDNOW (daily) frequency, recency and T equal lifetimes' exactly; monetary
+value equals the exact rational reference for every customer and lifetimes'
+for all but 401 of 23,570, where lifetimes (pandas 3.1: ``np.add.reduceat``
+for day totals, Kahan without its final correction for the mean) is off by at
+most 2 ulp. Amounts spanning too wide a range for 128 bits (e.g. 1e12 and
+1e-30) are rounded to the 2^-k grid and a note says so.
+
 Periods: ``day`` (calendar day), ``week`` (ISO week starting Monday, as pandas
 ``W``), ``month`` (calendar month). A transaction period is a period with at
 least one qualifying row; its value is the sum of the rows' amounts.
@@ -649,8 +661,9 @@ class BTYDModel:
 
         With more than ``init_subsample`` customers, a fit on a random
         subsample (``random_state``; 0 when None) gives the starting values of
-        the full fit, which then needs few iterations; lifetimes' own start is
-        the fallback.
+        the full fit, which then needs few iterations. Fallback starts, tried
+        in order when BFGS stops without converging: lifetimes' own, all
+        parameters 1, and a moment start (r = 1, alpha = 1 / mean rate).
         """
         if self.model not in MODELS:
             raise ParamsError(f"model must be one of {list(MODELS)}; got {self.model!r}")
@@ -671,7 +684,12 @@ class BTYDModel:
                 starts.append(self._x0(sub.params_, scale))
             except (ClientLensError, DataError):
                 pass
-        starts.append(np.ones(4) if self.model == "pareto_nbd" else None)  # lifetimes' start (Pareto: fixed)
+        if self.model == "pareto_nbd":
+            starts.append(np.ones(4))  # fixed, not lifetimes' random start: deterministic fits
+        else:
+            # lifetimes' start, then all parameters 1 (scaled time), then a moment start (mean rate)
+            rate = float(np.average(f, weights=w) + 1) / float(np.average(t * scale, weights=w))
+            starts += [None, np.zeros(4), np.log([1.0, 1.0 / rate, 1.0, 1.0])]
         kw = {} if self.tol is None else {"tol": self.tol}
 
         def fit_one(x0):

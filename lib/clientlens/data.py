@@ -225,7 +225,6 @@ def load_bank(
     required = set(required) & set(wanted)
     if con is None:
         con = duckdb.connect()
-        con.execute("SET enable_progress_bar = false")
     bank = BankData(con=con, data_dir=data_dir, files={}, columns={})
 
     # customers first: the others are checked against it
