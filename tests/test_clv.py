@@ -389,7 +389,24 @@ def test_demo_holdout_transactions_track_actual(demo_fit):
     late = track[track["days"] >= 28]
     assert ((late["cum_predicted"] / late["cum_actual"] - 1).abs() < 0.05).all()
     cvh = clv.calibration_vs_holdout(rfm, fitted["bgnbd"])
-    assert (cvh["predicted"] - cvh["actual"]).abs().max() < 0.5
+    assert cvh["customers"].sum() == len(rfm.calibration())
+    # per frequency bin: within half a transaction period or 10% of the actual mean, whichever is larger
+    tol = np.maximum(0.5, 0.10 * cvh["actual"])
+    assert ((cvh["predicted"] - cvh["actual"]).abs() <= tol).all(), cvh
+    pt = clv.period_transactions(rfm.calibration(), fitted["bgnbd"])
+    assert pt["observed"].sum() == len(rfm.calibration())
+    assert pt["expected"].sum() == pytest.approx(len(rfm.calibration()), rel=1e-6)
+    # daily data: the tail bar holds about a tenth of the customers, not most of them
+    assert pt["observed"].iloc[-1] <= 0.15 * len(rfm.calibration())
+
+
+def test_frequency_bins_keep_lifetimes_convention_for_weekly_counts_and_widen_for_daily():
+    assert clv.frequency_bins([0] * 50 + list(range(1, 12))) == [0, 1, 2, 3, 4, 5, 6, 7]
+    edges = clv.frequency_bins(np.arange(100))
+    assert edges == [0, 1, 2, 3, 5, 8, 13, 21, 34, 54, 86, 138]  # x1.6 steps until past the 90th percentile (89.1)
+    assert len(clv.frequency_bins(np.arange(10_000))) == 12  # at most max_bins edges
+    assert all(b > a for a, b in zip(edges, edges[1:]))
+    assert clv._bin_labels([0, 1, 2, 3, 5, 8]) == ["0", "1", "2", "3-4", "5-7", "8+"]
 
 
 def test_demo_clv_table_and_customers_without_transactions(demo_fit):

@@ -973,30 +973,68 @@ def compare_models(rfm: RFMSummary, models=MODELS, penalizer: float = 0.0, rando
     return pd.DataFrame(rows), fitted
 
 
-def period_transactions(rfm: pd.DataFrame, model: BTYDModel, n_max: int = 7) -> pd.DataFrame:
+def frequency_bins(frequency, n_max: int = 7, max_bins: int = 12) -> list[int]:
+    """Left edges of repeat-period bins for the validation charts; the last edge starts the tail.
+
+    Weekly or monthly data keep one bin per count ``0 .. n_max-1`` plus ``n_max+`` (the
+    lifetimes convention). Daily data, where most customers repeat far more than 7 times,
+    get roughly geometric edges ``0, 1, 2, 3, 5, 8, 13, ...`` up to the 90th percentile of
+    frequency, so the tail bar holds about a tenth of the customers instead of most of them.
+    """
+    f = np.asarray(frequency, dtype=float)
+    top = float(np.quantile(f, 0.9)) if f.size else 0.0
+    if top <= n_max:
+        return list(range(n_max + 1))
+    edges = [0, 1, 2, 3]
+    while edges[-1] < top and len(edges) < max_bins:
+        edges.append(int(round(edges[-1] * 1.6)) if edges[-1] >= 3 else edges[-1] + 1)
+    return edges
+
+
+def _bin_labels(edges: list[int]) -> list[str]:
+    labels = []
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        labels.append(str(lo) if hi == lo + 1 else f"{lo}-{hi - 1}")
+    return labels + [f"{edges[-1]}+"]
+
+
+def _bin_index(freq: np.ndarray, edges: list[int]) -> np.ndarray:
+    return np.searchsorted(np.asarray(edges), freq, side="right") - 1
+
+
+def period_transactions(rfm: pd.DataFrame, model: BTYDModel, n_max: int = 7,
+                        edges: list[int] | None = None) -> pd.DataFrame:
     """Customers by number of repeat periods: observed vs expected under the fitted model.
 
-    Expected counts sum P(X(T_i) = x) over customers (on distinct T values).
-    The last row (``"7+"``) is the tail.
+    Expected counts sum P(X(T_i) = x) over customers (on distinct T values), then over the
+    bins given by ``edges`` (left edges, the last one opens the tail; default
+    :func:`frequency_bins`, which is ``0..n_max-1, n_max+`` for weekly data).
     """
+    freq = rfm["frequency"].to_numpy(int)
+    edges = frequency_bins(freq, n_max) if edges is None else list(edges)
     T = rfm["T"].to_numpy(float)
     uT, cnt = np.unique(T, return_counts=True)
-    probs = model.pmf(n_max, uT)
-    expected = (probs * cnt[:, None]).sum(axis=0)
-    f = np.minimum(rfm["frequency"].to_numpy(int), n_max)
-    observed = np.bincount(f, minlength=n_max + 1)[: n_max + 1]
-    labels = [str(i) for i in range(n_max)] + [f"{n_max}+"]
-    return pd.DataFrame({"repeat_transactions": labels, "observed": observed.astype(float), "expected": expected})
+    tail = edges[-1]
+    probs = model.pmf(tail, uT)                      # columns 0..tail-1 and the tail P(X >= tail)
+    per_x = (probs * cnt[:, None]).sum(axis=0)
+    expected = [per_x[lo:hi].sum() for lo, hi in zip(edges[:-1], edges[1:])] + [per_x[tail]]
+    observed = np.bincount(_bin_index(freq, edges), minlength=len(edges))[: len(edges)]
+    return pd.DataFrame({"repeat_transactions": _bin_labels(edges), "observed": observed.astype(float),
+                         "expected": np.asarray(expected, dtype=float)})
 
 
-def calibration_vs_holdout(rfm: RFMSummary, model: BTYDModel, n_max: int = 7) -> pd.DataFrame:
-    """Mean actual vs predicted holdout transactions by calibration frequency (capped at ``n_max``+)."""
+def calibration_vs_holdout(rfm: RFMSummary, model: BTYDModel, n_max: int = 7,
+                           edges: list[int] | None = None) -> pd.DataFrame:
+    """Mean actual vs predicted holdout transactions by calibration frequency bin (see :func:`frequency_bins`)."""
     cal = rfm.calibration()
     pred = model.expected_transactions(rfm.holdout_length, cal)
-    f = np.minimum(cal["frequency"].to_numpy(int), n_max)
-    df = pd.DataFrame({"f": f, "actual": cal["frequency_holdout"].to_numpy(float), "predicted": pred})
+    freq = cal["frequency"].to_numpy(int)
+    edges = frequency_bins(freq, n_max) if edges is None else list(edges)
+    df = pd.DataFrame({"f": _bin_index(freq, edges), "actual": cal["frequency_holdout"].to_numpy(float),
+                       "predicted": pred})
     g = df.groupby("f").agg(customers=("actual", "size"), actual=("actual", "mean"), predicted=("predicted", "mean"))
-    g.index = [str(i) if i < n_max else f"{n_max}+" for i in g.index]
+    labels = _bin_labels(edges)
+    g.index = [labels[i] for i in g.index]
     g.index.name = "calibration_frequency"
     return g.reset_index()
 
