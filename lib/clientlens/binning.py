@@ -34,7 +34,6 @@ Typical use::
 from __future__ import annotations
 
 import os
-import pickle
 import re
 import warnings
 from dataclasses import dataclass, field
@@ -45,6 +44,7 @@ import numpy as np
 import pandas as pd
 
 from . import ClientLensError, DataError, ParamsError
+from .artifacts import dump_artifact, load_artifact
 
 __all__ = [
     "IV_BANDS", "PSI_BANDS", "iv_band", "psi_band", "psi", "woe_iv_table", "WoeBinner", "variable_psi",
@@ -1103,34 +1103,17 @@ def save_binning(binner: WoeBinner, path: str | os.PathLike, meta: dict | None =
     """
     import optbinning
 
-    from . import __version__
-
     binner._check_fitted()
     if meta is not None and not isinstance(meta, dict):
         raise ParamsError(f"meta must be a dict describing the fitted sample; got {type(meta).__name__}")
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    payload = {"format": _SAVE_FORMAT, "clientlens": __version__, "optbinning": optbinning.__version__,
-               "binner": binner, "meta": dict(meta or {})}
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    with open(tmp, "wb") as fh:
-        pickle.dump(payload, fh, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(tmp, path)
-    return path
+    return dump_artifact({"optbinning": optbinning.__version__, "binner": binner, "meta": dict(meta or {})},
+                         path, fmt=_SAVE_FORMAT)
 
 
 def _load_payload(path: str | os.PathLike) -> dict:
-    path = Path(path)
-    if not path.is_file():
-        raise DataError(f"{path}: binning file not found")
-    try:
-        with open(path, "rb") as fh:
-            payload = pickle.load(fh)
-    except Exception as exc:  # noqa: BLE001 - any unpickling failure is a bad file for the user
-        raise DataError(f"{path}: not a readable binning file ({type(exc).__name__})") from None
-    if not isinstance(payload, dict) or payload.get("format") != _SAVE_FORMAT or \
-            not isinstance(payload.get("binner"), WoeBinner):
-        raise DataError(f"{path}: not a clientlens binning file (expected format {_SAVE_FORMAT})")
+    payload = load_artifact(path, fmt=_SAVE_FORMAT, what="binning")
+    if not isinstance(payload.get("binner"), WoeBinner):
+        raise DataError(f"{path}: not a clientlens binning file (no fitted binner inside)")
     return payload
 
 

@@ -54,6 +54,8 @@ import pandas as pd
 from scipy.special import betaln, gammaln
 
 from . import ClientLensError, DataError, ParamsError
+from .data import quote_ident as _q, quote_literal as _lit
+from .params import to_date as _as_date
 
 PERIODS = ("day", "week", "month")
 PERIOD_DAYS = {"day": 1.0, "week": 7.0, "month": 365.25 / 12}
@@ -162,25 +164,6 @@ def _sql_diff(period: str, a: str, b: str) -> str:
     return f"date_diff('month', {a}, {b})"
 
 
-def _q(name: str) -> str:
-    return '"' + str(name).replace('"', '""') + '"'
-
-
-def _lit(value) -> str:
-    return "'" + str(value).replace("'", "''") + "'"
-
-
-def _as_date(name: str, value) -> _dt.date:
-    if isinstance(value, _dt.datetime):
-        return value.date()
-    if isinstance(value, _dt.date):
-        return value
-    if isinstance(value, pd.Timestamp):
-        return value.date()
-    try:
-        return _dt.date.fromisoformat(str(value)[:10])
-    except ValueError:
-        raise ParamsError(f"{name} must be a date YYYY-MM-DD; got {value!r}") from None
 
 
 def rfm_summary(

@@ -31,14 +31,17 @@ _TRUE = ("1", "true", "t", "yes", "y", "是", "有")
 _FALSE = ("0", "false", "f", "no", "n", "否", "无")
 
 
-def _q(name: str) -> str:
-    """Quote an SQL identifier."""
+def quote_ident(name: str) -> str:
+    """Quote an SQL identifier (DuckDB): ``a"b`` -> ``"a""b"``."""
     return '"' + str(name).replace('"', '""') + '"'
 
 
-def _lit(value) -> str:
-    """Quote an SQL string literal."""
+def quote_literal(value) -> str:
+    """Quote an SQL string literal (DuckDB): ``it's`` -> ``'it''s'``."""
     return "'" + str(value).replace("'", "''") + "'"
+
+
+_q, _lit = quote_ident, quote_literal
 
 
 def find_table_files(data_dir: Path, table: str, file_map: dict | None = None) -> list[Path]:

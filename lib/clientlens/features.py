@@ -75,6 +75,8 @@ import pandas as pd
 
 from . import DataError, ParamsError
 from .data import BankData
+from .data import quote_ident as _q, quote_literal as _lit
+from .params import to_date as _as_date
 from .schema import PRODUCT_BALANCE_COLUMNS, TXN_CATEGORIES, TXN_CHANNELS
 
 __all__ = [
@@ -141,25 +143,6 @@ GROUP BY customer_id
 """
 
 
-def _q(name: str) -> str:
-    return '"' + str(name).replace('"', '""') + '"'
-
-
-def _lit(value) -> str:
-    return "'" + str(value).replace("'", "''") + "'"
-
-
-def _as_date(name: str, value) -> _dt.date:
-    if isinstance(value, _dt.datetime):
-        return value.date()
-    if isinstance(value, _dt.date):
-        return value
-    if isinstance(value, pd.Timestamp):
-        return value.date()
-    try:
-        return _dt.date.fromisoformat(str(value)[:10])
-    except ValueError:
-        raise ParamsError(f"{name} must be a date YYYY-MM-DD; got {value!r}") from None
 
 
 def _month_start(d: _dt.date) -> _dt.date:

@@ -200,6 +200,21 @@ def parse_date(name: str, value: str) -> _dt.date:
         raise ParamsError(f"{name} must be a date YYYY-MM-DD; got {value!r}") from None
 
 
+def to_date(name: str, value) -> _dt.date:
+    """A date from a ``date``, ``datetime``, ``pandas.Timestamp`` or ISO string parameter.
+
+    Message like ``as_of must be a date YYYY-MM-DD; got 'soon'``.
+    """
+    if isinstance(value, _dt.datetime):  # also pandas.Timestamp
+        return value.date()
+    if isinstance(value, _dt.date):
+        return value
+    try:
+        return _dt.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        raise ParamsError(f"{name} must be a date YYYY-MM-DD; got {value!r}") from None
+
+
 def to_json(params: dict) -> str:
     """Stable JSON rendering for manifests and provenance blocks."""
     return json.dumps(params, sort_keys=True, ensure_ascii=False, default=str)

@@ -41,7 +41,6 @@ from __future__ import annotations
 
 import math
 import os
-import pickle
 import re
 import warnings
 from pathlib import Path
@@ -51,6 +50,7 @@ import numpy as np
 import pandas as pd
 
 from . import ClientLensError, DataError, ParamsError
+from .artifacts import dump_artifact, load_artifact
 from . import lift as L
 from .samples import ModelSample, model_sample, split_sample, training_frame  # noqa: F401 (aliases)
 
@@ -687,32 +687,14 @@ _MODEL_FORMAT = "clientlens.scoring/1"
 
 def save_model(obj: dict, path: str | os.PathLike) -> Path:
     """Pickle a dict of fitted objects (scorecard, challenger, metadata) to ``path``."""
-    from . import __version__
-
     if not isinstance(obj, dict):
         raise ClientLensError("save_model expects a dict such as {'scorecard': ..., 'challenger': ..., 'meta': ...}")
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    with open(tmp, "wb") as fh:
-        pickle.dump({"format": _MODEL_FORMAT, "clientlens": __version__, **obj}, fh, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(tmp, path)
-    return path
+    return dump_artifact(obj, path, fmt=_MODEL_FORMAT)
 
 
 def load_model(path: str | os.PathLike) -> dict:
     """Load what :func:`save_model` wrote (only open files you trust: this unpickles)."""
-    path = Path(path)
-    if not path.is_file():
-        raise DataError(f"{path}: model file not found")
-    try:
-        with open(path, "rb") as fh:
-            payload = pickle.load(fh)
-    except Exception as exc:  # noqa: BLE001
-        raise DataError(f"{path}: not a readable model file ({type(exc).__name__})") from None
-    if not isinstance(payload, dict) or payload.get("format") != _MODEL_FORMAT:
-        raise DataError(f"{path}: not a clientlens model file (expected format {_MODEL_FORMAT})")
-    return payload
+    return load_artifact(path, fmt=_MODEL_FORMAT, what="model")
 
 
 # --------------------------------------------------------------------------- validation summary
