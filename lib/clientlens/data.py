@@ -104,6 +104,10 @@ def _cast_expr(src: str, kind: str, src_type: str) -> str:
     raise ValueError(f"unknown column kind {kind!r}")
 
 
+# closed vocabularies the analyses rely on: (table, column) -> allowed values
+_ALLOWED = {("transactions", "direction"): ("in", "out"), ("campaigns", "group"): ("model", "control"),
+            ("campaigns", "response"): (0, 1)}
+
 _KIND_WORD = {"number": "non-numeric", "int": "non-integer", "date": "unparseable date",
               "bool": "unreadable true/false"}
 
@@ -290,46 +294,39 @@ def _open_table(bank: BankData, table: Table, files: list[Path], cmap: dict, vma
             expr = f"CASE {cases} ELSE {expr} END"
         exprs[col.name] = expr
 
-    # type and null checks in one scan
-    checks = []
+    # type, null and vocabulary checks, all in one scan of the table:
+    # (column, count of offending rows, an offending value, what is wrong)
+    checks: list[tuple[str, str, str, str]] = []
     for col in table.columns:
         if col.name not in exprs:
             continue
-        src = _q(source_of[col.name])
+        src, expr = _q(source_of[col.name]), exprs[col.name]
         if col.kind in _KIND_WORD:
-            raw_not_null = (f"({src} IS NOT NULL AND trim(CAST({src} AS VARCHAR)) <> '')")
-            checks.append((col, "bad", f"count(*) FILTER (WHERE {raw_not_null} AND ({exprs[col.name]}) IS NULL)",
-                           f"first(CAST({src} AS VARCHAR)) FILTER (WHERE {raw_not_null} AND ({exprs[col.name]}) IS NULL)"))
+            bad = f"{src} IS NOT NULL AND trim(CAST({src} AS VARCHAR)) <> '' AND ({expr}) IS NULL"
+            checks.append((col.name, f"count(*) FILTER (WHERE {bad})",
+                           f"first(CAST({src} AS VARCHAR)) FILTER (WHERE {bad})", f"{_KIND_WORD[col.kind]} value(s)"))
         if not col.nullable and col.required:
-            checks.append((col, "null", f"count(*) FILTER (WHERE ({exprs[col.name]}) IS NULL)", "NULL"))
+            checks.append((col.name, f"count(*) FILTER (WHERE ({expr}) IS NULL)", "NULL", "empty value(s); it is required"))
+        allowed = _ALLOWED.get((table.name, col.name))
+        if allowed is not None:
+            values = ", ".join(_lit(v) if isinstance(v, str) else str(v) for v in allowed)
+            bad = f"({expr}) IS NOT NULL AND ({expr}) NOT IN ({values})"
+            shown = "/".join(repr(v) for v in allowed)
+            hint = "; map them with value_map" if isinstance(allowed[0], str) else ""
+            checks.append((col.name, f"count(*) FILTER (WHERE {bad})",
+                           f"first(CAST({src} AS VARCHAR)) FILTER (WHERE {bad})",
+                           f"value(s) other than {shown}{hint}"))
     if checks:
-        select = ", ".join(f"{c[2]}, {c[3]}" for c in checks)
+        select = ", ".join(f"{c[1]}, {c[2]}" for c in checks)
         values = con.execute(f"SELECT {select} FROM {_q(raw)}").fetchall()[0]
-        for i, (col, what, _, _) in enumerate(checks):
+        for i, (col_name, _, _, problem) in enumerate(checks):
             count, example = values[2 * i], values[2 * i + 1]
             if count:
-                if what == "bad":
-                    raise DataError(f"{label}: column {_shown(col.name, source_of)} has {count:,} "
-                                    f"{_KIND_WORD[col.kind]} value(s) (e.g. {example!r})")
-                raise DataError(f"{label}: column {_shown(col.name, source_of)} has {count:,} empty value(s); "
-                                f"it is required")
-    if "direction" in exprs:
-        bad = con.execute(f"SELECT count(*), first(d) FROM (SELECT {exprs['direction']} AS d FROM {_q(raw)}) "
-                          f"WHERE d NOT IN ('in', 'out')").fetchall()[0]
-        if bad[0]:
-            raise DataError(f"{label}: column {_shown('direction', source_of)} has {bad[0]:,} value(s) other "
-                            f"than 'in'/'out' (e.g. {bad[1]!r}); map them with value_map")
-    if name == "campaigns" and "group" in exprs:
-        bad = con.execute(f"SELECT count(*), first(g) FROM (SELECT {exprs['group']} AS g FROM {_q(raw)}) "
-                          f"WHERE g NOT IN ('model', 'control')").fetchall()[0]
-        if bad[0]:
-            raise DataError(f"{label}: column {_shown('group', source_of)} has {bad[0]:,} value(s) other than "
-                            f"'model'/'control' (e.g. {bad[1]!r}); map them with value_map")
-    if name == "campaigns" and "response" in exprs:
-        bad = con.execute(f"SELECT count(*) FROM (SELECT {exprs['response']} AS r FROM {_q(raw)}) "
-                          f"WHERE r IS NOT NULL AND r NOT IN (0, 1)").fetchall()[0][0]
-        if bad:
-            raise DataError(f"{label}: column {_shown('response', source_of)} has {bad:,} value(s) other than 0/1")
+                eg = f" (e.g. {example!r})" if example is not None else ""
+                if ";" in problem:  # keep the example before the hint
+                    what, hint = problem.split(";", 1)
+                    raise DataError(f"{label}: column {_shown(col_name, source_of)} has {count:,} {what}{eg};{hint}")
+                raise DataError(f"{label}: column {_shown(col_name, source_of)} has {count:,} {problem}{eg}")
 
     select = ", ".join(f"{e} AS {_q(c)}" for c, e in exprs.items())
     where = ""
