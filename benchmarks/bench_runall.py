@@ -1,8 +1,7 @@
 """``clientlens run-all`` end to end on the default demo bank (20,000 customers, seed 42).
 
-Runs every ``notebooks/NN_*.ipynb`` with ``params/default.yaml`` (plus ``params/sections/*.yaml``
-when the lead has not merged them yet) into a temporary reports folder, so the project's
-``reports/`` is untouched. Figures: wall time, peak memory of the runner process (the kernels run
+Runs every ``notebooks/NN_*.ipynb`` with ``params/default.yaml`` into a temporary reports folder,
+so the project's ``reports/`` is untouched. Figures: wall time, peak memory of the runner process (the kernels run
 in child processes: their memory is reported as ``children_peak_rss_mb``), notebooks ok/failed.
 """
 from __future__ import annotations
@@ -19,28 +18,13 @@ def _prepare(params: dict, cache: Path) -> None:
     demo_data(params["customers"], params.get("seed", 42))
 
 
-def _merged_params_file(folder: Path) -> Path:
-    import yaml
-
-    from clientlens.params import load_params_file
-
-    merged: dict = {}
-    sections = sorted((ROOT / "params" / "sections").glob("*.yaml"))
-    for f in sections + [ROOT / "params" / "default.yaml"]:  # default.yaml wins where both set a key
-        for section, values in load_params_file(f).items():
-            merged.setdefault(section, {}).update(values or {})
-    out = folder / "params.yaml"
-    out.write_text(yaml.safe_dump(merged, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    return out
-
-
 def _run(params: dict, cache: Path) -> dict:
     from clientlens.runner import run_all
 
     data = demo_data(params["customers"], params.get("seed", 42))
     tmp = Path(tempfile.mkdtemp(prefix="bench_runall_"))
     try:
-        results = run_all(params_file=_merged_params_file(tmp), overrides={"data_dir": str(data)},
+        results = run_all(params_file=ROOT / "params" / "default.yaml", overrides={"data_dir": str(data)},
                           reports_dir=tmp / "reports", force=True, progress=False)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -136,15 +136,12 @@ def test_parse_date_and_to_json():
     assert to_json({"b": 1, "a": "客户"}) == '{"a": "客户", "b": 1}'
 
 
-def test_default_params_and_sections_fit_the_notebooks():
-    """params/default.yaml and params/sections/*.yaml only use keys the notebooks declare."""
+def test_default_params_fit_the_notebooks():
+    """params/default.yaml has a section for every notebook and only uses keys the notebooks declare."""
     from clientlens import config
     from clientlens.runner import list_notebooks
 
-    files = [config.DEFAULT_PARAMS_FILE] + sorted((config.PARAMS_DIR / "sections").glob("*.yaml"))
-    merged: dict = {}
-    for f in files:
-        for section, values in load_params_file(f).items():
-            merged.setdefault(section, {}).update(values)
+    merged = load_params_file(config.DEFAULT_PARAMS_FILE)
     for nb_path in list_notebooks():
+        assert nb_path.stem in merged, f"params/default.yaml has no section for {nb_path.stem}"
         params_for(nb_path, merged)  # raises on unknown keys and wrong types

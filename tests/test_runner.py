@@ -334,10 +334,7 @@ def test_run_all_every_notebook_on_demo_small(demo_small, tmp_path, capsys):
 
     from clientlens.params import load_params_file
 
-    merged: dict = {}
-    for f in sorted((config.PARAMS_DIR / "sections").glob("*.yaml")) + [config.DEFAULT_PARAMS_FILE]:
-        for section, values in load_params_file(f).items():
-            merged.setdefault(section, {}).update(values or {})
+    merged = load_params_file(config.DEFAULT_PARAMS_FILE)
     merged.setdefault("common", {})["data_dir"] = str(demo_small)
     pf = tmp_path / "params.yaml"
     pf.write_text(yaml.safe_dump(merged, allow_unicode=True), encoding="utf-8")

@@ -71,7 +71,7 @@ TARGET_DEFINITION = ("response = 1 when a contacted customer responded to the ca
 DEFAULT_EXCLUDE = ("customer_id", "campaign_id", "contact_date", "group", "response", "contact_channel", "product",
                    "open_date", "balance_month_end", "marketing_opt_out", "aum_share", "sample")
 
-#: Default verdict thresholds of the validation report (``params/sections/06_model_validation.yaml``):
+#: Default verdict thresholds of the validation report (section ``06_model_validation`` of ``params/default.yaml``):
 #: metric -> (warn, fail, higher_is_better).
 DEFAULT_THRESHOLDS = {
     "auc": (0.70, 0.60, True),
