@@ -264,3 +264,14 @@ def test_fingerprints_are_sha256_of_the_input_files(tmp_path):
     expected = hashlib.sha256((folder / "customers.csv").read_bytes()).hexdigest()
     assert fps[str(folder / "customers.csv")] == expected
     assert len(fps) == 2
+
+
+def test_relative_data_dir_is_taken_from_the_project_root_not_the_cwd(demo_small, tmp_path, monkeypatch):
+    """JupyterLab runs a notebook with cwd = notebooks/: params paths must still point at the same data."""
+    from clientlens import config
+
+    rel = demo_small.relative_to(config.PROJECT_ROOT)
+    monkeypatch.chdir(tmp_path)
+    bank = load_bank(rel)
+    assert bank.data_dir == demo_small
+    assert len(bank.df("customers")) == 3_000

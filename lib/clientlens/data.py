@@ -24,7 +24,7 @@ from typing import Iterable
 import duckdb
 import pandas as pd
 
-from . import DataError
+from . import DataError, config
 from .schema import PII_COLUMNS, TABLES, Table
 
 _TRUE = ("1", "true", "t", "yes", "y", "是", "有")
@@ -188,7 +188,8 @@ def load_bank(
     Parameters
     ----------
     data_dir : path
-        Folder with ``customers``, ``monthly_balances``, ``transactions`` and
+        Folder (absolute, or relative to the project root as in params files, so a notebook
+        opened in JupyterLab finds the same data as the runner) with ``customers``, ``monthly_balances``, ``transactions`` and
         ``campaigns`` as ``.parquet``, ``.csv`` or folders of Parquet parts.
     column_map : dict, optional
         ``{table: {bank column name: contract column name}}``.
@@ -218,7 +219,7 @@ def load_bank(
     DataError
         One line naming the file, the column and the problem.
     """
-    data_dir = Path(data_dir)
+    data_dir = config.resolve(data_dir)  # params paths are relative to the project root, not the cwd
     if unknown_customers not in ("fail", "drop"):
         raise DataError(f"unknown_customers must be 'fail' or 'drop'; got {unknown_customers!r}")
     if not data_dir.is_dir():
