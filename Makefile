@@ -6,6 +6,8 @@ PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
 DEMO_CUSTOMERS ?= 20000
 DEMO_SEED ?= 42
+LAB_ARGS ?=
+
 
 .DEFAULT_GOAL := help
 .PHONY: help venv kernel demo-data demo test lab bench clean
@@ -35,7 +37,7 @@ test: kernel ## Run the whole test suite
 	$(PY) -m pytest -n 2 -q
 
 lab: kernel ## Open JupyterLab on notebooks/ with the project kernel
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(LAB_ARGS) $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 bench: kernel ## Run the benchmark harness; writes benchmarks/results/<date>.json
 	$(PY) -m benchmarks.run
