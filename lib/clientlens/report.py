@@ -55,15 +55,20 @@ def _display(obj) -> None:
 
 # --------------------------------------------------------------------------- numbers
 
+def _is_missing(value: Any) -> bool:
+    """None, NaN, NA or NaT (a list-like or unknown object is not missing)."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
 def fmt_num(value: Any, decimals: int = 0) -> str:
     """Format a number with thousands separators (``1234567.8 -> '1,234,568'``); missing -> ``'–'``."""
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+    if _is_missing(value):
         return _MISSING
-    try:
-        if pd.isna(value):
-            return _MISSING
-    except (TypeError, ValueError):
-        pass
     if isinstance(value, (bool, np.bool_)):
         return str(bool(value))
     if isinstance(value, (int, np.integer)) and decimals == 0:
@@ -75,13 +80,8 @@ def fmt_num(value: Any, decimals: int = 0) -> str:
 
 def fmt_pct(value: Any, decimals: int = 1) -> str:
     """Format a share as a percentage (``0.1234 -> '12.3%'``); missing -> ``'–'``."""
-    if value is None or value is pd.NA:
+    if _is_missing(value):
         return _MISSING
-    try:
-        if pd.isna(value):
-            return _MISSING
-    except (TypeError, ValueError):
-        pass
     return f"{float(value):.{decimals}%}"
 
 
