@@ -346,3 +346,21 @@ def test_run_all_every_notebook_on_demo_small(demo_small, tmp_path, capsys):
         html = (tmp_path / "reports" / AS_OF / f"{stem}.html").read_text(encoding="utf-8")
         _assert_no_code(html)
         assert "Provenance" in html
+
+
+def test_file_map_lets_every_notebook_read_files_not_named_after_the_tables(demo_small, tmp_path):
+    """A bank extract whose transactions file has its own (Chinese) name: file_map in `common`."""
+    import shutil as _shutil
+
+    from clientlens.runner import execute_plan, list_notebooks, plan_run
+
+    bank = tmp_path / "bank"
+    bank.mkdir()
+    for f in demo_small.glob("*.parquet"):
+        _shutil.copy(f, bank / ("交易流水.parquet" if f.stem == "transactions" else f.name))
+    common = {"data_dir": str(bank), "file_map": {"transactions": "交易流水.parquet"}}
+    plans = [plan_run(nb, file_params={"common": common}, reports_dir=tmp_path / "reports", check_data=True)
+             for nb in list_notebooks()]  # params and data are validated for every notebook, no kernel yet
+    assert all(p.params.get("file_map") == common["file_map"] for p in plans)
+    result = execute_plan(next(p for p in plans if p.stem == "01_profile"), progress=False)
+    assert result.status == "ok", result.error
