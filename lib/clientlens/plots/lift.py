@@ -39,6 +39,19 @@ def _pct_axis(ax, axis: str = "both") -> None:
         ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
 
 
+def _finish_unit_square(ax, xlabel: str, ylabel: str, title: str):
+    """Common finish of the curve charts drawn on [0, 1] x [0, 1]: limits, labels, % ticks, grid, legend."""
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    _pct_axis(ax)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower right", fontsize=8)
+    return ax
+
+
 def gains_chart(y_true, scores, ax=None, title: str = "Cumulative gains (capture rate)"):
     """Capture rate against share of customers contacted, with the no-model diagonal and the
     perfect-model curve (all responders first)."""
@@ -51,15 +64,8 @@ def gains_chart(y_true, scores, ax=None, title: str = "Cumulative gains (capture
     ax.plot([0, 1], [0, 1], color="grey", ls="--", lw=1, label="no model (random)")
     if rate > 0:
         ax.plot([0, rate, 1], [0, 1, 1], color="black", ls=":", lw=1, label="perfect model")
-    ax.set_xlim(0, 1)
-    ax.set_ylim(0, 1.02)
-    ax.set_xlabel("Customers contacted, best scores first (% of base)")
-    ax.set_ylabel("Responders captured (% of all responders)")
-    ax.set_title(title)
-    _pct_axis(ax)
-    ax.grid(alpha=0.3)
-    ax.legend(loc="lower right", fontsize=8)
-    return ax
+    return _finish_unit_square(ax, "Customers contacted, best scores first (% of base)",
+                              "Responders captured (% of all responders)", title)
 
 
 def lift_chart(table: pd.DataFrame | None = None, y_true=None, scores=None, n: int = 10, ax=None,
@@ -94,15 +100,8 @@ def ks_chart(y_true, score, ax=None, title: str = "KS: responders vs non-respond
     ax.vlines(xk, c["cum_non_capture_rate"].iloc[i], c["cum_capture_rate"].iloc[i], color="black", lw=1.5)
     ax.annotate(f"KS = {abs(c['ks'].iloc[i]):.3f}\nat top {xk:.0%}", (xk, (c["cum_capture_rate"].iloc[i]
                 + c["cum_non_capture_rate"].iloc[i]) / 2), xytext=(8, 0), textcoords="offset points", fontsize=9)
-    ax.set_xlim(0, 1)
-    ax.set_ylim(0, 1.02)
-    ax.set_xlabel("Customers selected, best scores first (% of base)")
-    ax.set_ylabel("Cumulative share of the group (%)")
-    ax.set_title(title)
-    _pct_axis(ax)
-    ax.grid(alpha=0.3)
-    ax.legend(loc="lower right", fontsize=8)
-    return ax
+    return _finish_unit_square(ax, "Customers selected, best scores first (% of base)",
+                              "Cumulative share of the group (%)", title)
 
 
 def roc_chart(y_true, scores, ax=None, title: str = "ROC curve"):
@@ -113,15 +112,8 @@ def roc_chart(y_true, scores, ax=None, title: str = "ROC curve"):
         ax.plot(r["fpr"], r["tpr"], color=_COLOURS[i % len(_COLOURS)], lw=2,
                 label=f"{label} (AUC {L.auc(y_true, s):.3f})")
     ax.plot([0, 1], [0, 1], color="grey", ls="--", lw=1, label="chance (AUC 0.5)")
-    ax.set_xlim(0, 1)
-    ax.set_ylim(0, 1.02)
-    ax.set_xlabel("False positive rate (% of non-responders selected)")
-    ax.set_ylabel("True positive rate (% of responders selected)")
-    ax.set_title(title)
-    _pct_axis(ax)
-    ax.grid(alpha=0.3)
-    ax.legend(loc="lower right", fontsize=8)
-    return ax
+    return _finish_unit_square(ax, "False positive rate (% of non-responders selected)",
+                              "True positive rate (% of responders selected)", title)
 
 
 def calibration_chart(table: pd.DataFrame | None = None, y_true=None, prob=None, n_bins: int = 10, ax=None,
