@@ -46,6 +46,13 @@ LIFECYCLE = {"contact_days": 180, "dormant_days": 180, "growth_ratio": 1.2, "dec
              "recent_months": 3, "base_months": 6}
 QUADRANT = {"high_value_aum": 100_000.0, "high_potential_income": 15_000.0}
 PRIMARY = {"min_key_txn": 5, "months": 3, "max_products": 5, "retention_floor": 0.2}
+#: Planted event-rule cases (clientlens.events): a share of the customers with AUM of at least ``min_aum``
+#: get one of their 'out' rows (any day of the window, so no month stands out) turned into a large FX
+#: purchase or a large outgoing transfer; near misses sit just under the thresholds. Days and counts are
+#: unchanged, so the BTYD truth holds; the planted amounts are outside the Gamma-Gamma spend process.
+EVENTS = {"fx_rate": 7.10, "fx_min_usd": 10_000.0, "fx_rm_min_usd": 30_000.0,
+          "fx_share": 0.03, "fx_usd_range": (10_000.0, 60_000.0), "fx_near_share": 0.01,
+          "outflow_min": 100_000.0, "outflow_share": 0.03, "outflow_near_share": 0.01, "min_aum": 200_000.0}
 
 SEGMENTS = ("young_professional", "payroll_mass", "affluent_retiree", "business_owner", "student_starter",
             "dormant")
@@ -261,6 +268,8 @@ SCHEMAS = {
                                   ("is_primary_account", _B), ("true_income", _F), ("btyd_lambda", _F),
                                   ("btyd_p", _F), ("gg_nu", _F), ("first_txn_date", _D), ("dropout_date", _D),
                                   ("alive_at_as_of", _B), ("n_txn_days", _I), ("base_propensity", _F)]),
+    "events_truth": pa.schema([("customer_id", _S), ("event_date", _D), ("planted", _S), ("amount", _F),
+                               ("amount_usd", _F), ("should_trigger", _B)]),
     "campaign_truth": pa.schema([("campaign_id", _S), ("customer_id", _S), ("group", _S),
                                  ("true_propensity", _F)]),
 }
@@ -298,7 +307,59 @@ def _phones(rng, n) -> pa.Array:
 # ---------------------------------------------------------------------------
 # one chunk
 # ---------------------------------------------------------------------------
-def _chunk(rng: np.random.Generator, first: int, n: int, cal: _Calendar, txn_offset: int) -> dict:
+def _plant_events(prng: np.random.Generator, cal: _Calendar, ids: pa.Array, aum_now: np.ndarray,
+                  o_cust: np.ndarray, o_day: np.ndarray, o_amt: np.ndarray, o_cat: np.ndarray) -> pa.Table:
+    """Turn one 'out' row of some wealthy customers into a large FX purchase or outgoing transfer.
+
+    Modifies ``o_amt`` / ``o_cat`` in place (rows keep their customer and day, so transaction-day
+    counts are unchanged) and returns the planted cases for ``truth/events_truth.parquet``.
+    Uses its own random stream, so the rest of the bank is the same with or without it.
+    """
+    E = EVENTS
+    recent = np.flatnonzero((o_day >= cal.start) & (o_day <= cal.as_of))
+    n = len(aum_now)
+    # one candidate row per customer: a random 'out' row of the window
+    pick = np.full(n, -1, dtype=np.int64)
+    shuffled = recent[prng.permutation(len(recent))]
+    cust_first, at = np.unique(o_cust[shuffled], return_index=True)
+    pick[cust_first] = shuffled[at]
+    eligible = (pick >= 0) & (np.nan_to_num(aum_now) >= E["min_aum"])
+    u = prng.random(n)
+    cuts = np.cumsum([E["fx_share"], E["fx_near_share"], E["outflow_share"], E["outflow_near_share"]])
+    kind = np.where(eligible, np.searchsorted(cuts, u, side="right"), 4)   # 0..3 planted, 4 none
+    rows, out = [], {k: [] for k in ("cust", "day", "kind", "amt", "usd")}
+    for k in range(4):
+        c = np.flatnonzero(kind == k)
+        r = pick[c]
+        if k == 0:
+            lo, hi = E["fx_usd_range"]
+            usd = np.round(np.exp(prng.uniform(np.log(lo), np.log(hi), len(c))), -1)
+        elif k == 1:
+            usd = np.round(prng.uniform(0.85, 0.995, len(c)) * E["fx_min_usd"], -1)
+        if k in (0, 1):
+            amt = np.round(usd * E["fx_rate"], 2)
+            o_cat[r] = _CAT["fx_purchase"]
+        else:
+            share = prng.uniform(0.3, 0.8, len(c)) if k == 2 else prng.uniform(0.6, 0.99, len(c))
+            amt = np.round(np.maximum(share * aum_now[c], E["outflow_min"]) if k == 2
+                           else share * E["outflow_min"], 2)
+            usd = np.full(len(c), np.nan)
+            o_cat[r] = _CAT["transfer"]
+        o_amt[r] = amt
+        for key, v in (("cust", c), ("day", o_day[r]), ("kind", np.full(len(c), k)), ("amt", amt), ("usd", usd)):
+            out[key].append(v)
+    cat = {key: np.concatenate(v) for key, v in out.items()}
+    order = np.lexsort((cat["cust"], cat["day"]))
+    cat = {key: v[order] for key, v in cat.items()}
+    names = np.array(["fx_purchase", "fx_purchase_near_miss", "large_outflow", "large_outflow_near_miss"])
+    return pa.table({"customer_id": ids.take(pa.array(cat["cust"])), "event_date": _date(cat["day"]),
+                     "planted": pa.array(names[cat["kind"]]), "amount": cat["amt"],
+                     "amount_usd": _num(cat["usd"]), "should_trigger": pa.array(np.isin(cat["kind"], [0, 2]))},
+                    schema=SCHEMAS["events_truth"])
+
+
+def _chunk(rng: np.random.Generator, first: int, n: int, cal: _Calendar, txn_offset: int,
+           prng: np.random.Generator | None = None) -> dict:
     M = cal.n_months
     as_of = cal.as_of
     seg = _choice_rows(rng, np.tile(SEG_SHARE, (n, 1)))
@@ -556,6 +617,10 @@ def _chunk(rng: np.random.Generator, first: int, n: int, cal: _Calendar, txn_off
     salary = np.where(has_row, salary, np.nan)
     retention = np.where(np.isnan(salary), np.nan, retention)
 
+    # planted event-rule cases (own random stream): large FX purchases and outgoing transfers
+    events_truth = _plant_events(prng if prng is not None else np.random.default_rng(0), cal, ids, aum[:, M - 1],
+                                 o_cust, o_day, o_amt, o_cat)
+
     # all transactions of the chunk, sorted by customer, date, direction
     t_cust = np.concatenate([o_cust, i_cust, s_cust])
     t_day = np.concatenate([o_day, i_day, s_day])
@@ -662,7 +727,7 @@ def _chunk(rng: np.random.Generator, first: int, n: int, cal: _Calendar, txn_off
         schema=SCHEMAS["customers_truth"])
     return {"customers": customers, "monthly_balances": balances, "transactions": transactions,
             "campaigns": pa.concat_tables(camp_rows), "customers_truth": truth,
-            "campaign_truth": pa.concat_tables(camp_truth), "summaries": summaries}
+            "campaign_truth": pa.concat_tables(camp_truth), "events_truth": events_truth, "summaries": summaries}
 
 
 def _nanmean(a: np.ndarray) -> np.ndarray:
@@ -690,6 +755,13 @@ def _campaign_logit(c, seg, age, aum_m, mi, income, d_cust, d_day, cday, mobile,
 # ---------------------------------------------------------------------------
 # public API
 # ---------------------------------------------------------------------------
+def generator_version() -> str:
+    """Short hash of this module's source: caches of generated banks are keyed by it."""
+    import hashlib
+
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:10]
+
+
 def generate_demo(out_dir, n_customers: int = 20_000, seed: int = 42, as_of: str = "2026-10-31",
                   months: int = 24, chunk_size: int = 50_000, progress: bool = True) -> dict:
     """Generate the demo bank into ``out_dir`` and return a summary.
@@ -732,7 +804,8 @@ def generate_demo(out_dir, n_customers: int = 20_000, seed: int = 42, as_of: str
     files = {"customers": out / "customers.parquet", "monthly_balances": out / "monthly_balances.parquet",
              "transactions": out / "transactions.parquet", "campaigns": out / "campaigns.parquet",
              "customers_truth": out / "truth" / "customers_truth.parquet",
-             "campaign_truth": out / "truth" / "campaign_truth.parquet"}
+             "campaign_truth": out / "truth" / "campaign_truth.parquet",
+             "events_truth": out / "truth" / "events_truth.parquet"}
     writers = {k: pq.ParquetWriter(str(f) + ".part", SCHEMAS[k], compression="zstd", compression_level=1)
                for k, f in files.items()}
     rows = {k: 0 for k in files}
@@ -746,7 +819,8 @@ def generate_demo(out_dir, n_customers: int = 20_000, seed: int = 42, as_of: str
         for ci, first in enumerate(starts):
             rng = np.random.default_rng(np.random.SeedSequence(int(seed), spawn_key=(ci,)))
             size = min(int(chunk_size), int(n_customers) - first)
-            res = _chunk(rng, first, size, cal, rows["transactions"])
+            prng = np.random.default_rng(np.random.SeedSequence(int(seed), spawn_key=(ci, 1)))
+            res = _chunk(rng, first, size, cal, rows["transactions"], prng)
             for k in files:
                 writers[k].write_table(res[k], row_group_size=1_000_000)
                 rows[k] += res[k].num_rows
@@ -791,6 +865,7 @@ def generate_demo(out_dir, n_customers: int = 20_000, seed: int = 42, as_of: str
         "holiday_months": list(HOLIDAY_MONTHS), "holiday_multiplier": HOLIDAY_MULTIPLIER,
         "segments": list(SEGMENTS), "segment_shares": dict(zip(SEGMENTS, SEG_SHARE.tolist())),
         "lifecycle": LIFECYCLE, "quadrant": QUADRANT, "primary_account": PRIMARY,
+        "events": {k: (list(v) if isinstance(v, tuple) else v) for k, v in EVENTS.items()},
         "campaign_model_noise_sd": MODEL_NOISE_SD, "campaign_standardisation": _Z,
         "campaigns": campaigns,
     }

@@ -1,0 +1,228 @@
+"""Tests of clientlens.events: the event rules of ../shared/domain.md and campaign management.
+
+References: hand computations on a tiny hand-made bank (every expected number is worked out
+in the comments: thresholds are hit exactly, just missed and just passed), and the planted
+event cases of the demo bank (truth/events_truth.parquet, docs/demo-bank.md).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from clientlens import DataError, ParamsError
+from clientlens.data import load_bank
+from clientlens.events import (EVENTS, EventRules, apply_cooldown, campaign_tasks, daily_counts, detect_events,
+                               event_window, rules_table)
+
+D = "2026-10-31"   # the evaluation day: last 30 days = 10-02..10-31, before = 09-02..10-01 and 08-03..09-01
+
+
+def _spend(cust, dates_amounts, category="consumption", direction="out"):
+    return [(cust, d, a, direction, category) for d, a in dates_amounts]
+
+
+def make_bank(d: Path) -> Path:
+    d.mkdir(parents=True, exist_ok=True)
+    ids = ["S1", "S2", "S3", "S4", "S5", "S6", "F1", "F2", "F3", "O1", "O2", "O3", "I1", "B1", "B2", "X1", "M1"]
+    birth = {"B1": "1990-11-07", "B2": "2000-02-29", "X1": "1985-03-03"}
+    cust = pd.DataFrame({
+        "customer_id": ids,
+        "birth_date": pd.to_datetime([birth.get(i, "1970-06-15") for i in ids]),
+        "open_date": pd.to_datetime(["2020-01-01"] * len(ids)),
+        "channel_mobile": [i not in ("S6", "M1") for i in ids],
+        "marketing_opt_out": [i == "X1" for i in ids],
+    })
+    cust.to_parquet(d / "customers.parquet")
+    before = [("2026-09-10", 500.0), ("2026-09-20", 500.0), ("2026-08-10", 500.0), ("2026-08-20", 500.0)]
+    rows = []
+    # S1: baseline (1000 + 1000) / 2 = 1000 in 2 transactions; now 1210 in 3: +21% and 3 > 2.4 -> surge
+    rows += _spend("S1", before + [("2026-10-05", 410.0), ("2026-10-15", 400.0), ("2026-10-31", 400.0)])
+    # S2: now exactly 1200 (+20%, not MORE than 20%) in 3 transactions -> no surge
+    rows += _spend("S2", before + [("2026-10-05", 400.0), ("2026-10-15", 400.0), ("2026-10-31", 400.0)])
+    # S3: amount up five-fold but only 2 transactions (not more than 2.4) -> no surge
+    rows += _spend("S3", before + [("2026-10-05", 2500.0), ("2026-10-31", 2500.0)])
+    # S4: no spend in days 31-90: no baseline, not judged
+    rows += _spend("S4", [("2026-10-05", 900.0), ("2026-10-31", 900.0)])
+    # S5: baseline 5 transactions; now 6 = +20% exactly (not more) although the amount doubles -> no surge
+    five = [(f"2026-09-{d:02d}", 100.0) for d in (3, 5, 7, 9, 11)] + [(f"2026-08-{d:02d}", 100.0) for d in (4, 6, 8, 10, 12)]
+    rows += _spend("S5", five + [(f"2026-10-{d:02d}", 200.0) for d in (3, 5, 7, 9, 11, 13)])
+    # S6: the surge is in transfers, not spend -> no surge; also no mobile app
+    rows += _spend("S6", before + [("2026-10-05", 900.0), ("2026-10-15", 900.0), ("2026-10-31", 900.0)],
+                   category="transfer")
+    # M1: a real surge (2000 in 3 vs 1000 in 2) for a customer without the mobile app -> SMS
+    rows += _spend("M1", before + [("2026-10-05", 700.0), ("2026-10-15", 700.0), ("2026-10-31", 600.0)])
+    # FX at 7.10 CNY per USD: USD 10,000 = 71,000 exactly -> event (SMS); 70,999.99 -> none;
+    # USD 30,000 = 213,000 -> event by RM the next day; F1 also surges the same day (deduplicated)
+    rows += _spend("F1", before + [("2026-10-05", 410.0), ("2026-10-15", 400.0), ("2026-10-31", 400.0)])
+    rows += _spend("F1", [(D, 71_000.0)], category="fx_purchase")
+    rows += _spend("F2", [(D, 70_999.99)], category="fx_purchase")
+    rows += _spend("F3", [(D, 213_000.0), (D, 1_000.0)], category="fx_purchase")
+    # large outflow: 100,000 exactly -> event; 99,999.99 -> none; a 150,000 purchase is not a transfer -> none
+    rows += _spend("O1", [(D, 100_000.0)], category="transfer")
+    rows += _spend("O2", [(D, 99_999.99)], category="transfer")
+    rows += _spend("O3", [(D, 150_000.0)], category="consumption")
+    # large inflow: 250,000 in -> event; X1 (opted out) also gets one
+    rows += _spend("I1", [(D, 250_000.0)], category="transfer", direction="in")
+    rows += _spend("X1", [(D, 300_000.0)], category="transfer", direction="in")
+    tx = pd.DataFrame(rows, columns=["customer_id", "txn_date", "amount", "direction", "category"])
+    tx.insert(0, "txn_id", [f"T{i}" for i in range(len(tx))])
+    tx["txn_date"] = pd.to_datetime(tx["txn_date"])
+    tx.to_parquet(d / "transactions.parquet")
+    return d
+
+
+@pytest.fixture(scope="module")
+def bank(tmp_path_factory):
+    return load_bank(make_bank(tmp_path_factory.mktemp("events_bank")), tables=["customers", "transactions"])
+
+
+@pytest.fixture(scope="module")
+def events_d(bank):
+    return detect_events(bank, D, D)
+
+
+def _keys(ev, event):
+    return sorted(ev.loc[ev["event"] == event, "customer_id"])
+
+
+def test_spend_surge_needs_more_than_20pct_in_amount_and_count_by_hand(events_d):
+    assert _keys(events_d, "spend_surge") == ["F1", "M1", "S1"]
+    s1 = events_d[(events_d["customer_id"] == "S1") & (events_d["event"] == "spend_surge")].iloc[0]
+    assert (s1["value"], s1["baseline"], s1["n_now"], s1["n_before"]) == (1210.0, 1000.0, 3.0, 2.0)
+
+
+def test_fx_purchase_from_usd_10000_in_one_transaction(events_d):
+    assert _keys(events_d, "fx_purchase") == ["F1", "F3"]
+    f3 = events_d[events_d["customer_id"] == "F3"].iloc[0]
+    # the 1,000 FX purchase the same day is not a qualifying transaction
+    assert f3["value"] == 213_000.0 and f3["amount_usd"] == pytest.approx(30_000.0) and f3["n_now"] == 1
+
+
+def test_large_movements_are_single_transfers_at_or_above_the_threshold(events_d):
+    assert _keys(events_d, "large_outflow") == ["O1"]
+    assert _keys(events_d, "large_inflow") == ["I1", "X1"]
+
+
+def test_birthday_seven_days_ahead_and_29_february(bank, events_d):
+    assert _keys(events_d, "birthday") == ["B1"]
+    assert events_d.loc[events_d["customer_id"] == "B1", "value"].iloc[0] == 36    # turns 36 on 2026-11-07
+    rules = {"events": ["birthday"]}
+    # 2027 is a common year: the 29-February birthday is greeted for 28 February (day 2027-02-21)
+    common = detect_events(bank, "2027-02-20", "2027-02-22", rules)
+    assert list(zip(common["customer_id"], common["event_date"].dt.strftime("%m-%d"))) == [("B2", "02-21")]
+    # 2028 is a leap year: only on 2028-02-22 (29 February ahead), not for the 28th
+    leap = detect_events(bank, "2028-02-20", "2028-02-23", rules)
+    assert list(zip(leap["customer_id"], leap["event_date"].dt.strftime("%m-%d"))) == [("B2", "02-22")]
+
+
+def test_thresholds_come_from_params(bank):
+    ev = detect_events(bank, D, D, {"fx_min_usd": 30_000.0, "large_outflow_min": 99_999.0, "surge_min_spend": 1500.0,
+                                    "events": ["fx_purchase", "large_outflow", "spend_surge"]})
+    assert _keys(ev, "fx_purchase") == ["F3"]
+    assert _keys(ev, "large_outflow") == ["O1", "O2"]
+    assert _keys(ev, "spend_surge") == ["M1"]          # 2,000 >= 1,500; S1 and F1 spend 1,210
+    assert set(ev["event"]) == {"fx_purchase", "large_outflow", "spend_surge"}
+
+
+def test_cooldown_keeps_the_first_trigger_then_one_after_more_than_cooldown_days():
+    days = pd.to_datetime(["2026-01-01", "2026-01-02", "2026-01-31", "2026-02-01", "2026-02-02", "2026-01-02"])
+    ev = pd.DataFrame({"customer_id": ["A"] * 5 + ["B"], "event_date": days, "event": ["spend_surge"] * 6,
+                       "value": 1.0})
+    kept = apply_cooldown(ev, 30)
+    # A: 01-01 kept; 01-02 and 01-31 (30 days later: not MORE than 30) dropped; 02-01 (31 days) kept;
+    # 02-02 is 1 day after the kept 02-01 -> dropped. B is its own group.
+    assert list(zip(kept["customer_id"], kept["event_date"].dt.strftime("%m-%d"))) == \
+        [("A", "01-01"), ("B", "01-02"), ("A", "02-01")]
+    assert len(apply_cooldown(ev, 0)) == 6
+    with pytest.raises(ParamsError, match="cooldown_days must be an integer >= 0; got -1"):
+        apply_cooldown(ev, -1)
+
+
+def test_campaign_tasks_opt_out_dedup_channel_schedule_and_caps(bank, events_d):
+    cust = bank.df("customers")
+    tasks = campaign_tasks(events_d, cust, allow_raw_ids=True)
+    f = tasks.attrs["funnel"]
+    # 3 surges + 2 FX + 1 outflow + 2 inflows + 1 birthday = 9; X1 opted out; F1's surge merged into its FX
+    assert f == {"events": 9, "opted_out": 1, "deduplicated": 1, "over_cap": 0, "tasks": 7}
+    t = tasks.set_index("customer_id")
+    assert t.loc["F1", "event"] == "fx_purchase" and t.loc["F1", "also"] == "spend_surge"
+    assert t.loc["F1", "channel"] == "sms" and t.loc["F1", "scheduled_date"] == pd.Timestamp(D)
+    assert t.loc["F3", "channel"] == "rm" and t.loc["F3", "scheduled_date"] == pd.Timestamp("2026-11-01")
+    assert t.loc["O1", "channel"] == "rm" and t.loc["I1", "channel"] == "rm"
+    assert t.loc["S1", "channel"] == "app" and t.loc["M1", "channel"] == "sms"     # M1 has no mobile app
+    assert t.loc["B1", "channel"] == "sms" and "X1" not in t.index
+    assert t.loc["S1", "reason"] == "spend 1,210 in the last 30 days vs 1,000 before (+21%), 3 vs 2.0 transactions"
+    assert t.loc["F3", "reason"] == "FX purchase of USD 30,000"
+    # cap of 1 RM task a day: O1, F3 and I1 are all RM tasks for 11-01 -> O1 (priority 1) is kept,
+    # F3 (priority 2) and I1 (priority 3) are over the cap
+    capped = campaign_tasks(events_d, cust, {"caps": {"rm": 1, "app": 10, "sms": 10}}, allow_raw_ids=True)
+    rm = capped[capped["channel"] == "rm"]
+    assert list(rm["customer_id"]) == ["O1"] and capped.attrs["funnel"]["over_cap"] == 2
+    assert rm["scheduled_date"].tolist() == [pd.Timestamp("2026-11-01")]
+    masked = campaign_tasks(events_d, cust)
+    assert "customer_id" not in masked.columns and masked["customer_id_masked"].str.startswith("K-").all()
+
+
+def test_campaign_tasks_needs_opt_out_column_unless_told(events_d):
+    with pytest.raises(DataError, match="marketing_opt_out' is missing"):
+        campaign_tasks(events_d, pd.DataFrame({"customer_id": ["S1"]}))
+    assert campaign_tasks(events_d, None, exclude_opt_out=False).attrs["funnel"]["tasks"] == 8
+
+
+def test_rules_validate_with_one_line_messages():
+    with pytest.raises(ParamsError, match=r"unknown event rule parameter\(s\) \['fx_min'\]"):
+        EventRules.from_params({"fx_min": 1})
+    with pytest.raises(ParamsError, match="priority must list every event exactly once"):
+        EventRules.from_params({"priority": ["fx_purchase"]})
+    with pytest.raises(ParamsError, match="caps must map channels"):
+        EventRules.from_params({"caps": {"rm": -1}})
+    with pytest.raises(ParamsError, match="fx_rm_min_usd must be >= fx_min_usd"):
+        EventRules.from_params({"fx_rm_min_usd": 5000.0})
+    with pytest.raises(ParamsError, match="events must be a non-empty subset"):
+        EventRules.from_params({"events": ["card_expiry"]})
+    with pytest.raises(ParamsError, match="surge_window_days must be an integer >= 1; got 0"):
+        EventRules.from_params({"surge_window_days": 0})
+    with pytest.raises(ParamsError, match="history_days must be an integer >= 1; got 0"):
+        event_window(D, 0)
+    assert event_window(D, 30)[0].isoformat() == "2026-10-02"
+    table = rules_table(EventRules())
+    assert list(table["event"]) == ["large_outflow", "fx_purchase", "large_inflow", "spend_surge", "birthday"]
+    assert "more than 20%" in table.set_index("event").loc["spend_surge", "condition"]
+
+
+def test_missing_category_column_is_one_clear_error(tmp_path):
+    d = make_bank(tmp_path / "b")
+    tx = pd.read_parquet(d / "transactions.parquet").drop(columns="category")
+    tx.to_parquet(d / "transactions.parquet")
+    b = load_bank(d, tables=["customers", "transactions"])
+    with pytest.raises(DataError, match="transactions: column 'category' is missing"):
+        detect_events(b, D, D)
+    assert set(detect_events(b, D, D, {"events": ["birthday"]})["event"]) == {"birthday"}
+
+
+def test_daily_counts_have_every_day():
+    ev = pd.DataFrame({"event_date": pd.to_datetime(["2026-10-01", "2026-10-03"]), "event": ["a", "b"]})
+    t = daily_counts(ev, "event_date", "event", "2026-10-01", "2026-10-04")
+    assert t.shape == (4, 2) and t["a"].tolist() == [1, 0, 0, 0] and t["b"].tolist() == [0, 0, 1, 0]
+
+
+def test_rules_find_exactly_the_planted_demo_events(demo_medium):
+    """Planted truth: every large FX purchase and outflow the generator planted is found on its day,
+    and none of the near misses (USD 8,500-9,950; 60,000-99,000 CNY) is."""
+    truth = pd.read_parquet(demo_medium / "truth" / "events_truth.parquet")
+    bank = load_bank(demo_medium)
+    first = str(bank.sql("SELECT min(txn_date) AS d FROM transactions")["d"].iloc[0].date())
+    ev = detect_events(bank, first, D, {"events": ["fx_purchase", "large_outflow"]})
+    found = set(zip(ev["customer_id"], ev["event_date"].dt.date, ev["event"]))
+    t = truth[truth["should_trigger"]]
+    planted = set(zip(t["customer_id"], pd.to_datetime(t["event_date"]).dt.date, t["planted"]))
+    assert len(planted) > 200 and found == planted
+    near = truth[~truth["should_trigger"]]
+    assert len(near) > 50 and not set(near["customer_id"]) & set(ev["customer_id"])
+
+
+def test_every_event_has_a_rule_a_channel_and_a_priority():
+    r = EventRules()
+    assert set(r.channel) == set(EVENTS) == set(r.priority)
