@@ -226,3 +226,26 @@ def test_rules_find_exactly_the_planted_demo_events(demo_medium):
 def test_every_event_has_a_rule_a_channel_and_a_priority():
     r = EventRules()
     assert set(r.channel) == set(EVENTS) == set(r.priority)
+
+
+def test_event_charts_take_ax_none_and_return_the_axes():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from clientlens.plots import events as ep
+
+    days = pd.date_range("2026-10-01", periods=5)
+    counts = pd.DataFrame({"birthday": [1, 2, 0, 1, 3], "spend_surge": [4, 0, 2, 2, 1]}, index=days)
+    ax = ep.plot_daily_stacked(counts, "events", order=["spend_surge", "birthday"])
+    assert [p.get_height() for p in ax.patches[:5]] == [4, 0, 2, 2, 1]
+    ax = ep.plot_channel_load(counts["spend_surge"], "rm", cap=2)
+    # days at or over the cap (4, 2, 2) are drawn apart from the others (0, 1)
+    assert sorted(p.get_height() for p in ax.containers[1]) == [2, 2, 4]
+    assert any(line.get_ydata()[0] == 2 for line in ax.get_lines())
+    ax = ep.plot_funnel({"events": 10, "opted_out": 2, "tasks": 8})
+    pos = {t.get_text(): y for t, y in zip(ax.get_yticklabels(), ax.get_yticks())}
+    assert pos["events"] > pos["opted out"] > pos["tasks"]          # read top to bottom
+    assert [p.get_width() for p in ax.patches] == [10, 2, 8]
+    plt.close("all")

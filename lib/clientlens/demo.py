@@ -368,6 +368,11 @@ def _chunk(rng: np.random.Generator, first: int, n: int, cal: _Calendar, txn_off
     # --- demographics ------------------------------------------------------
     age = np.clip(SEG["age"][seg, 0] + SEG["age"][seg, 1] * rng.standard_normal(n), 18, 88)
     birth = (as_of - np.round(age * 365.25)).astype(np.int64)
+    # ages clipped at 18 / 88 would all share as_of's birthday: spread them over their year of age
+    # (own random stream, so every other draw of the bank is unchanged)
+    prng = prng if prng is not None else np.random.default_rng(0)
+    clipped = (age <= 18) | (age >= 88)
+    birth = np.where(clipped, birth - np.floor(prng.random(n) * 365).astype(np.int64), birth)
     gender = rng.integers(0, 2, n)
     occupation = _choice_rows(rng, SEG["occupation"][seg])
     education = _choice_rows(rng, SEG["education"][seg])
@@ -618,7 +623,7 @@ def _chunk(rng: np.random.Generator, first: int, n: int, cal: _Calendar, txn_off
     retention = np.where(np.isnan(salary), np.nan, retention)
 
     # planted event-rule cases (own random stream): large FX purchases and outgoing transfers
-    events_truth = _plant_events(prng if prng is not None else np.random.default_rng(0), cal, ids, aum[:, M - 1],
+    events_truth = _plant_events(prng, cal, ids, aum[:, M - 1],
                                  o_cust, o_day, o_amt, o_cat)
 
     # all transactions of the chunk, sorted by customer, date, direction

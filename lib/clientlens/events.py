@@ -55,7 +55,7 @@ from .data import quote_literal as _lit
 from .params import to_date
 
 __all__ = ["EventRules", "EVENTS", "RULES_NEEDING_DATA", "detect_events", "apply_cooldown", "campaign_tasks",
-           "rules_table", "daily_counts", "event_window"]
+           "rules_table", "daily_counts", "event_window", "run_daily_job"]
 
 EVENTS = ("spend_surge", "large_inflow", "large_outflow", "fx_purchase", "birthday")
 CHANNELS = ("rm", "app", "sms")
@@ -365,6 +365,30 @@ def apply_cooldown(events: pd.DataFrame, cooldown_days: int) -> pd.DataFrame:
             last = d
     out = ev[keep]
     return out.sort_values(["event_date", "event", "customer_id"], kind="stable").reset_index(drop=True)
+
+
+def run_daily_job(bank, start, end, rules: EventRules | dict | None = None,
+                  warmup_days: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """What the daily job would have produced on each day from ``start`` to ``end``.
+
+    The rules run from ``warmup_days`` before ``start`` (default: the cooldown plus three
+    surge windows) so that the cooldown has history: without it the first day would carry
+    every surge already in progress. Returns ``(triggered, kept)`` for the days ``start`` to
+    ``end``: every rule hit, and the hits left after :func:`apply_cooldown`.
+    """
+    rules = EventRules.from_params(rules)
+    start, end = to_date("start", start), to_date("end", end)
+    if warmup_days is None:
+        warmup_days = int(rules.cooldown_days) + 3 * int(rules.surge_window_days)
+    if isinstance(warmup_days, bool) or not isinstance(warmup_days, (int, np.integer)) or warmup_days < 0:
+        raise ParamsError(f"warmup_days must be an integer >= 0; got {warmup_days!r}")
+    ev = detect_events(bank, start - _dt.timedelta(days=int(warmup_days)), end, rules)
+    kept = apply_cooldown(ev, int(rules.cooldown_days))
+    first = pd.Timestamp(start)
+    triggered = ev[ev["event_date"] >= first].reset_index(drop=True)
+    kept = kept[kept["event_date"] >= first].reset_index(drop=True)
+    triggered.attrs = kept.attrs = {"skipped": ev.attrs.get("skipped", {}), "warmup_days": int(warmup_days)}
+    return triggered, kept
 
 
 def _reason(row, rules: EventRules) -> str:
