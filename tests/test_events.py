@@ -249,3 +249,21 @@ def test_event_charts_take_ax_none_and_return_the_axes():
     assert pos["events"] > pos["opted out"] > pos["tasks"]          # read top to bottom
     assert [p.get_width() for p in ax.patches] == [10, 2, 8]
     plt.close("all")
+
+
+def test_within_a_cap_equal_priority_goes_by_clv_then_amount():
+    ev = pd.DataFrame({"customer_id": ["A", "B", "C"], "event_date": pd.to_datetime([D] * 3),
+                       "event": ["spend_surge"] * 3, "value": [5000.0, 3000.0, 4000.0], "baseline": 1000.0,
+                       "n_now": 5.0, "n_before": 2.0, "amount_usd": float("nan")})
+    caps = {"caps": {"rm": 5, "app": 1, "sms": 5}}
+    by_amount = campaign_tasks(ev, None, caps, exclude_opt_out=False, allow_raw_ids=True)
+    assert by_amount["customer_id"].tolist() == ["A"] and by_amount.attrs["funnel"]["over_cap"] == 2
+    clv = pd.DataFrame({"customer_id": ["A", "B"], "clv": [10.0, 1e6], "clv_tier": ["low", "high"]})
+    by_clv = campaign_tasks(ev, None, caps, exclude_opt_out=False, clv=clv, allow_raw_ids=True)
+    assert by_clv["customer_id"].tolist() == ["B"] and by_clv["clv_tier"].tolist() == ["high"]
+    # C has no CLV: ranked after every customer with one
+    two = campaign_tasks(ev, None, {"caps": {"rm": 5, "app": 2, "sms": 5}}, exclude_opt_out=False, clv=clv,
+                         allow_raw_ids=True)
+    assert two["customer_id"].tolist() == ["B", "A"]
+    with pytest.raises(DataError, match="clv: columns customer_id and clv are needed"):
+        campaign_tasks(ev, None, caps, exclude_opt_out=False, clv=pd.DataFrame({"customer_id": ["A"]}))

@@ -407,7 +407,7 @@ def _reason(row, rules: EventRules) -> str:
 
 
 def campaign_tasks(events: pd.DataFrame, customers: pd.DataFrame | None, rules: EventRules | dict | None = None, *,
-                   exclude_opt_out: bool = True, allow_raw_ids: bool = False,
+                   exclude_opt_out: bool = True, clv: pd.DataFrame | None = None, allow_raw_ids: bool = False,
                    id_salt: str = "clientlens") -> pd.DataFrame:
     """Campaign management: events (after cooldown) -> contact tasks.
 
@@ -428,6 +428,9 @@ def campaign_tasks(events: pd.DataFrame, customers: pd.DataFrame | None, rules: 
     rules : EventRules or dict, optional
     exclude_opt_out : bool
         Remove customers who refused marketing contact (compliance; keep True).
+    clv : DataFrame, optional
+        ``customer_id``, ``clv`` and optionally ``clv_tier`` (the CLV report's ``clv.parquet``):
+        ranks tasks of equal priority within a cap and adds ``clv_tier`` to the tasks.
     allow_raw_ids, id_salt
         Raw ids only when ``allow_raw_ids``; otherwise ``customer_id_masked``.
 
@@ -480,9 +483,18 @@ def campaign_tasks(events: pd.DataFrame, customers: pd.DataFrame | None, rules: 
     ev["channel"] = chan.astype(str)
     lead = np.where(ev["channel"].to_numpy() == "rm", int(rules.rm_lead_days), 0)
     ev["scheduled_date"] = (ev["event_date"] + pd.to_timedelta(lead, unit="D")).astype("datetime64[s]")
-    # caps per channel and scheduled day
-    ev = ev.sort_values(["scheduled_date", "channel", "priority", "value", "customer_id"],
-                        ascending=[True, True, True, False, True], kind="stable")
+    # caps per channel and scheduled day: priority, then CLV (unknown last), then amount
+    if clv is not None:
+        if not {"customer_id", "clv"} <= set(clv.columns):
+            raise DataError(f"clv: columns customer_id and clv are needed; got {list(clv.columns)}")
+        c = clv.assign(customer_id=clv["customer_id"].astype(str)).drop_duplicates("customer_id").set_index("customer_id")
+        ev["_clv"] = pd.to_numeric(c["clv"], errors="coerce").reindex(ev["customer_id"]).fillna(-np.inf).to_numpy()
+        if "clv_tier" in c.columns:
+            ev["clv_tier"] = c["clv_tier"].astype(str).reindex(ev["customer_id"]).fillna("none").to_numpy()
+    else:
+        ev["_clv"] = 0.0
+    ev = ev.sort_values(["scheduled_date", "channel", "priority", "_clv", "value", "customer_id"],
+                        ascending=[True, True, True, False, False, True], kind="stable")
     rank = ev.groupby(["scheduled_date", "channel"], sort=False).cumcount().to_numpy()
     cap = ev["channel"].map(lambda c: rules.caps.get(c, np.inf)).to_numpy(dtype=float)
     over = rank >= cap
@@ -497,6 +509,8 @@ def campaign_tasks(events: pd.DataFrame, customers: pd.DataFrame | None, rules: 
     out["channel"] = ev["channel"].to_numpy()
     out["priority"] = ev["priority"].to_numpy()
     out["value"] = ev["value"].to_numpy()
+    if "clv_tier" in ev.columns:
+        out["clv_tier"] = ev["clv_tier"].to_numpy()
     out["reason"] = [_reason(r, rules) for r in ev.to_dict("records")]
     out["action"] = ev["event"].map(_ACTIONS).to_numpy()
     out["also"] = ev["also"].fillna("").to_numpy()
