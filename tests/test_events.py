@@ -14,7 +14,7 @@ import pytest
 from clientlens import DataError, ParamsError
 from clientlens.data import load_bank
 from clientlens.events import (EVENTS, EventRules, apply_cooldown, campaign_tasks, daily_counts, detect_events,
-                               event_window, rules_table)
+                               event_window, rules_table, run_daily_job)
 
 D = "2026-10-31"   # the evaluation day: last 30 days = 10-02..10-31, before = 09-02..10-01 and 08-03..09-01
 
@@ -267,3 +267,15 @@ def test_within_a_cap_equal_priority_goes_by_clv_then_amount():
     assert two["customer_id"].tolist() == ["B", "A"]
     with pytest.raises(DataError, match="clv: columns customer_id and clv are needed"):
         campaign_tasks(ev, None, caps, exclude_opt_out=False, clv=pd.DataFrame({"customer_id": ["A"]}))
+
+
+def test_same_data_same_events_whatever_the_thread_count(demo_small):
+    bank = load_bank(demo_small)
+    runs = []
+    for threads in (1, 2):
+        bank.con.execute(f"SET threads = {threads}")
+        trig, kept = run_daily_job(bank, "2026-10-01", D, {"surge_min_spend": 3000.0})
+        runs.append((trig, kept))
+    pd.testing.assert_frame_equal(runs[0][0], runs[1][0])
+    pd.testing.assert_frame_equal(runs[0][1], runs[1][1])
+    assert len(runs[0][1]) > 100 and runs[0][1].attrs["warmup_days"] == 120

@@ -284,14 +284,20 @@ def _single_transaction_events(bank, ev: str, d0: str, d1: str, rules: EventRule
 
 
 def _surges(bank, start: _dt.date, end: _dt.date, rules: EventRules) -> pd.DataFrame:
-    """Spend surge on each day: the last w days vs the mean of the two w-day windows before."""
+    """Spend surge on each day: the last w days vs the mean of the two w-day windows before.
+
+    Sums are exact (amounts as DECIMAL cents), so the result does not depend on row order or
+    DuckDB's thread count: a DOUBLE sum can differ in its last bit between runs and flip a
+    comparison that sits on a threshold.
+    """
     w = int(rules.surge_window_days)
     cats = ", ".join(_lit(c) for c in rules.spend_categories)
     first = start - _dt.timedelta(days=3 * w - 1)
     ra, rc = float(rules.surge_amount_ratio), float(rules.surge_count_ratio)
     return bank.con.execute(f"""
         WITH daily AS (
-            SELECT CAST(customer_id AS VARCHAR) AS customer_id, txn_date AS day, sum(amount) AS amt, count(*) AS n
+            SELECT CAST(customer_id AS VARCHAR) AS customer_id, txn_date AS day,
+                   sum(CAST(amount AS DECIMAL(18, 2))) AS amt, count(*) AS n
             FROM transactions
             WHERE direction = 'out' AND category IN ({cats})
               AND txn_date BETWEEN DATE {_lit(first.isoformat())} AND DATE {_lit(end.isoformat())}
@@ -310,7 +316,8 @@ def _surges(bank, start: _dt.date, end: _dt.date, rules: EventRules) -> pd.DataF
                    coalesce(sum(n) FILTER (WHERE k = 0), 0) AS n_now,
                    coalesce(sum(n) FILTER (WHERE k > 0), 0) / 2 AS n_before
             FROM win GROUP BY ALL)
-        SELECT customer_id, event_date, 'spend_surge' AS event, value, baseline,
+        SELECT customer_id, event_date, 'spend_surge' AS event,
+               CAST(value AS DOUBLE) AS value, CAST(baseline AS DOUBLE) AS baseline,
                CAST(n_now AS DOUBLE) AS n_now, CAST(n_before AS DOUBLE) AS n_before,
                CAST(NULL AS DOUBLE) AS amount_usd
         FROM per
