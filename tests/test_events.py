@@ -279,3 +279,16 @@ def test_same_data_same_events_whatever_the_thread_count(demo_small):
     pd.testing.assert_frame_equal(runs[0][0], runs[1][0])
     pd.testing.assert_frame_equal(runs[0][1], runs[1][1])
     assert len(runs[0][1]) > 100 and runs[0][1].attrs["warmup_days"] == 120
+
+
+def test_daily_job_warmup_only_for_customers_with_events_equals_running_everybody(demo_small):
+    bank = load_bank(demo_small)
+    rules = {"surge_min_spend": 3000.0}
+    trig, kept = run_daily_job(bank, "2026-10-20", D, rules, warmup_days=60)
+    everybody = apply_cooldown(detect_events(bank, "2026-08-21", D, rules), 30)
+    everybody = everybody[everybody["event_date"] >= pd.Timestamp("2026-10-20")].reset_index(drop=True)
+    pd.testing.assert_frame_equal(kept, everybody, check_like=False)
+    assert len(kept) < len(trig) and set(kept["event"]) >= {"spend_surge", "birthday"}
+    # a daily run (one day) keeps a surge only if the same customer had none in the 30 days before
+    _, one = run_daily_job(bank, D, D, rules)
+    assert set(one["customer_id"]) <= set(trig.loc[trig["event_date"] == pd.Timestamp(D), "customer_id"])
