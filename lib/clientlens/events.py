@@ -43,7 +43,6 @@ pandas; results are sorted, so the same data and rules give the same tasks.
 """
 from __future__ import annotations
 
-import dataclasses
 import datetime as _dt
 from dataclasses import dataclass, field
 
@@ -105,20 +104,9 @@ class EventRules:
     @classmethod
     def from_params(cls, params: dict | "EventRules" | None) -> "EventRules":
         """A validated :class:`EventRules` from a dict of overrides (or an instance, or None)."""
-        if params is None:
-            rules = cls()
-        elif isinstance(params, EventRules):
-            rules = dataclasses.replace(params)
-        elif isinstance(params, dict):
-            valid = [f.name for f in dataclasses.fields(cls)]
-            unknown = sorted(set(params) - set(valid))
-            if unknown:
-                raise ParamsError(f"unknown event rule parameter(s) {unknown}; valid keys: {', '.join(valid)}")
-            rules = cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in params.items()})
-        else:
-            raise ParamsError(f"event rules must be a dict or EventRules; got {type(params).__name__}")
-        rules.validate()
-        return rules
+        from .params import rules_from_params
+
+        return rules_from_params(cls, params, "event rule")
 
     def validate(self) -> None:
         """Raise :class:`ParamsError` on an impossible setting."""

@@ -18,6 +18,7 @@ overrides, and refuses unknown keys and wrong types *before* a kernel starts.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import datetime as _dt
 import json
 import os
@@ -218,3 +219,26 @@ def to_date(name: str, value) -> _dt.date:
 def to_json(params: dict) -> str:
     """Stable JSON rendering for manifests and provenance blocks."""
     return json.dumps(params, sort_keys=True, ensure_ascii=False, default=str)
+
+
+def rules_from_params(cls, params, what: str):
+    """A validated instance of the rules dataclass ``cls`` (``TagRules``, ``EventRules``, ...).
+
+    ``params`` is a dict of overrides of the defaults (lists become tuples), an instance (copied)
+    or None (the defaults); unknown keys are refused with the list of valid ones, and the result's
+    ``validate()`` is called. ``what`` names the rules in messages (``"tag rule"``).
+    """
+    if params is None:
+        rules = cls()
+    elif isinstance(params, cls):
+        rules = dataclasses.replace(params)
+    elif isinstance(params, dict):
+        valid = [f.name for f in dataclasses.fields(cls)]
+        unknown = sorted(set(params) - set(valid))
+        if unknown:
+            raise ParamsError(f"unknown {what} parameter(s) {unknown}; valid keys: {', '.join(valid)}")
+        rules = cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in params.items()})
+    else:
+        raise ParamsError(f"{what}s must be a dict or {cls.__name__}; got {type(params).__name__}")
+    rules.validate()
+    return rules

@@ -17,7 +17,6 @@ Everything is vectorised pandas / numpy; ties are broken deterministically
 """
 from __future__ import annotations
 
-import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -86,20 +85,9 @@ class TagRules:
     @classmethod
     def from_params(cls, params: dict | "TagRules" | None) -> "TagRules":
         """A validated :class:`TagRules` from a dict of overrides (or an instance, or None)."""
-        if params is None:
-            rules = cls()
-        elif isinstance(params, TagRules):
-            rules = dataclasses.replace(params)
-        elif isinstance(params, dict):
-            valid = [f.name for f in dataclasses.fields(cls)]
-            unknown = sorted(set(params) - set(valid))
-            if unknown:
-                raise ParamsError(f"unknown tag rule parameter(s) {unknown}; valid keys: {', '.join(valid)}")
-            rules = cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in params.items()})
-        else:
-            raise ParamsError(f"tag rules must be a dict or TagRules; got {type(params).__name__}")
-        rules.validate()
-        return rules
+        from .params import rules_from_params
+
+        return rules_from_params(cls, params, "tag rule")
 
     def validate(self) -> None:
         """Raise :class:`ParamsError` on an impossible threshold."""
