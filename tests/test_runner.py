@@ -364,3 +364,19 @@ def test_file_map_lets_every_notebook_read_files_not_named_after_the_tables(demo
     assert all(p.params.get("file_map") == common["file_map"] for p in plans)
     result = execute_plan(next(p for p in plans if p.stem == "01_profile"), progress=False)
     assert result.status == "ok", result.error
+
+
+def test_report_kernels_use_encrypted_sockets(setup, capfd):
+    """Report kernels see customer data: their ZeroMQ sockets are CurveZMQ-encrypted (ipykernel then does
+    not print its 'running over TCP without encryption' warning on every run)."""
+    import zmq
+
+    if not zmq.has("curve"):
+        pytest.skip("pyzmq without CurveZMQ")
+    km = runner._encrypted_kernel_manager()(kernel_name=config.KERNEL_NAME)
+    assert km.transport_encryption == "auto"
+    res = runner.run_notebook(setup["nb"], overrides={"data_dir": str(setup["bank"])}, reports_dir=setup["reports"],
+                              progress=False)
+    assert res.status == "ok"
+    err = capfd.readouterr().err
+    assert "without encryption" not in err

@@ -284,6 +284,26 @@ def _atomic_write_text(path: Path, text: str) -> None:
         raise
 
 
+def _encrypted_kernel_manager():
+    """Kernel manager for report runs: CurveZMQ-encrypted kernel sockets when the kernel supports them.
+
+    Report kernels see customer data; jupyter_client's default leaves the local TCP sockets in
+    plain text (and ipykernel warns about it on every run). ``transport_encryption = "auto"``
+    provisions Curve keys when pyzmq has Curve and the kernelspec declares support (ipykernel's
+    does), and falls back to the default otherwise.
+    """
+    import zmq
+    from jupyter_client.manager import AsyncKernelManager
+
+    class EncryptedKernelManager(AsyncKernelManager):
+        def __init__(self, **kwargs):
+            if zmq.has("curve"):
+                kwargs.setdefault("transport_encryption", "auto")
+            super().__init__(**kwargs)
+
+    return EncryptedKernelManager
+
+
 def _one_line(text: str, limit: int = 500) -> str:
     line = " ".join(str(text).split())
     return line if len(line) <= limit else line[: limit - 1] + "…"
@@ -325,7 +345,7 @@ def execute_plan(plan: RunPlan, *, timeout: int = 1800, progress: bool = True,
     try:
         pm.execute_notebook(str(plan.notebook), str(out_nb), parameters=params, kernel_name=config.KERNEL_NAME,
                             progress_bar=progress, log_output=False, cwd=str(config.PROJECT_ROOT),
-                            execution_timeout=int(timeout))
+                            execution_timeout=int(timeout), kernel_manager_class=_encrypted_kernel_manager())
     except pm.PapermillExecutionError as exc:
         error = _one_line(f"{exc.ename}: {_ANSI.sub('', str(exc.evalue))}" if exc.evalue else exc.ename)
         error += f" (cell {exc.exec_count})" if exc.exec_count else ""
