@@ -275,3 +275,16 @@ def test_relative_data_dir_is_taken_from_the_project_root_not_the_cwd(demo_small
     bank = load_bank(rel)
     assert bank.data_dir == demo_small
     assert len(bank.df("customers")) == 3_000
+
+
+def test_type_checks_run_only_where_the_source_type_can_hold_bad_values():
+    from clientlens.data import _cast_can_fail
+
+    # typed Parquet columns cannot hold an unparseable value: their (costly) text scan is skipped
+    assert not _cast_can_fail("number", "DOUBLE") and not _cast_can_fail("number", "DECIMAL(18,2)")
+    assert not _cast_can_fail("number", "BIGINT") and not _cast_can_fail("int", "INTEGER")
+    assert not _cast_can_fail("date", "DATE") and not _cast_can_fail("date", "TIMESTAMP_NS")
+    assert not _cast_can_fail("bool", "BOOLEAN")
+    # text always is checked, and so is a DOUBLE that must become an integer (1e300, NaN)
+    assert _cast_can_fail("number", "VARCHAR") and _cast_can_fail("date", "VARCHAR")
+    assert _cast_can_fail("int", "DOUBLE") and _cast_can_fail("bool", "VARCHAR")
