@@ -265,7 +265,14 @@ def test_within_a_cap_equal_priority_goes_by_clv_then_amount():
     two = campaign_tasks(ev, None, {"caps": {"rm": 5, "app": 2, "sms": 5}}, exclude_opt_out=False, clv=clv,
                          allow_raw_ids=True)
     assert two["customer_id"].tolist() == ["B", "A"]
-    with pytest.raises(DataError, match="clv: columns customer_id and clv are needed"):
+    # the CLV report's artefact holds masked ids only (allow_raw_ids false): joined on the masked id
+    from clientlens.privacy import artifact_ids
+
+    masked = artifact_ids(clv, salt="s1")
+    assert "customer_id" not in masked.columns
+    by_masked = campaign_tasks(ev, None, caps, exclude_opt_out=False, clv=masked, id_salt="s1", allow_raw_ids=True)
+    assert by_masked["customer_id"].tolist() == ["B"] and by_masked["clv_tier"].tolist() == ["high"]
+    with pytest.raises(DataError, match="clv: columns clv and customer_id"):
         campaign_tasks(ev, None, caps, exclude_opt_out=False, clv=pd.DataFrame({"customer_id": ["A"]}))
 
 

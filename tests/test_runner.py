@@ -346,6 +346,26 @@ def test_run_all_every_notebook_on_demo_small(demo_small, tmp_path, capsys):
         html = (tmp_path / "reports" / AS_OF / f"{stem}.html").read_text(encoding="utf-8")
         _assert_no_code(html)
         assert "Provenance" in html
+    # nothing in the dated report folder (reports, executed notebooks, artefacts, lists) holds a raw
+    # customer id: artefacts are keyed by customer_id_masked (allow_raw_ids is false)
+    import pandas as pd
+
+    raw = set(pd.read_parquet(demo_small / "customers.parquet")["customer_id"])
+    pattern = re.compile(r"C\d{8}")
+    for f in sorted((tmp_path / "reports" / AS_OF).rglob("*")):
+        if f.suffix == ".parquet":
+            df = pd.read_parquet(f)
+            assert "customer_id" not in df.columns, f.name
+            for c in df.columns:
+                if df[c].dtype == object or str(df[c].dtype).startswith(("str", "string")):
+                    assert not set(df[c].dropna().astype(str)) & raw, (f.name, c)
+        elif f.suffix in (".html", ".ipynb", ".csv", ".json"):
+            found = set(pattern.findall(f.read_text(encoding="utf-8", errors="replace"))) & raw
+            assert not found, (f.name, sorted(found)[:3])
+    # the CLV report still joins the segments (now on masked ids)
+    clv_html = (tmp_path / "reports" / AS_OF / "04_clv.html").read_text(encoding="utf-8")
+    matched = re.search(r"([\d,]+) of ([\d,]+) valued customers matched", clv_html)
+    assert matched and matched.group(1) == matched.group(2), matched and matched.group(0)
 
 
 def test_file_map_lets_every_notebook_read_files_not_named_after_the_tables(demo_small, tmp_path):

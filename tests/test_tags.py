@@ -304,8 +304,10 @@ def test_profile_notebook_runs_on_demo_small_without_showing_ids(demo_small, tmp
     text = _run_profile(demo_small, out, tmp_path)
     tags = pd.read_parquet(out / "tags.parquet")
     wide = pd.read_parquet(out / "wide.parquet")
-    assert len(tags) == len(wide) == 3_000 and tags["customer_key"].str.startswith("K-").all()
-    ids = set(tags["customer_id"])
+    assert len(tags) == len(wide) == 3_000 and tags["customer_id_masked"].str.startswith("K-").all()
+    # artefacts follow the report's rule: no raw ids unless allow_raw_ids
+    assert "customer_id" not in tags.columns and "customer_id" not in wide.columns
+    ids = set(pd.read_parquet(demo_small / "customers.parquet")["customer_id"])
     shown = {tok for tok in pd.Series(text.replace("<", " ").replace(">", " ").split()).unique() if tok in ids}
     assert not shown, f"raw ids shown: {sorted(shown)[:3]}"
     for heading_value in ("Lifecycle stages side by side", "Quadrants side by side", "RFM segments side by side",

@@ -451,8 +451,9 @@ def campaign_tasks(events: pd.DataFrame, customers: pd.DataFrame | None, rules: 
     exclude_opt_out : bool
         Remove customers who refused marketing contact (compliance; keep True).
     clv : DataFrame, optional
-        ``customer_id``, ``clv`` and optionally ``clv_tier`` (the CLV report's ``clv.parquet``):
-        ranks tasks of equal priority within a cap and adds ``clv_tier`` to the tasks.
+        ``customer_id`` or ``customer_id_masked`` (masked with ``id_salt``), ``clv`` and optionally
+        ``clv_tier`` (the CLV report's ``clv.parquet``): ranks tasks of equal priority within a cap
+        and adds ``clv_tier`` to the tasks.
     allow_raw_ids, id_salt
         Raw ids only when ``allow_raw_ids``; otherwise ``customer_id_masked``.
 
@@ -462,7 +463,7 @@ def campaign_tasks(events: pd.DataFrame, customers: pd.DataFrame | None, rules: 
         ``scheduled_date``, ``event_date``, id column, ``event``, ``channel``, ``priority``, ``reason``,
         ``action``, ``also``; sorted by scheduled date, channel, priority, value.
     """
-    from .privacy import mask_ids
+    from .privacy import MASKED_ID, mask_ids
 
     rules = EventRules.from_params(rules)
     missing = [c for c in ("customer_id", "event_date", "event", "value") if c not in events.columns]
@@ -507,12 +508,15 @@ def campaign_tasks(events: pd.DataFrame, customers: pd.DataFrame | None, rules: 
     ev["scheduled_date"] = (ev["event_date"] + pd.to_timedelta(lead, unit="D")).astype("datetime64[s]")
     # caps per channel and scheduled day: priority, then CLV (unknown last), then amount
     if clv is not None:
-        if not {"customer_id", "clv"} <= set(clv.columns):
-            raise DataError(f"clv: columns customer_id and clv are needed; got {list(clv.columns)}")
-        c = clv.assign(customer_id=clv["customer_id"].astype(str)).drop_duplicates("customer_id").set_index("customer_id")
-        ev["_clv"] = pd.to_numeric(c["clv"], errors="coerce").reindex(ev["customer_id"]).fillna(-np.inf).to_numpy()
+        if "clv" not in clv.columns or not {"customer_id", MASKED_ID} & set(clv.columns):
+            raise DataError(f"clv: columns clv and customer_id (or {MASKED_ID}) are needed; got {list(clv.columns)}")
+        # join on raw ids when the CLV table has them, else on the masked ids (same salt)
+        by = "customer_id" if "customer_id" in clv.columns else MASKED_ID
+        keys = ev["customer_id"] if by == "customer_id" else mask_ids(ev["customer_id"].to_numpy(), id_salt)
+        c = clv.assign(**{by: clv[by].astype(str)}).drop_duplicates(by).set_index(by)
+        ev["_clv"] = pd.to_numeric(c["clv"], errors="coerce").reindex(keys.to_numpy()).fillna(-np.inf).to_numpy()
         if "clv_tier" in c.columns:
-            ev["clv_tier"] = c["clv_tier"].astype(str).reindex(ev["customer_id"]).fillna("none").to_numpy()
+            ev["clv_tier"] = c["clv_tier"].astype(str).reindex(keys.to_numpy()).fillna("none").to_numpy()
     else:
         ev["_clv"] = 0.0
     ev = ev.sort_values(["scheduled_date", "channel", "priority", "_clv", "value", "customer_id"],
