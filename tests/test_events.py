@@ -145,7 +145,7 @@ def test_campaign_tasks_opt_out_dedup_channel_schedule_and_caps(bank, events_d):
     tasks = campaign_tasks(events_d, cust, allow_raw_ids=True)
     f = tasks.attrs["funnel"]
     # 3 surges + 2 FX + 1 outflow + 2 inflows + 1 birthday = 9; X1 opted out; F1's surge merged into its FX
-    assert f == {"events": 9, "opted_out": 1, "deduplicated": 1, "over_cap": 0, "tasks": 7}
+    assert f == {"events": 9, "opted_out": 1, "deduplicated": 1, "over_cap": 0, "delayed": 0, "tasks": 7}
     t = tasks.set_index("customer_id")
     assert t.loc["F1", "event"] == "fx_purchase" and t.loc["F1", "also"] == "spend_surge"
     assert t.loc["F1", "channel"] == "sms" and t.loc["F1", "scheduled_date"] == pd.Timestamp(D)
@@ -161,6 +161,17 @@ def test_campaign_tasks_opt_out_dedup_channel_schedule_and_caps(bank, events_d):
     rm = capped[capped["channel"] == "rm"]
     assert list(rm["customer_id"]) == ["O1"] and capped.attrs["funnel"]["over_cap"] == 2
     assert rm["scheduled_date"].tolist() == [pd.Timestamp("2026-11-01")]
+    # with max_delay_days 1, F3 waits one day for room (11-02); I1 would be 2 days late: dropped
+    waited = campaign_tasks(events_d, cust, {"caps": {"rm": 1, "app": 10, "sms": 10}, "max_delay_days": 1},
+                            allow_raw_ids=True)
+    rm = waited[waited["channel"] == "rm"]
+    assert list(zip(rm["customer_id"], rm["scheduled_date"].dt.strftime("%m-%d"), rm["delay_days"])) == \
+        [("O1", "11-01", 0), ("F3", "11-02", 1)]
+    assert waited.attrs["funnel"]["over_cap"] == 1 and waited.attrs["funnel"]["delayed"] == 1
+    late = campaign_tasks(events_d, cust, {"caps": {"rm": 1, "app": 10, "sms": 10}, "max_delay_days": 2},
+                          allow_raw_ids=True)
+    assert late.loc[late["channel"] == "rm", "delay_days"].tolist() == [0, 1, 2]
+    assert late.attrs["funnel"]["over_cap"] == 0
     masked = campaign_tasks(events_d, cust)
     assert "customer_id" not in masked.columns and masked["customer_id_masked"].str.startswith("K-").all()
 
@@ -299,3 +310,16 @@ def test_daily_job_warmup_only_for_customers_with_events_equals_running_everybod
     # a daily run (one day) keeps a surge only if the same customer had none in the 30 days before
     _, one = run_daily_job(bank, D, D, rules)
     assert set(one["customer_id"]) <= set(trig.loc[trig["event_date"] == pd.Timestamp(D), "customer_id"])
+
+
+def test_waiting_tasks_compete_again_with_the_next_days_tasks():
+    ev = pd.DataFrame({"customer_id": ["A", "B", "C"], "event_date": pd.to_datetime([D, D, "2026-11-01"]),
+                       "event": ["spend_surge"] * 3, "value": [5000.0, 3000.0, 9000.0], "baseline": 1000.0,
+                       "n_now": 5.0, "n_before": 2.0, "amount_usd": float("nan")})
+    rules = {"caps": {"rm": 5, "app": 1, "sms": 5}, "max_delay_days": 1}
+    t = campaign_tasks(ev, None, rules, exclude_opt_out=False, allow_raw_ids=True)
+    # 10-31: A (larger than B); 11-01: C (new, larger) beats the waiting B; B would be 2 days late: dropped
+    assert list(zip(t["customer_id"], t["scheduled_date"].dt.strftime("%m-%d"))) == [("A", "10-31"), ("C", "11-01")]
+    assert t.attrs["funnel"]["over_cap"] == 1 and t.attrs["funnel"]["delayed"] == 0
+    with pytest.raises(ParamsError, match="max_delay_days must be an integer >= 0; got -1"):
+        EventRules.from_params({"max_delay_days": -1})

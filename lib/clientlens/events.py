@@ -100,6 +100,7 @@ class EventRules:
         "spend_surge": "app", "large_inflow": "rm", "large_outflow": "rm", "fx_purchase": "sms", "birthday": "sms"})
     rm_lead_days: int = 1                   # RM tasks are scheduled this many days after the event
     caps: dict = field(default_factory=lambda: {"rm": 50, "app": 2000, "sms": 2000})  # tasks per channel and day
+    max_delay_days: int = 0                 # a task over a cap waits up to this many days for room, then is dropped
 
     @classmethod
     def from_params(cls, params: dict | "EventRules" | None) -> "EventRules":
@@ -129,6 +130,7 @@ class EventRules:
         integer("birthday_lead_days", 0)
         integer("cooldown_days", 0)
         integer("rm_lead_days", 0)
+        integer("max_delay_days", 0)
         unknown = [e for e in self.events if e not in EVENTS]
         if unknown or not self.events:
             raise ParamsError(f"events must be a non-empty subset of {list(EVENTS)}; got {list(self.events)}")
@@ -519,13 +521,11 @@ def campaign_tasks(events: pd.DataFrame, customers: pd.DataFrame | None, rules: 
             ev["clv_tier"] = c["clv_tier"].astype(str).reindex(keys.to_numpy()).fillna("none").to_numpy()
     else:
         ev["_clv"] = 0.0
-    ev = ev.sort_values(["scheduled_date", "channel", "priority", "_clv", "value", "customer_id"],
-                        ascending=[True, True, True, False, False, True], kind="stable")
-    rank = ev.groupby(["scheduled_date", "channel"], sort=False).cumcount().to_numpy()
-    cap = ev["channel"].map(lambda c: rules.caps.get(c, np.inf)).to_numpy(dtype=float)
-    over = rank >= cap
-    funnel["over_cap"] = int(over.sum())
-    ev = ev[~over]
+    ev = _apply_caps(ev, rules)
+    funnel["over_cap"] = int((~ev["_kept"]).sum())
+    funnel["delayed"] = int((ev["_kept"] & (ev["delay_days"] > 0)).sum())
+    ev = ev[ev["_kept"]].sort_values(["scheduled_date", "channel", "priority", "_clv", "value", "customer_id"],
+                                     ascending=[True, True, True, False, False, True], kind="stable")
     funnel["tasks"] = int(len(ev))
     out = pd.DataFrame({"scheduled_date": ev["scheduled_date"].to_numpy(), "event_date": ev["event_date"].to_numpy()})
     id_col = "customer_id" if allow_raw_ids else "customer_id_masked"
@@ -535,6 +535,7 @@ def campaign_tasks(events: pd.DataFrame, customers: pd.DataFrame | None, rules: 
     out["channel"] = ev["channel"].to_numpy()
     out["priority"] = ev["priority"].to_numpy()
     out["value"] = ev["value"].to_numpy()
+    out["delay_days"] = ev["delay_days"].to_numpy()
     if "clv_tier" in ev.columns:
         out["clv_tier"] = ev["clv_tier"].to_numpy()
     out["reason"] = [_reason(r, rules) for r in ev.to_dict("records")]
@@ -542,6 +543,53 @@ def campaign_tasks(events: pd.DataFrame, customers: pd.DataFrame | None, rules: 
     out["also"] = ev["also"].fillna("").to_numpy()
     out.attrs["funnel"] = funnel
     return out
+
+
+def _apply_caps(ev: pd.DataFrame, rules: EventRules) -> pd.DataFrame:
+    """Daily caps per channel, with tasks over a cap waiting up to ``rules.max_delay_days``.
+
+    Day by day, the tasks due (new ones and those waiting) compete per channel: priority, then
+    CLV, then amount, then id; the first ``caps[channel]`` go out that day, the others wait for
+    the next day, and a task that would go out more than ``max_delay_days`` late is dropped.
+    Adds ``_kept``, ``delay_days`` and moves ``scheduled_date`` to the day the task goes out.
+    """
+    ev = ev.copy()
+    ev["delay_days"] = 0
+    ev["_kept"] = False
+    cap = ev["channel"].map(lambda c: rules.caps.get(c, np.inf)).to_numpy(dtype=float)
+    if len(ev) == 0 or np.isinf(cap).all():
+        ev["_kept"] = True
+        return ev
+    due = ev["scheduled_date"].to_numpy().astype("datetime64[D]")
+    order = np.lexsort((ev["customer_id"].to_numpy(), -ev["value"].to_numpy(dtype=float),
+                        -ev["_clv"].to_numpy(dtype=float), ev["priority"].to_numpy()))
+    rank_key = np.empty(len(ev), dtype=np.int64)
+    rank_key[order] = np.arange(len(ev))          # position in the priority order
+    chan = ev["channel"].to_numpy()
+    out_day = np.full(len(ev), np.datetime64("NaT"), dtype="datetime64[D]")
+    waiting = np.zeros(len(ev), dtype=bool)
+    max_delay = int(rules.max_delay_days)
+    days = np.arange(due.min(), due.max() + np.timedelta64(max_delay + 1, "D"), dtype="datetime64[D]")
+    for day in days:
+        cand = waiting | (due == day)
+        cand &= (day - due).astype(int) <= max_delay
+        waiting &= cand                              # too late: no longer waiting (dropped)
+        if not cand.any():
+            continue
+        idx = np.flatnonzero(cand)
+        for ch in np.unique(chan[idx]):
+            members = idx[chan[idx] == ch]
+            members = members[np.argsort(rank_key[members], kind="stable")]
+            go = members[: int(min(cap[members[0]], len(members)))]
+            out_day[go] = day
+            waiting[members] = True
+            waiting[go] = False
+    kept = ~np.isnat(out_day)
+    ev["_kept"] = kept
+    ev["delay_days"] = np.where(kept, (out_day - due).astype("timedelta64[D]").astype(np.int64), 0)
+    ev["scheduled_date"] = np.where(kept, out_day.astype("datetime64[s]"), ev["scheduled_date"].to_numpy())
+    ev["scheduled_date"] = ev["scheduled_date"].astype("datetime64[s]")
+    return ev
 
 
 def daily_counts(frame: pd.DataFrame, date_col: str, by: str, start, end) -> pd.DataFrame:
