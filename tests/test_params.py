@@ -145,3 +145,14 @@ def test_default_params_fit_the_notebooks():
     for nb_path in list_notebooks():
         assert nb_path.stem in merged, f"params/default.yaml has no section for {nb_path.stem}"
         params_for(nb_path, merged)  # raises on unknown keys and wrong types
+
+
+def test_require_int_refuses_bools_floats_and_small_values_with_one_line():
+    import numpy as np
+
+    from clientlens.params import require_int
+
+    assert require_int("k", 3, 2) == 3 and require_int("k", np.int64(2), 2) == 2
+    for bad in (1, True, 2.5, "3", None):
+        with pytest.raises(ParamsError, match=r"^k must be an integer >= 2; got "):
+            require_int("k", bad, 2)

@@ -29,6 +29,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from . import ParamsError
+from .params import require_int
 
 # ---------------------------------------------------------------------------
 # Population parameters (the truth a model fit should recover)
@@ -793,14 +794,11 @@ def generate_demo(out_dir, n_customers: int = 20_000, seed: int = 42, as_of: str
     dict
         ``rows`` per table, ``seconds``, ``out_dir``, ``n_customers``, ``seed``.
     """
-    if not isinstance(n_customers, (int, np.integer)) or n_customers < 100:
-        raise ParamsError(f"n_customers must be an integer >= 100; got {n_customers!r}")
+    require_int("n_customers", n_customers, 100)
     if not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ParamsError(f"seed must be a non-negative integer; got {seed!r}")
-    if not isinstance(months, (int, np.integer)) or months < 12:
-        raise ParamsError(f"months must be an integer >= 12; got {months!r}")
-    if not isinstance(chunk_size, (int, np.integer)) or chunk_size < 100:
-        raise ParamsError(f"chunk_size must be an integer >= 100; got {chunk_size!r}")
+    require_int("months", months, 12)
+    require_int("chunk_size", chunk_size, 100)
     cal = _calendar(as_of, int(months))
     t0 = time.perf_counter()
     out = Path(out_dir)

@@ -51,7 +51,7 @@ import pandas as pd
 
 from . import DataError, ParamsError
 from .data import quote_literal as _lit
-from .params import to_date
+from .params import require_int, to_date
 
 __all__ = ["EventRules", "EVENTS", "RULES_NEEDING_DATA", "detect_events", "apply_cooldown", "campaign_tasks",
            "rules_table", "daily_counts", "event_window", "run_daily_job"]
@@ -117,20 +117,13 @@ class EventRules:
                     or (v <= 0 if strict else v < 0):
                 raise ParamsError(f"{name} must be a number {'>' if strict else '>='} 0; got {v!r}")
 
-        def integer(name, lo):
-            v = getattr(self, name)
-            if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < lo:
-                raise ParamsError(f"{name} must be an integer >= {lo}; got {v!r}")
-
         for n in ("large_inflow_min", "large_outflow_min", "fx_rate", "fx_min_usd", "fx_rm_min_usd"):
             num(n)
         for n in ("surge_amount_ratio", "surge_count_ratio", "surge_min_spend"):
             num(n, strict=False)
-        integer("surge_window_days", 1)
-        integer("birthday_lead_days", 0)
-        integer("cooldown_days", 0)
-        integer("rm_lead_days", 0)
-        integer("max_delay_days", 0)
+        for name, lo in (("surge_window_days", 1), ("birthday_lead_days", 0), ("cooldown_days", 0),
+                         ("rm_lead_days", 0), ("max_delay_days", 0)):
+            require_int(name, getattr(self, name), lo)
         unknown = [e for e in self.events if e not in EVENTS]
         if unknown or not self.events:
             raise ParamsError(f"events must be a non-empty subset of {list(EVENTS)}; got {list(self.events)}")
@@ -177,10 +170,20 @@ def rules_table(rules: EventRules) -> pd.DataFrame:
 
 def event_window(as_of, history_days: int) -> tuple[_dt.date, _dt.date]:
     """(start, end) of a back-test window of ``history_days`` days ending on ``as_of``."""
-    if isinstance(history_days, bool) or not isinstance(history_days, (int, np.integer)) or history_days < 1:
-        raise ParamsError(f"history_days must be an integer >= 1; got {history_days!r}")
+    history_days = require_int("history_days", history_days, 1)
     end = to_date("as_of", as_of)
-    return end - _dt.timedelta(days=int(history_days) - 1), end
+    return end - _dt.timedelta(days=history_days - 1), end
+
+
+def _sql_list(values) -> str:
+    """``'a', 'b'``: SQL literals for an IN list."""
+    return ", ".join(_lit(v) for v in values)
+
+
+def _sql_days(start: _dt.date, end: _dt.date) -> str:
+    """A one-column (``d``) relation of every day from ``start`` to ``end``."""
+    return (f"range(DATE {_lit(start.isoformat())}, DATE {_lit((end + _dt.timedelta(days=1)).isoformat())}, "
+            f"INTERVAL 1 DAY) t(d)")
 
 
 _COLUMNS = ["customer_id", "event_date", "event", "value", "baseline", "n_now", "n_before", "amount_usd"]
@@ -220,7 +223,7 @@ def detect_events(bank, start, end, rules: EventRules | dict | None = None, *,
     has_txn, has_cust = bank.has("transactions"), bank.has("customers")
     d0, d1 = f"DATE {_lit(start.isoformat())}", f"DATE {_lit(end.isoformat())}"
     if has_txn:
-        cols = {r[0] for r in bank.con.execute("DESCRIBE transactions").fetchall()}
+        cols = set(bank.columns.get("transactions", []))
         need_cat = {"spend_surge", "large_inflow", "large_outflow", "fx_purchase"} & set(rules.events)
         if need_cat and "category" not in cols:
             raise DataError("transactions: column 'category' is missing; the spend, movement and FX event rules "
@@ -268,15 +271,14 @@ def detect_events(bank, start, end, rules: EventRules | dict | None = None, *,
 
 def _single_transaction_events(bank, ev: str, d0: str, d1: str, rules: EventRules, only: str = "") -> pd.DataFrame:
     """large_inflow / large_outflow / fx_purchase: the largest qualifying transaction per customer and day."""
-    cats = lambda cs: ", ".join(_lit(c) for c in cs)  # noqa: E731
     if ev == "fx_purchase":
         where = (f"direction = 'out' AND category = 'fx_purchase' "
                  f"AND amount >= {float(rules.fx_min_usd)!r} * {float(rules.fx_rate)!r}")
     elif ev == "large_inflow":
-        where = f"direction = 'in' AND category IN ({cats(rules.movement_categories)}) " \
+        where = f"direction = 'in' AND category IN ({_sql_list(rules.movement_categories)}) " \
                 f"AND amount >= {float(rules.large_inflow_min)!r}"
     else:
-        where = f"direction = 'out' AND category IN ({cats(rules.movement_categories)}) " \
+        where = f"direction = 'out' AND category IN ({_sql_list(rules.movement_categories)}) " \
                 f"AND amount >= {float(rules.large_outflow_min)!r}"
     df = bank.con.execute(f"""
         SELECT CAST(customer_id AS VARCHAR) AS customer_id, txn_date AS event_date, {_lit(ev)} AS event,
@@ -297,7 +299,6 @@ def _surges(bank, start: _dt.date, end: _dt.date, rules: EventRules, only: str =
     comparison that sits on a threshold.
     """
     w = int(rules.surge_window_days)
-    cats = ", ".join(_lit(c) for c in rules.spend_categories)
     first = start - _dt.timedelta(days=3 * w - 1)
     ra, rc = float(rules.surge_amount_ratio), float(rules.surge_count_ratio)
     return bank.con.execute(f"""
@@ -305,11 +306,10 @@ def _surges(bank, start: _dt.date, end: _dt.date, rules: EventRules, only: str =
             SELECT CAST(customer_id AS VARCHAR) AS customer_id, txn_date AS day,
                    sum(CAST(amount AS DECIMAL(18, 2))) AS amt, count(*) AS n
             FROM transactions
-            WHERE direction = 'out' AND category IN ({cats}) {('AND ' + only) if only else ''}
+            WHERE direction = 'out' AND category IN ({_sql_list(rules.spend_categories)}) {('AND ' + only) if only else ''}
               AND txn_date BETWEEN DATE {_lit(first.isoformat())} AND DATE {_lit(end.isoformat())}
             GROUP BY ALL),
-        days AS (SELECT CAST(d AS DATE) AS day FROM range(DATE {_lit(start.isoformat())},
-                 DATE {_lit((end + _dt.timedelta(days=1)).isoformat())}, INTERVAL 1 DAY) t(d)),
+        days AS (SELECT CAST(d AS DATE) AS day FROM {_sql_days(start, end)}),
         win AS (
             SELECT s.customer_id, d.day AS event_date, date_diff('day', s.day, d.day) // {w} AS k,
                    sum(s.amt) AS amt, sum(s.n) AS n
@@ -333,14 +333,11 @@ def _surges(bank, start: _dt.date, end: _dt.date, rules: EventRules, only: str =
 
 def _birthdays(bank, start: _dt.date, end: _dt.date, lead: int, only: str = "") -> pd.DataFrame:
     """Customers whose birthday falls ``lead`` days after each day (29 Feb -> 28 Feb in common years)."""
-    cols = {r[0] for r in bank.con.execute("DESCRIBE customers").fetchall()}
-    if "birth_date" not in cols:
+    if "birth_date" not in bank.columns.get("customers", []):
         raise DataError("customers: column 'birth_date' is missing; the birthday rule needs it "
                         "(leave birthday out of events to run without it)")
     return bank.con.execute(f"""
-        WITH days AS (SELECT CAST(d AS DATE) AS day, CAST(d AS DATE) + {int(lead)} AS bday
-                      FROM range(DATE {_lit(start.isoformat())},
-                                 DATE {_lit((end + _dt.timedelta(days=1)).isoformat())}, INTERVAL 1 DAY) t(d)),
+        WITH days AS (SELECT CAST(d AS DATE) AS day, CAST(d AS DATE) + {int(lead)} AS bday FROM {_sql_days(start, end)}),
         keyed AS (
             SELECT day, month(bday) AS m, day(bday) AS dd, 1 AS pass FROM days
             UNION ALL   -- in a common year, 28 February also greets the 29-February birthdays
@@ -362,8 +359,7 @@ def apply_cooldown(events: pd.DataFrame, cooldown_days: int) -> pd.DataFrame:
     Greedy in date order per (customer, event): the first trigger is kept, later triggers
     within ``cooldown_days`` days of the last kept one are dropped. ``0`` keeps everything.
     """
-    if isinstance(cooldown_days, bool) or not isinstance(cooldown_days, (int, np.integer)) or cooldown_days < 0:
-        raise ParamsError(f"cooldown_days must be an integer >= 0; got {cooldown_days!r}")
+    cooldown_days = require_int("cooldown_days", cooldown_days, 0)
     if events.empty or cooldown_days == 0:
         return events.reset_index(drop=True)
     ev = events.sort_values(["customer_id", "event", "event_date"], kind="stable")
@@ -394,8 +390,7 @@ def run_daily_job(bank, start, end, rules: EventRules | dict | None = None,
     start, end = to_date("start", start), to_date("end", end)
     if warmup_days is None:
         warmup_days = int(rules.cooldown_days) + 3 * int(rules.surge_window_days)
-    if isinstance(warmup_days, bool) or not isinstance(warmup_days, (int, np.integer)) or warmup_days < 0:
-        raise ParamsError(f"warmup_days must be an integer >= 0; got {warmup_days!r}")
+    warmup_days = require_int("warmup_days", warmup_days, 0)
     triggered = detect_events(bank, start, end, rules)
     # the cooldown of a (customer, event) depends only on that customer's earlier events of the same
     # kind: the warm-up runs only for the customers with an event in the window (same result as

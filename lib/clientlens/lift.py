@@ -41,6 +41,7 @@ import pandas as pd
 from scipy import stats
 
 from . import DataError, ParamsError
+from .params import require_int
 
 __all__ = [
     "ntile_table", "ks", "ks_curve", "auc", "gini", "roc_curve", "gains_curve", "capture_at", "lift_at",
@@ -97,9 +98,7 @@ def _check_both(y_true, score, *, need_both_classes: bool = True) -> tuple[np.nd
 
 
 def _check_n(n: int, name: str = "n") -> int:
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ParamsError(f"{name} must be an integer >= 1; got {n!r}")
-    return int(n)
+    return require_int(name, n, 1)
 
 
 def _check_frac(frac: float, name: str = "frac") -> float:

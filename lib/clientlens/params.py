@@ -193,6 +193,15 @@ def require(name: str, value: Any, *, min: float | None = None, max: float | Non
     return value
 
 
+def require_int(name: str, value: Any, min: int) -> int:
+    """An integer parameter (not a bool) of at least ``min``; message like ``k must be an integer >= 2; got 1``."""
+    import numbers
+
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < min:
+        raise ParamsError(f"{name} must be an integer >= {min}; got {value!r}")
+    return int(value)
+
+
 def parse_date(name: str, value: str) -> _dt.date:
     """Parse an ISO date parameter; message like ``as_of must be a date YYYY-MM-DD; got '2026-13-01'``."""
     try:

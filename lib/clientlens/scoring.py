@@ -50,6 +50,7 @@ import numpy as np
 import pandas as pd
 
 from . import ClientLensError, DataError, ParamsError
+from .params import require_int
 from .artifacts import dump_artifact, load_artifact
 from . import lift as L
 from .samples import ModelSample, model_sample, split_sample, training_frame  # noqa: F401 (aliases)
@@ -183,8 +184,8 @@ class ResponseScorecard:
         """Fit (or reuse) the binning, select variables and fit the logistic regression on the WOE."""
         from sklearn.linear_model import LogisticRegression
 
-        if self.max_variables is not None and (not isinstance(self.max_variables, int) or self.max_variables < 1):
-            raise ParamsError(f"max_variables must be an integer >= 1; got {self.max_variables!r}")
+        if self.max_variables is not None:
+            require_int("max_variables", self.max_variables, 1)
         if not (isinstance(self.C, (int, float)) and self.C > 0):
             raise ParamsError(f"C must be > 0; got {self.C!r}")
         self.factor_, self.offset_ = points_scale(self.pdo, self.base_score, self.base_odds)
@@ -293,8 +294,7 @@ class ResponseScorecard:
         Columns ``reason_1`` .. ``reason_n`` (empty string when fewer variables push upwards), aligned
         with ``X``'s index.
         """
-        if not isinstance(n, int) or n < 1:
-            raise ParamsError(f"n must be an integer >= 1; got {n!r}")
+        require_int("n", n, 1)
         C = self.contributions(X)
         vals = C.to_numpy()
         order = np.argsort(-vals, axis=1, kind="stable")[:, :n]
@@ -624,9 +624,7 @@ def marketing_list(base: pd.DataFrame, scores, *, probabilities=None, reasons: p
     n_elig = int(keep.sum())
     funnel["eligible"] = n_elig
     if top_n is not None:
-        if isinstance(top_n, bool) or not isinstance(top_n, (int, np.integer)) or top_n < 1:
-            raise ParamsError(f"top_n must be an integer >= 1; got {top_n!r}")
-        size = int(top_n)
+        size = require_int("top_n", top_n, 1)
     else:
         if not (isinstance(top_frac, (int, float)) and 0 < top_frac <= 1):
             raise ParamsError(f"top_frac must be in (0, 1]; got {top_frac!r}")

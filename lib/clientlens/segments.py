@@ -35,6 +35,7 @@ from sklearn.mixture import GaussianMixture
 from sklearn.utils import check_random_state
 
 from . import ClientLensError, DataError, ParamsError
+from .params import require_int
 
 __all__ = [
     "DEFAULT_FEATURES", "PROFILE_FEATURES", "FEATURE_WORDS", "K_RULES", "SegmentPreprocessor", "CustomerSegmenter", "choose_k",
@@ -589,9 +590,7 @@ class CustomerSegmenter(ClusterMixin, BaseEstimator):
         if self.method not in _METHODS:
             raise ParamsError(f"method must be one of {list(_METHODS)}; got {self.method!r}")
         for name in ("minibatch_threshold", "silhouette_sample", "bootstrap_size", "n_init"):
-            v = getattr(self, name)
-            if not isinstance(v, (int, np.integer)) or v < (1 if name == "n_init" else 100):
-                raise ParamsError(f"{name} must be an integer >= {1 if name == 'n_init' else 100}; got {v!r}")
+            require_int(name, getattr(self, name), 1 if name == "n_init" else 100)
         if not isinstance(self.n_bootstrap, (int, np.integer)) or self.n_bootstrap < 0 or self.n_bootstrap == 1:
             raise ParamsError(f"n_bootstrap must be 0 (no stability) or >= 2; got {self.n_bootstrap!r}")
         if self.k_rule not in K_RULES:
