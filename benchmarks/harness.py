@@ -65,13 +65,9 @@ class Case:
 
 def demo_data(n_customers: int, seed: int = 42) -> Path:
     """Path of a cached demo bank of ``n_customers`` (generated on first use)."""
-    from clientlens.demo import generate_demo, generator_version
+    from clientlens.demo import cached_demo
 
-    out = CACHE / f"demo_{n_customers}_{seed}_{generator_version()}"
-    if not (out / ".complete").exists():
-        generate_demo(out, n_customers=n_customers, seed=seed, progress=True)
-        (out / ".complete").write_text("ok")
-    return out
+    return cached_demo(CACHE, n_customers, seed, progress=True)
 
 
 def discover() -> dict[str, tuple[str, Case]]:

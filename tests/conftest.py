@@ -6,9 +6,6 @@ racing to generate never see a half-written folder).
 """
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -19,24 +16,9 @@ CACHE = Path(__file__).resolve().parent / ".cache"
 
 def cached_demo(n_customers: int, seed: int) -> Path:
     """A demo bank of ``n_customers`` with ``seed``; generated once, then reused."""
-    from clientlens.demo import generate_demo, generator_version
+    from clientlens.demo import cached_demo as demo_in_cache
 
-    # keyed by the generator's source hash: a changed generator never reuses a stale bank
-    final = CACHE / f"demo_{n_customers}_{seed}_{generator_version()}"
-    if (final / ".complete").exists():
-        return final
-    CACHE.mkdir(parents=True, exist_ok=True)
-    for old in [CACHE / f"demo_{n_customers}_{seed}", *CACHE.glob(f"demo_{n_customers}_{seed}_*")]:
-        if old != final and old.exists():
-            shutil.rmtree(old, ignore_errors=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".tmp_demo_{n_customers}_{seed}_", dir=CACHE))
-    generate_demo(tmp, n_customers=n_customers, seed=seed, progress=False)
-    (tmp / ".complete").write_text("ok")
-    try:
-        os.rename(tmp, final)
-    except OSError:  # another worker won the race
-        shutil.rmtree(tmp, ignore_errors=True)
-    return final
+    return demo_in_cache(CACHE, n_customers, seed)
 
 
 @pytest.fixture(scope="session")

@@ -430,3 +430,17 @@ def test_segments_sizes_and_kmeans_recovers_them(medium):
         (now["wealth_mgmt"] + now["fund"]) / now["aum"]])
     labels = KMeans(6, n_init=4, random_state=0).fit_predict(StandardScaler().fit_transform(X))
     assert adjusted_rand_score(t["segment"], labels) >= 0.6
+
+
+def test_cached_demo_reuses_its_bank_and_replaces_a_stale_version(tmp_path):
+    from clientlens.demo import cached_demo, generator_version
+
+    stale = tmp_path / "demo_100_3_0000000000"
+    stale.mkdir()
+    first = cached_demo(tmp_path, 100, 3)
+    assert first.name == f"demo_100_3_{generator_version()}" and (first / ".complete").exists()
+    assert not stale.exists()
+    mtime = (first / "transactions.parquet").stat().st_mtime_ns
+    assert cached_demo(tmp_path, 100, 3) == first
+    assert (first / "transactions.parquet").stat().st_mtime_ns == mtime          # reused, not regenerated
+    assert not list(tmp_path.glob(".tmp_demo_*"))

@@ -323,3 +323,22 @@ def test_waiting_tasks_compete_again_with_the_next_days_tasks():
     assert t.attrs["funnel"]["over_cap"] == 1 and t.attrs["funnel"]["delayed"] == 0
     with pytest.raises(ParamsError, match="max_delay_days must be an integer >= 0; got -1"):
         EventRules.from_params({"max_delay_days": -1})
+
+
+def test_event_summary_and_channel_load_by_hand():
+    from clientlens.events import channel_load, event_summary
+
+    rules = EventRules.from_params({"caps": {"rm": 1, "app": 5, "sms": 5}})
+    days = ["2026-10-01", "2026-10-02"]
+    trig = pd.DataFrame({"customer_id": ["A", "A", "B", "C"], "event": ["spend_surge"] * 3 + ["birthday"],
+                         "event_date": pd.to_datetime(["2026-10-01", "2026-10-02", "2026-10-02", "2026-10-01"])})
+    kept = trig.iloc[[0, 2, 3]]
+    s = event_summary(trig, kept, daily_counts(kept, "event_date", "event", *days), rules, n_customers=10)
+    assert s.loc["spend_surge"].tolist() == [3, 2, 2, 1.0, 1, 0.2]   # hits, events, customers, mean, max, share
+    assert s.loc["birthday", "events"] == 1 and s.loc["large_outflow", "rule hits"] == 0
+    assert list(s.index) == ["large_outflow", "fx_purchase", "large_inflow", "spend_surge", "birthday"]
+    tasks = pd.DataFrame({"scheduled_date": pd.to_datetime(["2026-10-01", "2026-10-02", "2026-10-02"]),
+                          "channel": ["rm", "rm", "sms"]})
+    load = channel_load(daily_counts(tasks, "scheduled_date", "channel", *days), rules, n_days=2)
+    assert load.loc["rm"].tolist() == [2, 1.0, 1, 1, 2]          # tasks, mean, max, cap, days at cap
+    assert load.loc["sms"].tolist() == [1, 0.5, 1, 5, 0] and load.loc["app", "tasks"] == 0

@@ -360,7 +360,9 @@ def _plant_events(prng: np.random.Generator, cal: _Calendar, ids: pa.Array, aum_
 
 
 def _chunk(rng: np.random.Generator, first: int, n: int, cal: _Calendar, txn_offset: int,
-           prng: np.random.Generator | None = None) -> dict:
+           prng: np.random.Generator) -> dict:
+    """One chunk of customers; ``rng`` draws the bank, ``prng`` (its own stream) the birthday spread
+    and the planted event cases, so adding those left every other draw unchanged."""
     M = cal.n_months
     as_of = cal.as_of
     seg = _choice_rows(rng, np.tile(SEG_SHARE, (n, 1)))
@@ -371,7 +373,6 @@ def _chunk(rng: np.random.Generator, first: int, n: int, cal: _Calendar, txn_off
     birth = (as_of - np.round(age * 365.25)).astype(np.int64)
     # ages clipped at 18 / 88 would all share as_of's birthday: spread them over their year of age
     # (own random stream, so every other draw of the bank is unchanged)
-    prng = prng if prng is not None else np.random.default_rng(0)
     clipped = (age <= 18) | (age >= 88)
     birth = np.where(clipped, birth - np.floor(prng.random(n) * 365).astype(np.int64), birth)
     gender = rng.integers(0, 2, n)
@@ -766,6 +767,35 @@ def generator_version() -> str:
     import hashlib
 
     return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:10]
+
+
+def cached_demo(cache_dir, n_customers: int, seed: int, progress: bool = False) -> Path:
+    """A demo bank in ``cache_dir``, generated once per (size, seed, generator version), then reused.
+
+    The folder name carries :func:`generator_version`, so a changed generator never reuses a
+    stale bank; older versions of the same size and seed are removed. The bank is generated
+    into a temporary folder and renamed, so concurrent callers (pytest-xdist workers) never see
+    a half-written one.
+    """
+    import shutil
+    import tempfile
+
+    cache = Path(cache_dir)
+    final = cache / f"demo_{n_customers}_{seed}_{generator_version()}"
+    if (final / ".complete").exists():
+        return final
+    cache.mkdir(parents=True, exist_ok=True)
+    for old in [cache / f"demo_{n_customers}_{seed}", *cache.glob(f"demo_{n_customers}_{seed}_*")]:
+        if old != final and old.exists():
+            shutil.rmtree(old, ignore_errors=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".tmp_demo_{n_customers}_{seed}_", dir=cache))
+    generate_demo(tmp, n_customers=n_customers, seed=seed, progress=progress)
+    (tmp / ".complete").write_text("ok")
+    try:
+        os.rename(tmp, final)
+    except OSError:  # another caller won the race
+        shutil.rmtree(tmp, ignore_errors=True)
+    return final
 
 
 def generate_demo(out_dir, n_customers: int = 20_000, seed: int = 42, as_of: str = "2026-10-31",

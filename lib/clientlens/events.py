@@ -54,7 +54,7 @@ from .data import quote_literal as _lit
 from .params import require_int, to_date
 
 __all__ = ["EventRules", "EVENTS", "RULES_NEEDING_DATA", "detect_events", "apply_cooldown", "campaign_tasks",
-           "rules_table", "daily_counts", "event_window", "run_daily_job"]
+           "rules_table", "daily_counts", "event_window", "run_daily_job", "event_summary", "channel_load"]
 
 EVENTS = ("spend_surge", "large_inflow", "large_outflow", "fx_purchase", "birthday")
 CHANNELS = ("rm", "app", "sms")
@@ -503,13 +503,16 @@ def campaign_tasks(events: pd.DataFrame, customers: pd.DataFrame | None, rules: 
     ev["channel"] = chan.astype(str)
     lead = np.where(ev["channel"].to_numpy() == "rm", int(rules.rm_lead_days), 0)
     ev["scheduled_date"] = (ev["event_date"] + pd.to_timedelta(lead, unit="D")).astype("datetime64[s]")
+    # masked ids, computed once: the CLV join (masked artefact) and the output (allow_raw_ids false)
+    if not allow_raw_ids or (clv is not None and "customer_id" not in clv.columns):
+        ev["_masked"] = mask_ids(ev["customer_id"].to_numpy(), id_salt).to_numpy()
     # caps per channel and scheduled day: priority, then CLV (unknown last), then amount
     if clv is not None:
         if "clv" not in clv.columns or not {"customer_id", MASKED_ID} & set(clv.columns):
             raise DataError(f"clv: columns clv and customer_id (or {MASKED_ID}) are needed; got {list(clv.columns)}")
         # join on raw ids when the CLV table has them, else on the masked ids (same salt)
         by = "customer_id" if "customer_id" in clv.columns else MASKED_ID
-        keys = ev["customer_id"] if by == "customer_id" else mask_ids(ev["customer_id"].to_numpy(), id_salt)
+        keys = ev["customer_id"] if by == "customer_id" else ev["_masked"]
         c = clv.assign(**{by: clv[by].astype(str)}).drop_duplicates(by).set_index(by)
         ev["_clv"] = pd.to_numeric(c["clv"], errors="coerce").reindex(keys.to_numpy()).fillna(-np.inf).to_numpy()
         if "clv_tier" in c.columns:
@@ -524,8 +527,7 @@ def campaign_tasks(events: pd.DataFrame, customers: pd.DataFrame | None, rules: 
     funnel["tasks"] = int(len(ev))
     out = pd.DataFrame({"scheduled_date": ev["scheduled_date"].to_numpy(), "event_date": ev["event_date"].to_numpy()})
     id_col = "customer_id" if allow_raw_ids else "customer_id_masked"
-    ids = ev["customer_id"].to_numpy()
-    out[id_col] = ids if allow_raw_ids else mask_ids(ids, salt=id_salt).to_numpy()
+    out[id_col] = ev["customer_id" if allow_raw_ids else "_masked"].to_numpy()
     out["event"] = ev["event"].to_numpy()
     out["channel"] = ev["channel"].to_numpy()
     out["priority"] = ev["priority"].to_numpy()
@@ -595,3 +597,37 @@ def daily_counts(frame: pd.DataFrame, date_col: str, by: str, start, end) -> pd.
     t = pd.crosstab(pd.to_datetime(frame[date_col]), frame[by])
     t.index.name = date_col
     return t.reindex(days, fill_value=0).rename_axis(date_col)
+
+
+def event_summary(triggered: pd.DataFrame, kept: pd.DataFrame, daily_events: pd.DataFrame, rules: EventRules,
+                  n_customers: int) -> pd.DataFrame:
+    """Per event run, in priority order: rule hits, events after the cooldown, customers, per-day volume.
+
+    ``daily_events`` is :func:`daily_counts` of ``kept`` by event over the window (its length is the
+    number of days); ``% of customers`` is the share of the ``n_customers`` base with the event.
+    """
+    order = [e for e in rules.priority if e in rules.events]
+    out = pd.DataFrame({
+        "rule hits": triggered.groupby("event").size(),
+        "events": kept.groupby("event").size(),
+        "customers": kept.groupby("event")["customer_id"].nunique(),
+    }).reindex(order).fillna(0).astype(int)
+    out.index.name = "event"
+    out["per day (mean)"] = out["events"] / max(len(daily_events), 1)
+    out["per day (max)"] = daily_events.max().reindex(order).fillna(0).astype(int) if len(daily_events) else 0
+    out["% of customers"] = out["customers"] / max(int(n_customers), 1)
+    return out
+
+
+def channel_load(daily_tasks: pd.DataFrame, rules: EventRules, n_days: int) -> pd.DataFrame:
+    """Per channel: tasks, mean and largest tasks per day over ``n_days``, the cap, days at the cap.
+
+    ``daily_tasks`` is :func:`daily_counts` of the tasks by ``scheduled_date`` and ``channel``.
+    """
+    daily = daily_tasks.reindex(columns=list(CHANNELS), fill_value=0)
+    out = pd.DataFrame({"tasks": daily.sum().astype(int)}, index=pd.Index(list(CHANNELS), name="channel"))
+    out["per day (mean)"] = out["tasks"] / max(int(n_days), 1)
+    out["per day (max)"] = daily.max().fillna(0).astype(int) if len(daily) else 0
+    out["cap per day"] = [rules.caps.get(c) for c in CHANNELS]
+    out["days at cap"] = [int((daily[c] >= rules.caps[c]).sum()) if c in rules.caps else 0 for c in CHANNELS]
+    return out
