@@ -145,6 +145,27 @@ MODEL_NOISE_SD = 1.0     # noise of the bank's earlier model on the logit scale
 # fixed standardisation of the campaign attributes (not data-derived: chunk-independent)
 _Z = {"age": (42.0, 14.0), "aum": (4.5, 1.1), "income": (3.95, 0.35), "activity": (1.2, 1.0)}
 
+#: Planted strategy executions of a past period (for 09_post_evaluation), own random stream
+#: ``default_rng([seed, 15, chunk])``. Each execution takes a random ``list_share`` of its eligible
+#: customers (one execution per customer: the eligible sets are disjoint), holds out ``control_share`` as
+#: the control group, and draws responses with the control rate, plus ``uplift`` for treated customers
+#: (S-WEALTH: only those with AUM of at least ``subgroup_min_aum`` at the month-end before contact).
+#: Every responder (treated or control) adds ``aum_add`` CNY to ``product`` from the first month-end after
+#: contact, so the incremental AUM per treated customer is uplift x aum_add.
+STRATEGY_EXECUTIONS = (
+    {"campaign_id": "S-PAYROLL-2605", "name": "payroll_to_primary", "product": "demand_deposit",
+     "works": "yes", "control_rate": 0.04, "uplift": 0.08, "aum_add": 20_000.0},
+    {"campaign_id": "S-DORMANT-2605", "name": "dormant_winback", "product": "demand_deposit",
+     "works": "no", "control_rate": 0.03, "uplift": 0.0, "aum_add": 5_000.0},
+    {"campaign_id": "S-WEALTH-2605", "name": "wealth_upgrade", "product": "wealth_mgmt",
+     "works": "sub-group", "control_rate": 0.03, "uplift": 0.14, "aum_add": 50_000.0,
+     "subgroup_min_aum": 100_000.0},
+)
+STRATEGY_PERIOD = {"contact_date": "2026-05-06", "contact_days": 5, "before_month_end": "2026-04-30",
+                   "list_share": 0.6, "control_share": 0.3, "channel": "app"}
+#: lifecycle migration truth: the rule stage at this earlier month-end beside the one at as_of
+MIGRATION_EARLIER = "2026-04-30"
+
 
 
 @dataclass(frozen=True)
@@ -273,6 +294,9 @@ SCHEMAS = {
                                ("amount_usd", _F), ("should_trigger", _B)]),
     "campaign_truth": pa.schema([("campaign_id", _S), ("customer_id", _S), ("group", _S),
                                  ("true_propensity", _F)]),
+    "strategy_truth": pa.schema([("campaign_id", _S), ("customer_id", _S), ("group", _S), ("subgroup", _B),
+                                 ("aum_before", _F), ("p_control", _F), ("p_treated", _F), ("response", _I)]),
+    "migration_truth": pa.schema([("customer_id", _S), ("stage_earlier", _S), ("stage_as_of", _S)]),
 }
 
 _SURNAMES = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈")
@@ -359,8 +383,89 @@ def _plant_events(prng: np.random.Generator, cal: _Calendar, ids: pa.Array, aum_
                     schema=SCHEMAS["events_truth"])
 
 
+def _plant_strategies(srng: np.random.Generator, cal: _Calendar, ids: pa.Array, comp: np.ndarray, aum: np.ndarray,
+                      has_row: np.ndarray, open_day: np.ndarray, opt_out: np.ndarray, payroll: np.ndarray,
+                      stage_plan: np.ndarray, plant_primary: np.ndarray, contact_stage: np.ndarray):
+    """Planted strategy executions (:data:`STRATEGY_EXECUTIONS`) with their effect on later balances.
+
+    Adds each responder's ``aum_add`` to ``comp`` / ``aum`` in place (month-ends after the contact) and
+    returns the campaign rows, the truth rows and summary sums. All draws are full-length, in a fixed
+    order, from ``srng`` (this mechanism's own stream).
+    """
+    n, M = aum.shape
+    P = STRATEGY_PERIOD
+    cday = int(np.datetime64(P["contact_date"], "D").astype(np.int64))
+    mb = int(np.searchsorted(cal.month_ends, int(np.datetime64(P["before_month_end"], "D").astype(np.int64))))
+    u_list, u_ctrl, u_resp = srng.random(n), srng.random(n), srng.random(n)
+    c_off = srng.integers(0, P["contact_days"], n)
+    empty = {"campaigns": SCHEMAS["campaigns"].empty_table(), "strategy_truth": SCHEMAS["strategy_truth"].empty_table(),
+             "summaries": [{} for _ in STRATEGY_EXECUTIONS]}
+    if mb >= M or cal.month_ends[mb] >= cday:
+        return empty
+    aum_before = np.where(has_row[:, mb], aum[:, mb], np.nan)
+    ok = (open_day < cday) & ~opt_out & has_row[:, mb] & ~contact_stage
+    active = np.isin(stage_plan, [STAGES.index(s) for s in ("growth", "maturity", "decline")])
+    elig = {"S-PAYROLL-2605": ok & payroll & active & ~plant_primary,
+            "S-DORMANT-2605": ok & (stage_plan == STAGES.index("dormant")),
+            "S-WEALTH-2605": ok & ~payroll & active}
+    after = (np.arange(M) > mb)[None, :] & has_row
+    prod_idx = {"demand_deposit": 0, "time_deposit": 1, "wealth_mgmt": 2, "fund": 3, "insurance": 4}
+    rows, truth, sums = [], [], []
+    for ex in STRATEGY_EXECUTIONS:
+        on = elig[ex["campaign_id"]] & (u_list < P["list_share"])
+        ctrl = on & (u_ctrl < P["control_share"])
+        treated = on & ~ctrl
+        sub = (np.nan_to_num(aum_before, nan=0.0) >= ex["subgroup_min_aum"]) if "subgroup_min_aum" in ex \
+            else np.ones(n, bool)
+        p_c = np.full(n, ex["control_rate"])
+        p_t = p_c + ex["uplift"] * sub
+        resp = on & (u_resp < np.where(treated, p_t, p_c))
+        add = np.where(resp[:, None] & after, ex["aum_add"], 0.0)
+        comp[:, :, prod_idx[ex["product"]]] += add
+        aum += add
+        idx = np.nonzero(on)[0]
+        k = len(idx)
+        grp = np.where(ctrl[idx], 1, 0)
+        rows.append(pa.table({
+            "campaign_id": pa.array([ex["campaign_id"]] * k, pa.string()), "customer_id": ids.take(pa.array(idx)),
+            "contact_date": _date(cday + c_off[idx]), "channel": pa.array([P["channel"]] * k, pa.string()),
+            "group": _cat(grp, ("model", "control")), "response": pa.array(resp[idx].astype(np.int64), pa.int64()),
+            "product": pa.array([ex["product"]] * k, pa.string())}, schema=SCHEMAS["campaigns"]))
+        truth.append(pa.table({
+            "campaign_id": pa.array([ex["campaign_id"]] * k, pa.string()), "customer_id": ids.take(pa.array(idx)),
+            "group": _cat(grp, ("model", "control")), "subgroup": pa.array(sub[idx]),
+            "aum_before": _num(aum_before[idx]), "p_control": pa.array(p_c[idx]), "p_treated": pa.array(p_t[idx]),
+            "response": pa.array(resp[idx].astype(np.int64), pa.int64())}, schema=SCHEMAS["strategy_truth"]))
+        sums.append({"n_eligible": int(elig[ex["campaign_id"]].sum()), "n_treated": int(treated.sum()),
+                     "n_control": int(ctrl.sum()), "sum_uplift_treated": float((p_t - p_c)[treated].sum()),
+                     "n_treated_subgroup": int((treated & sub).sum()), "n_control_subgroup": int((ctrl & sub).sum())})
+    return {"campaigns": pa.concat_tables(rows), "strategy_truth": pa.concat_tables(truth), "summaries": sums}
+
+
+def _stage_at(cal: _Calendar, mi: int, aum_m: np.ndarray, d_cust: np.ndarray, d_day: np.ndarray,
+              open_day: np.ndarray) -> np.ndarray:
+    """Lifecycle stage by the rules at month-end ``mi`` (-1 where the customer had no balance row yet)."""
+    n = len(open_day)
+    day = int(cal.month_ends[mi])
+    r, b = LIFECYCLE["recent_months"], LIFECYCLE["base_months"]
+    rec = aum_m[:, max(mi - r + 1, 0):mi + 1]
+    base = aum_m[:, max(mi - r - b + 1, 0):max(mi - r + 1, 0)]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = _nanmean(rec) / _nanmean(base) if base.shape[1] else np.full(n, np.nan)
+    last = np.full(n, -10 ** 6, dtype=np.int64)
+    keep = d_day <= day
+    np.maximum.at(last, d_cust[keep], d_day[keep])
+    stage = np.full(n, STAGES.index("maturity"))
+    stage[ratio <= LIFECYCLE["decline_ratio"]] = STAGES.index("decline")
+    stage[ratio >= LIFECYCLE["growth_ratio"]] = STAGES.index("growth")
+    stage[last <= day - LIFECYCLE["dormant_days"]] = STAGES.index("dormant")
+    stage[day - open_day < LIFECYCLE["contact_days"]] = STAGES.index("contact")
+    stage[np.isnan(aum_m[:, mi])] = -1
+    return stage
+
+
 def _chunk(rng: np.random.Generator, first: int, n: int, cal: _Calendar, txn_offset: int,
-           prng: np.random.Generator) -> dict:
+           prng: np.random.Generator, srng: np.random.Generator) -> dict:
     """One chunk of customers; ``rng`` draws the bank, ``prng`` (its own stream) the birthday spread
     and the planted event cases, so adding those left every other draw unchanged."""
     M = cal.n_months
@@ -627,6 +732,9 @@ def _chunk(rng: np.random.Generator, first: int, n: int, cal: _Calendar, txn_off
     # planted event-rule cases (own random stream): large FX purchases and outgoing transfers
     events_truth = _plant_events(prng, cal, ids, aum[:, M - 1],
                                  o_cust, o_day, o_amt, o_cat)
+    # planted strategy executions of a past period (own random stream) and their effect on later balances
+    strat = _plant_strategies(srng, cal, ids, comp, aum, has_row, open_day, opt_out, payroll, stage_plan,
+                              plant_primary, contact_stage)
 
     # all transactions of the chunk, sorted by customer, date, direction
     t_cust = np.concatenate([o_cust, i_cust, s_cust])
@@ -650,6 +758,14 @@ def _chunk(rng: np.random.Generator, first: int, n: int, cal: _Calendar, txn_off
     stage[ratio >= LIFECYCLE["growth_ratio"]] = STAGES.index("growth")
     stage[last_out <= as_of - LIFECYCLE["dormant_days"]] = STAGES.index("dormant")
     stage[tenure < LIFECYCLE["contact_days"]] = STAGES.index("contact")
+    me = np.nonzero(cal.month_ends == int(np.datetime64(MIGRATION_EARLIER, "D").astype(np.int64)))[0]
+    if len(me):
+        st_e = _stage_at(cal, int(me[0]), aum_m, d_cust, d_day, open_day)
+        mig = np.nonzero(st_e >= 0)[0]
+        migration_truth = pa.table({"customer_id": ids.take(pa.array(mig)), "stage_earlier": _cat(st_e[mig], STAGES),
+                                    "stage_as_of": _cat(stage[mig], STAGES)}, schema=SCHEMAS["migration_truth"])
+    else:
+        migration_truth = SCHEMAS["migration_truth"].empty_table()
     aum_now = aum_m[:, M - 1]
     hv = aum_now >= QUADRANT["high_value_aum"]
     hp = true_income >= QUADRANT["high_potential_income"]
@@ -733,8 +849,22 @@ def _chunk(rng: np.random.Generator, first: int, n: int, cal: _Calendar, txn_off
         "alive_at_as_of": pa.array(alive), "n_txn_days": n_days.astype(np.int64), "base_propensity": base_prop},
         schema=SCHEMAS["customers_truth"])
     return {"customers": customers, "monthly_balances": balances, "transactions": transactions,
-            "campaigns": pa.concat_tables(camp_rows), "customers_truth": truth,
-            "campaign_truth": pa.concat_tables(camp_truth), "events_truth": events_truth, "summaries": summaries}
+            "campaigns": pa.concat_tables(camp_rows + [strat["campaigns"]]), "customers_truth": truth,
+            "campaign_truth": pa.concat_tables(camp_truth), "events_truth": events_truth, "summaries": summaries,
+            "strategy_truth": strat["strategy_truth"], "strategy_summaries": strat["summaries"],
+            "migration_truth": migration_truth}
+
+
+def _strategy_truth(totals: list[dict]) -> list[dict]:
+    out = []
+    for ex, tot in zip(STRATEGY_EXECUTIONS, totals):
+        nt = max(tot.get("n_treated", 0), 1)
+        uplift = tot.get("sum_uplift_treated", 0.0) / nt
+        out.append({**{k: v for k, v in ex.items()}, **STRATEGY_PERIOD, **tot,
+                    "planted_uplift_treated": uplift, "planted_uplift_subgroup": ex["uplift"],
+                    "incremental_responders": uplift * tot.get("n_treated", 0),
+                    "incremental_aum_per_treated": uplift * ex["aum_add"]})
+    return out
 
 
 def _nanmean(a: np.ndarray) -> np.ndarray:
@@ -838,11 +968,14 @@ def generate_demo(out_dir, n_customers: int = 20_000, seed: int = 42, as_of: str
              "transactions": out / "transactions.parquet", "campaigns": out / "campaigns.parquet",
              "customers_truth": out / "truth" / "customers_truth.parquet",
              "campaign_truth": out / "truth" / "campaign_truth.parquet",
-             "events_truth": out / "truth" / "events_truth.parquet"}
+             "events_truth": out / "truth" / "events_truth.parquet",
+             "strategy_truth": out / "truth" / "strategy_truth.parquet",
+             "migration_truth": out / "truth" / "migration_truth.parquet"}
     writers = {k: pq.ParquetWriter(str(f) + ".part", SCHEMAS[k], compression="zstd", compression_level=1)
                for k, f in files.items()}
     rows = {k: 0 for k in files}
     totals: list[dict] = [dict() for _ in CAMPAIGNS]
+    strat_totals: list[dict] = [dict() for _ in STRATEGY_EXECUTIONS]
     starts = list(range(0, int(n_customers), int(chunk_size)))
     bar = None
     if progress:
@@ -853,11 +986,15 @@ def generate_demo(out_dir, n_customers: int = 20_000, seed: int = 42, as_of: str
             rng = np.random.default_rng(np.random.SeedSequence(int(seed), spawn_key=(ci,)))
             size = min(int(chunk_size), int(n_customers) - first)
             prng = np.random.default_rng(np.random.SeedSequence(int(seed), spawn_key=(ci, 1)))
-            res = _chunk(rng, first, size, cal, rows["transactions"], prng)
+            srng = np.random.default_rng(np.random.SeedSequence(int(seed), spawn_key=(ci, 15)))
+            res = _chunk(rng, first, size, cal, rows["transactions"], prng, srng)
             for k in files:
                 writers[k].write_table(res[k], row_group_size=1_000_000)
                 rows[k] += res[k].num_rows
             for tot, s in zip(totals, res["summaries"]):
+                for key, v in s.items():
+                    tot[key] = tot.get(key, 0) + v
+            for tot, s in zip(strat_totals, res["strategy_summaries"]):
                 for key, v in s.items():
                     tot[key] = tot.get(key, 0) + v
             del res
@@ -901,6 +1038,13 @@ def generate_demo(out_dir, n_customers: int = 20_000, seed: int = 42, as_of: str
         "events": {k: (list(v) if isinstance(v, tuple) else v) for k, v in EVENTS.items()},
         "campaign_model_noise_sd": MODEL_NOISE_SD, "campaign_standardisation": _Z,
         "campaigns": campaigns,
+        "strategy_executions": _strategy_truth(strat_totals),
+        "lifecycle_migration": {
+            "earlier_month_end": MIGRATION_EARLIER, "as_of": str(np.datetime64(cal.as_of, "D")),
+            "file": "truth/migration_truth.parquet",
+            "how": "stage by the lifecycle rules (thresholds in 'lifecycle') on the generated values at both dates; "
+                   "customers planned as growth or decline at as_of ramp their AUM only in the last 5 months, so "
+                   "most of them were in maturity at the earlier date"},
     }
     (out / "truth" / "truth.json").write_text(json.dumps(truth, indent=2))
     seconds = round(time.perf_counter() - t0, 3)
