@@ -684,8 +684,11 @@ def build_base(bank, as_of, *, reports_dir, period_start=None, include_scratch: 
         keep = [c for c in tags.columns if c != "customer_id" and c not in base.columns]
         base = base.merge(tags[["customer_id"] + keep], on="customer_id", how="left")
         notes.append(f"No tag table of 01_profile for {as_of}: tags computed here with the default tag rules.")
+    absent: dict[str, list] = {}
     for col, stem in ARTIFACT_COLUMNS.items():
-        if col not in base.columns and stem != "01_profile":
-            notes.append(f"Column {col} absent: {stem} did not run for {as_of}; strategies naming it select "
-                         "nobody.")
+        if col not in base.columns:
+            absent.setdefault(stem, []).append(col)
+    for stem, cols in absent.items():
+        notes.append(f"No {', '.join(cols)} from {stem} for {as_of} (that report did not run for this date, or "
+                     "does not produce them): strategies naming them select nobody, list order falls back.")
     return base, notes
