@@ -221,6 +221,9 @@ def plan_run(notebook: str | os.PathLike, *, params_file: str | os.PathLike | No
     if plan.html_path.exists() and not force:
         raise ClientLensError(f"{_show_path(plan.html_path)} already exists; use --force to overwrite it")
     effective = plan.effective_params()
+    if effective.get("strategy_map"):  # 08_strategy: the strategy map file is checked before a kernel starts
+        from .strategy import load_strategy_map
+        load_strategy_map(config.resolve(effective["strategy_map"]), products=effective.get("products") or None)
     if check_data and effective.get("data_dir"):
         plan.data_dir, plan.fingerprints, plan.loader_notes = validate_data(effective, data_cache)
     elif effective.get("data_dir"):

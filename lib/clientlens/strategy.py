@@ -547,6 +547,8 @@ def map_grid(smap: StrategyMap, stages: Sequence[str] | None = None, escape: boo
             if st in grid.columns:
                 cur = grid.loc[s.group, st]
                 grid.loc[s.group, st] = f"{cur}; {text}" if cur else text
+    if escape:
+        grid.index = [html.escape(g) for g in grid.index]
     grid.index.name = "customer group"
     return grid
 
