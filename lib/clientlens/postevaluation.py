@@ -1,0 +1,157 @@
+"""Glue of the post-evaluation report (09_post_evaluation): windows, campaigns, scores, segments, migration.
+
+The analyses themselves are in :mod:`clientlens.uplift`; this module decides *what* they run on: the
+evaluated period and its KPI month-ends, the campaigns (strategy executions) with a control group, the
+score of the uplift deciles, the segments of the trends (03's when present) and the tags at two dates
+for the migration matrix.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Sequence
+
+import pandas as pd
+
+from . import ParamsError
+from .params import parse_date
+
+
+def _month_end(d: _dt.date) -> _dt.date:
+    return (pd.Timestamp(d) + pd.offsets.MonthEnd(0)).date()
+
+
+def _month_end_before(d: _dt.date) -> _dt.date:
+    return (pd.Timestamp(d).replace(day=1) - pd.Timedelta(days=1)).date()
+
+
+def evaluation_window(as_of, period_start: str = "", period_end: str = "", outcome_months: int = 2,
+                      trend_months: int = 12) -> dict:
+    """The evaluated period and the month-ends of its KPIs.
+
+    Empty ``period_start``: the calendar month ``outcome_months + 1`` months before ``as_of``'s month;
+    empty ``period_end``: the end of ``period_start``'s month. ``before`` = the month-end before the period,
+    ``after`` = ``outcome_months`` month-ends after the period's last month (not after ``as_of``).
+    """
+    as_of = parse_date("as_of", as_of) if not isinstance(as_of, _dt.date) else as_of
+    last_me = as_of if _month_end(as_of) == as_of else _month_end_before(as_of)
+    if period_start:
+        start = parse_date("period_start", period_start)
+    else:
+        start = (pd.Timestamp(last_me).replace(day=1) - pd.DateOffset(months=outcome_months + 1)).date()
+    end = parse_date("period_end", period_end) if period_end else _month_end(start)
+    if end < start:
+        raise ParamsError(f"period_end {end} is before period_start {start}")
+    before = _month_end_before(start)
+    after = (pd.Timestamp(_month_end(end)) + pd.offsets.MonthEnd(outcome_months)).date()
+    if after > last_me:
+        raise ParamsError(f"the KPIs of the period ending {end} need month-end {after} ({outcome_months} month(s) "
+                          f"after it), later than the last month-end {last_me} before as_of; shorten outcome_months "
+                          "or evaluate an earlier period")
+    trend_start = (pd.Timestamp(last_me) - pd.offsets.MonthEnd(trend_months)).date()
+    return {"period_start": start, "period_end": end, "before": before, "after": after, "as_of": as_of,
+            "trend_start": trend_start, "first_month_end": min(before, trend_start), "last_month_end": last_me}
+
+
+def pick_campaigns(bank, start, end, campaigns: Sequence[str] = ()) -> list[str]:
+    """Campaigns to evaluate: ``campaigns`` when given (each must exist), else every campaign with a
+    control group and a contact between ``start`` and ``end``."""
+    if not bank.has("campaigns"):
+        return []
+    con = bank.con
+    if campaigns:
+        have = {r[0] for r in con.execute("SELECT DISTINCT campaign_id FROM campaigns").fetchall()}
+        missing = [c for c in campaigns if c not in have]
+        if missing:
+            raise ParamsError(f"campaigns: unknown campaign id(s) {missing}; the campaigns table has "
+                              f"{', '.join(sorted(map(str, have))[:20])}")
+        return [str(c) for c in campaigns]
+    rows = con.execute("""SELECT campaign_id FROM campaigns GROUP BY campaign_id
+                          HAVING count(*) FILTER (WHERE "group" = 'control') > 0
+                             AND count(*) FILTER (WHERE contact_date BETWEEN ?::DATE AND ?::DATE) > 0
+                          ORDER BY campaign_id""", [start, end]).fetchall()
+    return [r[0] for r in rows]
+
+
+def uplift_scores(outcomes: pd.DataFrame, source: str, reports_dir, as_of, include_scratch: bool = False) -> pd.Series:
+    """Score per outcome row: pre-period AUM (``aum_before``), or 05's ``prob`` joined by masked id (NaN
+    where absent; all NaN when 05 did not run for ``as_of``)."""
+    if len(outcomes) == 0:
+        return pd.Series(dtype=float)
+    if source == "aum_before":
+        return outcomes["aum_before"].astype(float)
+    from .privacy import mask_ids, masked_key
+    from .report import find_artifact
+
+    path = find_artifact(reports_dir, str(as_of), "05_response_model", "base_scores.parquet",
+                         include_scratch=include_scratch)
+    if path is None:
+        return pd.Series(float("nan"), index=outcomes.index)
+    sc = pd.read_parquet(path)
+    prob = pd.Series(sc["prob"].to_numpy(), index=masked_key(sc).to_numpy())
+    prob = prob[~prob.index.duplicated()]
+    return pd.Series(prob.reindex(mask_ids(outcomes["customer_id"].to_numpy()).to_numpy()).to_numpy(),
+                     index=outcomes.index)
+
+
+def _tags_at(bank, date, rules) -> pd.DataFrame:
+    from .features import build_wide_table
+    from .tags import build_tags
+
+    wide = build_wide_table(bank, date)
+    tags = build_tags(wide, rules)
+    tags["aum"] = wide["aum"].to_numpy() if "aum" in wide else float("nan")
+    return tags
+
+
+def trend_segments(bank, reports_dir, as_of, by: str, rules, include_scratch: bool = False
+                   ) -> tuple[pd.DataFrame, str, str | None]:
+    """Customer -> segment for the trends: 03's ``segments.parquet`` column ``by`` when present, else the
+    tag ``by`` (or ``lifecycle_stage``) at ``as_of``. Returns (frame with customer_id, column, note)."""
+    from .privacy import mask_ids, masked_key
+    from .report import find_artifact
+
+    path = find_artifact(reports_dir, str(as_of), "03_segmentation", "segments.parquet",
+                         include_scratch=include_scratch)
+    if path is not None:
+        seg = pd.read_parquet(path)
+        if by in seg.columns:
+            cust = bank.con.execute("SELECT customer_id FROM customers").df()
+            m = pd.Series(seg[by].astype(str).to_numpy(), index=masked_key(seg).to_numpy())
+            m = m[~m.index.duplicated()]
+            cust[by] = m.reindex(mask_ids(cust["customer_id"].to_numpy()).to_numpy()).to_numpy()
+            return cust, by, None
+    tags = _tags_at(bank, as_of, rules)
+    col = by if by in tags.columns else "lifecycle_stage"
+    note = (f"No {by!r} from 03_segmentation for {as_of}: trends per {col} at {as_of} (a customer's group is "
+            "held fixed over the months).")
+    return tags[["customer_id", col]], col, note
+
+
+def migration(bank, as_of, months: int, by: str, rules) -> tuple[_dt.date, pd.DataFrame, pd.DataFrame]:
+    """Migration matrix of the tag ``by`` from the month-end ``months`` before ``as_of`` to ``as_of``.
+
+    Tags are computed at both dates with the same rules (:func:`clientlens.tags.build_tags`); returns the
+    earlier date, the counts and the AUM flows (:func:`clientlens.uplift.migration_matrix`). Customers
+    not yet in the base at the earlier date (no balance row then, or opened later) are not in the rows.
+    """
+    from .uplift import migration_matrix
+
+    as_of = parse_date("as_of", as_of) if not isinstance(as_of, _dt.date) else as_of
+    last_me = as_of if _month_end(as_of) == as_of else _month_end_before(as_of)
+    earlier = (pd.Timestamp(last_me) - pd.offsets.MonthEnd(months)).date()
+    t0, t1 = _tags_at(bank, earlier, rules), _tags_at(bank, as_of, rules)
+    if by not in t0.columns:
+        raise ParamsError(f"migration_by: {by!r} is not a tag; tags: {', '.join(c for c in t1.columns if c != 'customer_id')}")
+    opened = bank.con.execute("SELECT customer_id FROM customers WHERE open_date <= ?::DATE", [earlier]).df() \
+        if "open_date" in bank.columns.get("customers", []) else t0[["customer_id"]]
+    t0 = t0[t0["customer_id"].isin(opened["customer_id"])]
+    if "aum" in t0:
+        have = bank.con.execute("SELECT DISTINCT customer_id FROM monthly_balances WHERE month_end = ?::DATE",
+                                [earlier]).df() if bank.has("monthly_balances") else t0[["customer_id"]]
+        t0 = t0[t0["customer_id"].isin(have["customer_id"])]
+    from .tags import LIFECYCLE_STAGES
+
+    order = list(LIFECYCLE_STAGES) if by == "lifecycle_stage" else None
+    i0, i1 = t0.set_index("customer_id"), t1.set_index("customer_id")
+    counts, flows = migration_matrix(i0[by], i1[by], i0.get("aum"), i1.get("aum"), order=order)
+    return earlier, counts, flows
