@@ -93,13 +93,24 @@ def uplift_scores(outcomes: pd.DataFrame, source: str, reports_dir, as_of, inclu
                      index=outcomes.index)
 
 
+_TAG_CACHE: dict = {}
+
+
 def _tags_at(bank, date, rules) -> pd.DataFrame:
+    """Tags (and AUM) at ``date``; the last few results are kept, so 09's trends and migration build the
+    wide table of ``as_of`` once."""
     from .features import build_wide_table
     from .tags import build_tags
 
+    key = (id(bank), str(date), repr(rules))
+    if key in _TAG_CACHE and _TAG_CACHE[key][0] is bank:   # the cache holds the bank, so its id is not reused
+        return _TAG_CACHE[key][1]
     wide = build_wide_table(bank, date)
     tags = build_tags(wide, rules)
     tags["aum"] = wide["aum"].to_numpy() if "aum" in wide else float("nan")
+    while len(_TAG_CACHE) >= 2:
+        _TAG_CACHE.pop(next(iter(_TAG_CACHE)))
+    _TAG_CACHE[key] = (bank, tags)
     return tags
 
 

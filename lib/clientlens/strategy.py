@@ -694,3 +694,41 @@ def build_base(bank, as_of, *, reports_dir, period_start=None, include_scratch: 
         notes.append(f"No {', '.join(cols)} from {stem} for {as_of} (that report did not run for this date, or "
                      "does not produce them): strategies naming them select nobody, list order falls back.")
     return base, notes
+
+
+def list_checks(export: pd.DataFrame, smap: StrategyMap, result: Assignment, *, allow_raw_ids: bool = False
+                ) -> list[dict]:
+    """The report's checks of the exported lists (verdict rows for :func:`clientlens.report.show_verdicts`):
+    no customer on two lists, a control group on every non-empty list, no empty list, no channel over its
+    room, masked ids."""
+    from .report import FAIL, PASS, WARN
+
+    id_col = "customer_id" if allow_raw_ids else "customer_id_masked"
+    dups = int(export[id_col].duplicated().sum())
+    counts = export.groupby(["strategy", "group"]).size().unstack(fill_value=0).reindex(smap.names, fill_value=0)
+    ctrl = counts["control"] if "control" in counts else pd.Series(0, index=counts.index)
+    no_ctrl = [n for n in smap.names if ctrl[n] == 0 and counts.loc[n].sum() > 0]
+    empty = [n for n in smap.names if counts.loc[n].sum() == 0]
+    over = [c for c in result.channel_budget if result.channel_used[c] > result.channel_budget[c]]
+    return [
+        {"check": "customers on more than one list", "value": f"{dups:,}", "threshold": "0",
+         "verdict": PASS if dups == 0 else FAIL},
+        {"check": "lists without a control group", "value": ", ".join(no_ctrl) or "none", "threshold": "none",
+         "verdict": PASS if not no_ctrl else FAIL},
+        {"check": "strategies with an empty list", "value": ", ".join(empty) or "none", "threshold": "none",
+         "verdict": PASS if not empty else WARN},
+        {"check": "channels over their room", "value": ", ".join(over) or "none", "threshold": "none",
+         "verdict": PASS if not over else FAIL},
+        {"check": "ids in the export", "value": "raw" if allow_raw_ids else "masked", "threshold": "masked",
+         "verdict": WARN if allow_raw_ids else PASS},
+    ]
+
+
+def channel_room(result: Assignment) -> pd.DataFrame:
+    """Per capped channel: contacts available in the period, planned by the map, share used."""
+    room = pd.DataFrame({"channel": list(result.channel_budget),
+                         "contacts available in the period": list(result.channel_budget.values()),
+                         "planned by the map": [result.channel_used[c] for c in result.channel_budget]})
+    avail = room["contacts available in the period"]
+    room["share used"] = room["planned by the map"] / avail.where(avail > 0)
+    return room
