@@ -263,21 +263,32 @@ def qini_curve(y, treated, score, weights=None) -> pd.DataFrame:
     ``random`` (the straight line from 0 to Q(N) / N). ``weights`` (bootstrap counts) default to 1.
     """
     y, t, s = _check_uplift(y, treated, score)
-    w = np.ones(len(y)) if weights is None else np.asarray(weights, dtype=float)
     order = np.argsort(-s, kind="stable")
-    y, t, s, w = y[order], t[order], s[order], w[order]
-    nt = np.cumsum(w * t)
-    nc = np.cumsum(w * ~t)
-    rt = np.cumsum(w * y * t)
-    rc = np.cumsum(w * y * ~t)
-    last = np.r_[s[1:] != s[:-1], True]          # evaluate at the end of each tie group
-    nt, nc, rt, rc = nt[last], nc[last], rt[last], rc[last]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        q = np.where(nc > 0, rt - rc * nt / np.where(nc > 0, nc, 1), 0.0)
-    total = w.sum()
-    share = np.r_[0.0, (nt + nc) / total]
-    qini = np.r_[0.0, q / total]
+    w = None if weights is None else np.asarray(weights, dtype=float)[order]
+    share, qini = _qini_sorted(y[order], t[order], s[order], w)
     return pd.DataFrame({"share": share, "qini": qini, "random": share * qini[-1]})
+
+
+def _qini_sorted(y: np.ndarray, t: np.ndarray, s: np.ndarray, w: np.ndarray | None,
+                 last: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Qini points of customers already sorted by descending score (see :func:`qini_curve`); ``last``:
+    positions ending each tie group (computed when None)."""
+    if last is None:
+        last = np.flatnonzero(np.r_[s[1:] != s[:-1], True])   # evaluate at the end of each tie group
+    tf = t.astype(float)
+    wt = tf if w is None else w * tf
+    wa = np.ones(len(y)) if w is None else w
+    nt, na = np.cumsum(wt)[last], np.cumsum(wa)[last]
+    rt, ra = np.cumsum(wt * y)[last], np.cumsum(wa * y)[last]
+    nc, rc = na - nt, ra - rt
+    q = np.where(nc > 0, rt - rc * nt / np.where(nc > 0, nc, 1), 0.0)
+    total = na[-1]
+    return np.r_[0.0, na / total], np.r_[0.0, q / total]
+
+
+def _area(share: np.ndarray, qini: np.ndarray) -> float:
+    diff = qini - share * qini[-1]
+    return float(np.sum((diff[1:] + diff[:-1]) * np.diff(share)) / 2)
 
 
 def qini_coefficient(y=None, treated=None, score=None, curve: pd.DataFrame | None = None, weights=None) -> float:
@@ -288,12 +299,15 @@ def qini_coefficient(y=None, treated=None, score=None, curve: pd.DataFrame | Non
     treatment first, 0 for a random order.
     """
     c = curve if curve is not None else qini_curve(y, treated, score, weights)
-    x, q, r = c["share"].to_numpy(), c["qini"].to_numpy(), c["random"].to_numpy()
-    return float(np.trapz(q - r, x)) if hasattr(np, "trapz") else float(np.trapezoid(q - r, x))
+    return _area(c["share"].to_numpy(float), c["qini"].to_numpy(float))
 
 
 def qini_bootstrap(y, treated, score, n_boot: int = 200, alpha: float = 0.05, random_state: int = 42) -> dict:
-    """Qini coefficient with a percentile bootstrap interval (customers resampled within each arm).
+    """Qini coefficient with a percentile bootstrap interval.
+
+    Poisson bootstrap (each customer's weight in a resample is Poisson(1), the large-sample form of
+    resampling with replacement; Hanley & MacGibbon 2006): one pass over the score order per resample,
+    so 200 resamples of a 1M-customer list stay in seconds.
 
     Returns ``{"qini": q, "ci_low", "ci_high", "n_boot"}``; same ``random_state`` -> same interval.
     """
@@ -301,14 +315,13 @@ def qini_bootstrap(y, treated, score, n_boot: int = 200, alpha: float = 0.05, ra
     if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 10:
         raise ParamsError(f"n_boot must be an integer >= 10; got {n_boot!r}")
     rng = np.random.default_rng(random_state)
-    q0 = qini_coefficient(y, t, s)
-    it, ic = np.nonzero(t)[0], np.nonzero(~t)[0]
+    order = np.argsort(-s, kind="stable")
+    y, t, s = y[order], t[order], s[order]
+    last = np.flatnonzero(np.r_[s[1:] != s[:-1], True])
+    q0 = _area(*_qini_sorted(y, t, s, None, last))
     qs = np.empty(n_boot)
     for b in range(n_boot):
-        w = np.zeros(len(y))
-        np.add.at(w, it[rng.integers(0, len(it), len(it))], 1.0)
-        np.add.at(w, ic[rng.integers(0, len(ic), len(ic))], 1.0)
-        qs[b] = qini_coefficient(y, t, s, weights=w)
+        qs[b] = _area(*_qini_sorted(y, t, s, rng.poisson(1.0, len(y)).astype(float), last))
     lo, hi = np.quantile(qs, [alpha / 2, 1 - alpha / 2])
     return {"qini": q0, "ci_low": float(lo), "ci_high": float(hi), "n_boot": int(n_boot)}
 
