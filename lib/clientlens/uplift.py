@@ -24,7 +24,7 @@ from scipy import stats
 from . import DataError, ParamsError
 from .lift import proportion_diff_ci
 
-__all__ = ["customer_months", "campaign_outcomes", "compare_groups", "uplift_by_ntile", "qini_curve",
+__all__ = ["customer_months", "campaign_outcomes", "compare_groups", "ntiles", "uplift_by_ntile", "qini_curve",
            "qini_coefficient", "qini_bootstrap", "segment_trends", "migration_matrix", "goal_dashboard",
            "BINARY_KPIS", "MEAN_KPIS"]
 
@@ -223,6 +223,16 @@ def _check_uplift(y, treated, score) -> tuple[np.ndarray, np.ndarray, np.ndarray
     return y, t, s
 
 
+def ntiles(score, n: int = 10) -> np.ndarray:
+    """N-tile of each customer by ``score`` (1 = highest), cut by rank so the groups have equal size (ties
+    by position)."""
+    s = np.asarray(score, dtype=float)
+    order = np.argsort(-s, kind="stable")
+    tile = np.empty(len(s), dtype=np.int64)
+    tile[order] = np.arange(len(s)) * n // max(len(s), 1) + 1
+    return tile
+
+
 def uplift_by_ntile(y, treated, score, n: int = 10, alpha: float = 0.05) -> pd.DataFrame:
     """Uplift (treated minus control response) per n-tile of ``score`` (1 = highest scores).
 
@@ -233,15 +243,14 @@ def uplift_by_ntile(y, treated, score, n: int = 10, alpha: float = 0.05) -> pd.D
     y, t, s = _check_uplift(y, treated, score)
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2:
         raise ParamsError(f"n must be an integer >= 2; got {n!r}")
-    order = np.argsort(-s, kind="stable")
-    tile = np.empty(len(s), dtype=np.int64)
-    tile[order] = np.arange(len(s)) * n // len(s) + 1
+    tile = ntiles(s, n)
     rows = []
     for k in range(1, n + 1):
         m = tile == k
         yt, yc = y[m & t], y[m & ~t]
         r = {"ntile": k, "customers": int(m.sum()), "treated": len(yt), "control": len(yc),
              "min_score": float(s[m].min()) if m.any() else np.nan,
+             "max_score": float(s[m].max()) if m.any() else np.nan,
              "rate_treated": yt.mean() if len(yt) else np.nan, "rate_control": yc.mean() if len(yc) else np.nan}
         if len(yt) and len(yc):
             r["uplift"] = r["rate_treated"] - r["rate_control"]
@@ -404,8 +413,9 @@ def goal_dashboard(comparison: pd.DataFrame, goals: Mapping[str, Mapping], by: s
 
     For each ``{campaign: {kpi, target}}`` of ``goals``: the measured treated-minus-control difference of
     that KPI with its interval; ``PASS`` (green) when the interval's lower end is above 0 and the effect
-    reaches the target, ``FAIL`` (red) when the effect is 0 or negative, ``WARN`` (amber) otherwise
-    (positive but below target, or not distinguishable from 0). A campaign without data is ``FAIL``.
+    reaches the target; ``FAIL`` (red) when the effect is 0 or negative, or the whole interval lies below
+    the target (the data rule the goal out); ``WARN`` (amber) otherwise (positive but below target, or not
+    distinguishable from 0, with the target still inside the interval). A campaign without data is ``FAIL``.
     """
     from .report import FAIL, PASS, WARN
 
@@ -423,10 +433,12 @@ def goal_dashboard(comparison: pd.DataFrame, goals: Mapping[str, Mapping], by: s
             v, why = PASS, "effect reaches the target and is above 0"
         elif r["difference"] <= 0:
             v, why = FAIL, "no positive effect"
+        elif r["ci_high"] < goal["target"]:
+            v, why = FAIL, "target ruled out: above the interval"
         elif r["ci_low"] <= 0:
-            v, why = WARN, "effect not distinguishable from 0"
+            v, why = WARN, "effect not distinguishable from 0; target not ruled out"
         else:
-            v, why = WARN, "positive effect below target"
+            v, why = WARN, "positive effect below target; target not ruled out"
         rows.append({by: camp, "kpi": goal["kpi"], "target": goal["target"], "effect": r["difference"],
                      "ci_low": r["ci_low"], "ci_high": r["ci_high"], "verdict": v, "why": why})
     return pd.DataFrame(rows)
