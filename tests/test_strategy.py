@@ -116,6 +116,23 @@ def test_strategy_naming_an_absent_artefact_column_selects_nobody_with_a_reason(
     assert "05_response_model" in r.skipped["b"]
 
 
+def test_next_best_product_from_04_is_found_under_any_file_name(demo_small, tmp_path):
+    """H14's next best product (04_clv) may be saved under its own file name: the base finds the column."""
+    from clientlens.data import load_bank
+    from clientlens.privacy import mask_ids
+
+    bank = load_bank(demo_small)
+    ids = bank.con.execute("SELECT customer_id FROM customers ORDER BY customer_id").df()["customer_id"]
+    folder = tmp_path / "2026-10-31" / "04_clv_files"
+    folder.mkdir(parents=True)
+    nbp = pd.DataFrame({"customer_id_masked": mask_ids(ids.to_numpy()).to_numpy(),
+                        "next_best_product": np.where(np.arange(len(ids)) % 2 == 0, "fund", "insurance")})
+    nbp.to_parquet(folder / "offers.parquet", index=False)
+    base, notes = S.build_base(bank, "2026-10-31", reports_dir=tmp_path)
+    assert base["next_best_product"].notna().all() and (base["next_best_product"] == "fund").sum() == (len(ids) + 1) // 2
+    assert not any("next_best_product" in n for n in notes)
+
+
 @pytest.mark.slow
 def test_strategy_report_renders_map_lists_and_controls_on_demo_small(demo_small, tmp_path):
     from clientlens.runner import run_notebook

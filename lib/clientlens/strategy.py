@@ -677,6 +677,7 @@ def build_base(bank, as_of, *, reports_dir, period_start=None, include_scratch: 
         part[MASKED_ID] = key.to_numpy()
         base = base.merge(part.drop_duplicates(MASKED_ID), on=MASKED_ID, how="left")
         found_tags |= stem == "01_profile"
+    base = _scan_artifacts(base, reports_dir, as_of, include_scratch)
     if not found_tags:
         from .features import build_wide_table
         from .tags import build_tags
@@ -732,3 +733,32 @@ def channel_room(result: Assignment) -> pd.DataFrame:
     avail = room["contacts available in the period"]
     room["share used"] = room["planned by the map"] / avail.where(avail > 0)
     return room
+
+
+def _scan_artifacts(base: pd.DataFrame, reports_dir, as_of, include_scratch: bool) -> pd.DataFrame:
+    """Artefact columns still absent (e.g. ``next_best_product`` saved by 04 under another file name): taken
+    from any Parquet file of that report's folder that has them and is keyed by customer."""
+    import pyarrow.parquet as pq
+
+    from . import config
+    from .privacy import MASKED_ID, masked_key
+
+    root = config.resolve(reports_dir)
+    for stem in dict.fromkeys(ARTIFACT_COLUMNS.values()):
+        want = [c for c, st in ARTIFACT_COLUMNS.items() if st == stem and c not in base.columns]
+        folders = [root / str(as_of) / f"{stem}_files"] + ([root / "_scratch" / stem] if include_scratch else [])
+        for folder in folders:
+            if not want or not folder.is_dir():
+                continue
+            for f in sorted(folder.glob("*.parquet")):
+                names = set(pq.read_schema(f).names)
+                cols = [c for c in want if c in names]
+                key = [k for k in (MASKED_ID, "customer_id") if k in names]
+                if not cols or not key:
+                    continue
+                art = pd.read_parquet(f, columns=key + cols)
+                part = art[cols].copy()
+                part[MASKED_ID] = masked_key(art).to_numpy()
+                base = base.merge(part.drop_duplicates(MASKED_ID), on=MASKED_ID, how="left")
+                want = [c for c in want if c not in cols]
+    return base
