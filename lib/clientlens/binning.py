@@ -49,7 +49,7 @@ from .artifacts import dump_artifact, load_artifact
 __all__ = [
     "IV_BANDS", "PSI_BANDS", "iv_band", "psi_band", "psi", "woe_iv_table", "WoeBinner", "variable_psi",
     "psi_table", "save_binning", "load_binning", "prescreen_iv", "campaign_samples", "dropped_table",
-    "all_bin_tables", "reason_kind", "CAMPAIGN_META_COLUMNS", "load_binning_meta", "BinningSamples",
+    "all_bin_tables", "reason_kind", "default_min_bin_events", "CAMPAIGN_META_COLUMNS", "load_binning_meta", "BinningSamples",
 ]
 
 #: Upper edges of the IV bands (domain.md): [0, 0.02) useless, [0.02, 0.1) weak, [0.1, 0.3) medium,
@@ -326,6 +326,11 @@ def prescreen_iv(X: pd.DataFrame, y, variables: Iterable[str] | None = None,
     return pd.Series({v: out[v] for v in variables}, name="prescreen_iv", dtype=float)
 
 
+def default_min_bin_events(n_events: int, share: float = 0.05, floor: int = 20) -> int:
+    """Per-bin minimum event count: ``max(ceil(share * n_events), floor)``, at most ``n_events``, at least 1."""
+    return int(max(1, min(int(n_events), max(int(np.ceil(share * n_events)), int(floor)))))
+
+
 def _special_list(special_codes, variable: str) -> list:
     if special_codes is None:
         return []
@@ -464,7 +469,7 @@ def _fit_one(name: str, x: np.ndarray, y: np.ndarray, dtype: str, options: dict,
             user_splits = [[str(c) for c in (grp if isinstance(grp, (list, tuple, set, np.ndarray)) else [grp])]
                            for grp in user_splits]
         kw.update(user_splits=user_splits, user_splits_fixed=[True] * len(user_splits), monotonic_trend=None,
-                  min_bin_size=None, max_n_bins=None)
+                  min_bin_size=None, max_n_bins=None, min_bin_n_event=None)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         optb = OptimalBinning(name=name, dtype=dtype, special_codes=special_codes or None, **kw)
@@ -526,6 +531,10 @@ class WoeBinner:
         Minimum share of records in a regular bin.
     min_event_count : int
         Fewer events (1s) or non-events in the target than this stops the fit.
+    min_bin_events : int or None
+        Smallest number of events (responders) in each regular bin, enforced by optbinning's
+        ``min_bin_n_event`` constraint. ``None`` (default): ``max(ceil(5% of events), 20)``, at most the
+        number of events, at least 1 (:func:`default_min_bin_events`). Fitted value: ``min_bin_events_``.
     iv_min, iv_max : float
         Keep variables with ``iv_min <= IV <= iv_max`` (domain.md bands: useless below 0.02,
         suspicious above 0.5).
@@ -559,7 +568,7 @@ class WoeBinner:
 
     def __init__(self, variables=None, categorical_variables=None, special_codes=None,
                  monotonic_trend="auto_asc_desc", trends=None, user_splits=None, max_n_bins=10,
-                 min_bin_size=0.05, min_event_count=30, iv_min=0.02, iv_max=0.5, keep_suspicious=False,
+                 min_bin_size=0.05, min_event_count=30, min_bin_events=None, iv_min=0.02, iv_max=0.5, keep_suspicious=False,
                  max_corr=0.7, max_vif=10.0, max_selected=20, prescreen=True, prescreen_bins=20,
                  prescreen_factor=0.5, id_unique_share=0.95, corr_sample=200_000, n_jobs=1,
                  random_state=None, solver="cp"):
@@ -572,6 +581,7 @@ class WoeBinner:
         self.max_n_bins = max_n_bins
         self.min_bin_size = min_bin_size
         self.min_event_count = min_event_count
+        self.min_bin_events = min_bin_events
         self.iv_min = iv_min
         self.iv_max = iv_max
         self.keep_suspicious = keep_suspicious
@@ -605,6 +615,7 @@ class WoeBinner:
         num("max_n_bins", self.max_n_bins, 2, allow_none=True, integer=True)
         num("min_bin_size", self.min_bin_size, 0, 0.5, allow_none=True)
         num("min_event_count", self.min_event_count, 1, integer=True)
+        num("min_bin_events", self.min_bin_events, 1, allow_none=True, integer=True)
         num("iv_min", self.iv_min, 0)
         num("iv_max", self.iv_max, 0)
         if self.iv_max < self.iv_min:
@@ -711,6 +722,9 @@ class WoeBinner:
             raise DataError(f"target has {len(yv):,} values but X has {len(X):,} rows")
         self.n_rows_ = len(X)
         self.event_rate_ = float(yv.mean())
+        n_ev = int(yv.sum())
+        self.min_bin_events_ = (default_min_bin_events(n_ev) if self.min_bin_events is None
+                                else int(min(int(self.min_bin_events), n_ev)))
         kinds = {v: self._kind(X, v) for v in variables}
         rows: dict[str, dict] = {}
         for v in variables:
@@ -780,7 +794,8 @@ class WoeBinner:
     def _options(self, v: str, kind: str) -> dict:
         trend = (self.trends or {}).get(v, self.monotonic_trend)
         opts = dict(monotonic_trend=trend if kind == "numerical" else None, max_n_bins=self.max_n_bins,
-                    min_bin_size=self.min_bin_size, solver=self.solver)
+                    min_bin_size=self.min_bin_size, min_bin_n_event=getattr(self, "min_bin_events_", None),
+                    solver=self.solver)
         if kind == "categorical" and trend is not None:
             # categories are ordered by event rate inside optbinning: an ascending trend is natural
             opts["monotonic_trend"] = "ascending" if trend in ("auto", "auto_heuristic", "auto_asc_desc",

@@ -61,8 +61,12 @@ def _target(frame: pd.DataFrame, target: str) -> np.ndarray:
 
 def split_sample(frame: pd.DataFrame, method: str = "random", validation_share: float = 0.3,
                  target: str = "response", date_col: str = "contact_date", oot_date: str | None = None,
-                 random_state: int | None = 42) -> np.ndarray:
+                 random_state: int | None = 42, in_time_share: float = 0.0) -> np.ndarray:
     """Label each row ``"development"`` or ``"validation"`` (module docstring: split rules).
+
+    With ``method="out_of_time"`` and ``in_time_share > 0`` the split has three parts: rows on or after
+    ``oot_date`` are ``"out_of_time"``, and the earlier rows are cut by the ``random`` rule (share
+    ``in_time_share``, ``random_state``) into ``"development"`` and ``"validation"`` (the in-time holdout).
 
     Parameters
     ----------
@@ -118,6 +122,18 @@ def split_sample(frame: pd.DataFrame, method: str = "random", validation_share: 
         except ValueError:
             raise ParamsError(f"oot_date must be a date YYYY-MM-DD; got {oot_date!r}") from None
         is_val = (pd.to_datetime(frame[date_col]) >= cut).to_numpy()
+        if in_time_share:
+            if (~is_val).sum() == 0:
+                raise DataError(f"the development sample is empty (split={method!r}); pick a later oot_date")
+            early = frame[~is_val]
+            inner = split_sample(early, "random", validation_share=in_time_share, target=target,
+                                 random_state=random_state)
+            labels = np.full(n, "out_of_time", dtype=object)
+            labels[np.flatnonzero(~is_val)] = inner
+            if y[is_val].sum() == 0:
+                raise DataError(f"the out_of_time sample has no responders (events) among {int(is_val.sum()):,} "
+                                f"rows; pick another oot_date")
+            return labels.astype(str)
     for name, mask in (("development", ~is_val), ("validation", is_val)):
         if mask.sum() == 0:
             raise DataError(f"the {name} sample is empty (split={method!r}); change validation_share or oot_date")
@@ -263,12 +279,15 @@ class ModelSample:
 
 def model_sample(bank, campaigns: str | Sequence[str], *, feature_lag_days: int = 1, split: str = "random",
                  validation_share: float = 0.3, oot_date: str | None = "", random_state: int | None = 42,
-                 as_of: str | None = None) -> ModelSample:
-    """:func:`training_frame` + :func:`split_sample` + :func:`sample_meta`: the samples 02 and 05 share."""
+                 as_of: str | None = None, in_time_share: float = 0.0) -> ModelSample:
+    """:func:`training_frame` + :func:`split_sample` + :func:`sample_meta`: the samples 02 and 05 share.
+
+    ``in_time_share`` > 0 with ``split="out_of_time"``: three parts (development, in-time ``validation``
+    holdout, ``out_of_time``; see :func:`split_sample`)."""
     campaigns = [campaigns] if isinstance(campaigns, str) else list(campaigns)
     frame = training_frame(bank, campaigns, feature_lag_days=feature_lag_days)
     labels = split_sample(frame, method=split, validation_share=validation_share, oot_date=oot_date or None,
-                          random_state=random_state)
+                          random_state=random_state, in_time_share=in_time_share if split == "out_of_time" else 0.0)
     meta = sample_meta(frame, labels, campaigns=campaigns, feature_lag_days=feature_lag_days, split=split,
                        validation_share=validation_share, oot_date=oot_date, seed=random_state, as_of=as_of)
     return ModelSample(frame=frame, labels=labels, meta=meta)

@@ -930,8 +930,10 @@ def fit_response_model(bank, campaigns: Sequence[str], *, feature_lag_days: int 
         "dropped_no_response": dict(frame.attrs.get("dropped_no_response", {})),
         "split": sm.get("split", split), "validation_share": sm.get("validation_share"),
         "oot_date": sm.get("oot_date"),
-        "n": {s: int((labels == s).sum()) for s in ("development", "validation")},
-        "responders": {s: int(frame["response"][labels == s].sum()) for s in ("development", "validation")},
+        "n": {s: int((labels == s).sum()) for s in ("development", "validation", "out_of_time")
+              if s != "out_of_time" or (labels == s).any()},
+        "responders": {s: int(frame["response"][labels == s].sum()) for s in ("development", "validation", "out_of_time")
+                       if s != "out_of_time" or (labels == s).any()},
         "sample": dict(sm), "binning_source": binning_source, "binning": info, "n_candidates": len(feats),
         "points": {"pdo": pdo, "base_score": base_score, "base_odds": base_odds},
         "C": C, "random_state": random_state,
