@@ -1008,15 +1008,18 @@ class BinningSamples:
 def campaign_samples(bank, campaigns: str | Sequence[str], *, feature_lag_days: int = 1, split: str = "random",
                      validation_share: float = 0.3, oot_date: str | None = "", comparison: str = "holdout",
                      comparison_campaign: str | None = None, exclude_columns: Iterable[str] | None = None,
-                     random_state=42, as_of: str | None = None, holdout_share: float | None = None) -> BinningSamples:
+                     random_state=42, as_of: str | None = None, holdout_share: float | None = None,
+                     in_time_share: float = 0.0) -> BinningSamples:
     """The binning's development sample and its PSI comparison sample.
 
     The development sample is the development part of the split the response model uses
     (:func:`clientlens.samples.model_sample`: contacts of ``campaigns`` with a known response, features
     ``feature_lag_days`` before contact, ``split`` random with ``validation_share`` and ``random_state``, or
     out of time at ``oot_date``), so a binning fitted on it can be reused by 05_response_model without
-    having seen the validation rows. The comparison sample for PSI is the validation part
-    (``comparison="holdout"``) or all contacts of a later ``comparison_campaign`` (``"campaign"``).
+    having seen the validation rows. The comparison sample for PSI is today's scoring base
+    (``comparison="base"``: the wide table as of ``as_of``, the comparison 05 and 06 use), the validation part
+    (``"holdout"``) or all contacts of a later ``comparison_campaign`` (``"campaign"``). ``in_time_share``: the
+    in-time holdout of an out-of-time split (:func:`clientlens.samples.split_sample`).
 
     Features are :func:`clientlens.scoring.candidate_features` minus ``exclude_columns`` (default: the
     scorecard's :data:`clientlens.scoring.DEFAULT_EXCLUDE`), so both reports see the same candidates.
@@ -1027,8 +1030,10 @@ def campaign_samples(bank, campaigns: str | Sequence[str], *, feature_lag_days: 
 
     if holdout_share is not None:
         validation_share = holdout_share
-    if comparison not in ("campaign", "holdout"):
-        raise ParamsError(f"comparison must be one of ['campaign', 'holdout']; got {comparison!r}")
+    if comparison not in ("base", "campaign", "holdout"):
+        raise ParamsError(f"comparison must be one of ['base', 'campaign', 'holdout']; got {comparison!r}")
+    if comparison == "base" and not as_of:
+        raise ParamsError("as_of must be set when comparison is 'base' (the scoring base as of that day)")
     campaigns = [campaigns] if isinstance(campaigns, str) else list(campaigns)
     if comparison == "campaign":
         if not comparison_campaign:
@@ -1037,7 +1042,8 @@ def campaign_samples(bank, campaigns: str | Sequence[str], *, feature_lag_days: 
             raise ParamsError(f"comparison_campaign {comparison_campaign!r} is one of the development campaigns; "
                               f"pick a later campaign or comparison: holdout")
     ms = model_sample(bank, campaigns, feature_lag_days=feature_lag_days, split=split,
-                      validation_share=validation_share, oot_date=oot_date, random_state=random_state, as_of=as_of)
+                      validation_share=validation_share, oot_date=oot_date, random_state=random_state, as_of=as_of,
+                      in_time_share=in_time_share)
     notes = [f"{cid}: {k:,} contact(s) without a known response left out"
              for cid, k in ms.frame.attrs.get("dropped_no_response", {}).items() if k]
     feats = candidate_features(ms.frame, exclude=DEFAULT_EXCLUDE if exclude_columns is None else exclude_columns)
@@ -1053,18 +1059,30 @@ def campaign_samples(bank, campaigns: str | Sequence[str], *, feature_lag_days: 
             raise DataError(f"campaign {comparison_campaign}: feature column(s) {absent[:5]} missing")
         cmp_src = f"campaign {comparison_campaign} (all contacts)"
         cmp_date = "; ".join(f"{k}: {v}" for k, v in cmp_.attrs.get("features_as_of", {}).items())
+    elif comparison == "base":
+        from .features import build_wide_table
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            cmp_ = build_wide_table(bank, pd.Timestamp(str(as_of)).date())
+        absent = [c for c in feats if c not in cmp_.columns]
+        if absent:
+            raise DataError(f"the scoring base lacks feature column(s) {absent[:5]}")
+        cmp_src, cmp_date = f"scoring base as of {as_of} (all customers)", str(as_of)
     else:
         cmp_ = val
         split_txt = (f"stratified random {validation_share:.0%}, seed {random_state}" if split == "random"
                      else f"contacts on or after {oot_date}")
         cmp_src, cmp_date = f"validation part of {', '.join(campaigns)} ({split_txt})", dates
-    X_cmp, y_cmp = cmp_[feats].reset_index(drop=True), cmp_["response"].to_numpy(dtype="int64")
+    X_cmp = cmp_[feats].reset_index(drop=True)
+    y_cmp = cmp_["response"].to_numpy(dtype="int64") if "response" in cmp_.columns else None
     X_dev, y_dev = dev[feats].reset_index(drop=True), dev["response"].to_numpy(dtype="int64")
     rows = []
     for name, src, date, yy in (("development", f"development part of {', '.join(campaigns)}", dates, y_dev),
                                 ("comparison", cmp_src, cmp_date, y_cmp)):
-        rows.append({"sample": name, "source": src, "features_as_of": date, "rows": len(yy),
-                     "events": int(yy.sum()), "event_rate": float(yy.mean()) if len(yy) else np.nan})
+        rows.append({"sample": name, "source": src, "features_as_of": date,
+                     "rows": len(X_cmp) if yy is None else len(yy), "events": np.nan if yy is None else int(yy.sum()),
+                     "event_rate": np.nan if yy is None or not len(yy) else float(yy.mean())})
     notes.insert(0, "Development sample: " + describe_meta(ms.meta) + ".")
     return BinningSamples(X_dev=X_dev, y_dev=y_dev, X_cmp=X_cmp, y_cmp=y_cmp, info=pd.DataFrame(rows),
                           notes=notes, meta=ms.meta)

@@ -56,7 +56,8 @@ __all__ = [
     "delong_auc", "bootstrap_interval", "ks_lift_bootstrap", "rank_order_test", "logistic_fit",
     "calibration_tests", "psi_with_table", "csi_tables", "stability_summary", "stability_over_time",
     "month_ends", "assemble_verdicts", "DEFAULT_THRESHOLDS", "sample_metrics", "leakage_check",
-    "scored_sample", "SAMPLE_LABELS",
+    "scored_sample", "SAMPLE_LABELS", "load_validation_inputs", "validate_model", "scores_at_month_ends",
+    "control_group_outcome", "calibration_summary", "overall_message", "sample_counts", "post_evaluation",
 ]
 
 #: Labels of ``scored_sample.parquet``'s ``sample`` column.
@@ -587,3 +588,161 @@ def scored_sample(samples: pd.DataFrame, target: str = "response", date_col: str
     for c in extra:
         out[c] = samples[c]
     return out.reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- the report's pipeline (06)
+
+def load_validation_inputs(bank, reports_dir, as_of: str, *, include_scratch: bool, campaigns: Sequence[str],
+                           validation_share: float = 0.3, random_state: int | None = 42,
+                           allow_raw_ids: bool = False) -> dict:
+    """05_response_model's model, scored sample and base scores, or a fit here when they are absent.
+
+    Returns ``model`` (dict of :func:`clientlens.scoring.fit_response_model`), ``scored`` (the
+    ``scored_sample.parquet`` table), ``base_scores``, ``fitted_here`` (bool) and ``source_note``.
+    """
+    import warnings
+
+    from .features import build_wide_table
+    from .report import find_artifact
+    from .scoring import fit_response_model, load_model, score_frame
+
+    files = ("scorecard.pkl", "scored_sample.parquet", "base_scores.parquet")
+    found = {f: find_artifact(reports_dir, as_of, "05_response_model", f, include_scratch=include_scratch) for f in files}
+    if all(found.values()):
+        return {"model": load_model(found["scorecard.pkl"]), "scored": pd.read_parquet(found["scored_sample.parquet"]),
+                "base_scores": pd.read_parquet(found["base_scores.parquet"]), "fitted_here": False,
+                "source_note": f"Model and scores loaded from the 05_response_model report of {as_of}."}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = fit_response_model(bank, campaigns, validation_share=validation_share, random_state=random_state,
+                                   allow_raw_ids=allow_raw_ids)
+        base = build_wide_table(bank, pd.Timestamp(as_of).date())
+        base_scores = score_frame(model, base, allow_raw_ids=allow_raw_ids)
+    model["meta"].update(as_of=as_of, fingerprints=bank.fingerprints())
+    return {"model": model, "scored": scored_sample(model["samples"]), "base_scores": base_scores, "fitted_here": True,
+            "source_note": "05_response_model's artefacts were not found for this date, so the model was fitted in this "
+                           "notebook with default settings on " + ", ".join(campaigns) + "."}
+
+
+def validate_model(scored: pd.DataFrame, base_scores: pd.DataFrame, scorecard, thresholds: Mapping, *,
+                   n_tiles: int = 10, confidence: float = 0.95, n_boot: int = 1000, random_state: int | None = 42,
+                   leakage_review: Mapping | None = None, as_of: str = "") -> dict:
+    """Everything the verdict of 06 needs, from the scored sample and today's base scores.
+
+    The verdict sample is ``out_of_time`` when the scored sample has one, else the in-time ``validation``
+    holdout; the in-time holdout is the second column when both exist. Stability: the development sample
+    against today's base (score PSI and CSI per variable). Leakage: model variables in the suspicious IV
+    band (:func:`clientlens.binning.iv_band`) need a ``leakage_review`` record.
+
+    Returns
+    -------
+    dict
+        ``primary`` / ``secondary`` (sample labels; secondary may be None), ``names`` (their words),
+        ``metrics`` (label -> :func:`sample_metrics`), ``stability`` (:func:`stability_summary`),
+        ``csi`` (bin tables of the variables not stable), ``suspicious`` (kept variables), ``leakage``,
+        ``verdicts`` (:func:`assemble_verdicts`), ``overall``.
+    """
+    from .binning import iv_band
+    from .report import worst
+
+    th = {k: tuple(v)[:2] for k, v in thresholds.items()}
+    labels = set(scored["sample"])
+    primary = "out_of_time" if "out_of_time" in labels else "validation"
+    secondary = "validation" if primary == "out_of_time" and "validation" in labels else None
+    names = {"out_of_time": "out-of-time", "validation": "in-time holdout"}
+    alpha = th.get("rank_order_p", DEFAULT_THRESHOLDS["rank_order_p"])[0]
+    metrics = {}
+    for lab in filter(None, (primary, secondary)):
+        part = scored[scored["sample"] == lab]
+        metrics[lab] = sample_metrics(part["target"], part["prob"], n_tiles=n_tiles, n_boot=n_boot,
+                                      confidence=confidence, rank_alpha=alpha, random_state=random_state)
+    dev = scored[scored["sample"] == "development"]
+    watch, shifted = th.get("score_psi", (0.1, 0.25))
+    stab = stability_summary(scorecard, dev, base_scores, watch=watch, shifted=shifted)
+    var = stab.iloc[1:]
+    csi = {v: t for v, t in csi_tables(scorecard, dev, base_scores).items()
+           if v in set(var.loc[var["band"] != "stable", "item"])}
+    suspicious = [v for v in scorecard.variables_ if iv_band(scorecard.iv_.get(v, np.nan)) == "suspicious"]
+    leak = leakage_check(suspicious, leakage_review)
+    top = var.iloc[0] if len(var) else None
+    st = {"score_psi": float(stab.iloc[0]["index"]), "reference": f"development sample vs base as of {as_of}"}
+    if top is not None:
+        st.update(variable_psi=float(top["index"]), variable=f"{top['description']} ({top['item']})")
+    verdicts = assemble_verdicts(metrics[primary], metrics.get(secondary), st, th, primary_name=names[primary],
+                                 secondary_name=names["validation"], leakage=leak)
+    return {"primary": primary, "secondary": secondary, "names": names, "metrics": metrics, "stability": stab,
+            "csi": csi, "suspicious": suspicious, "leakage": leak, "verdicts": verdicts,
+            "overall": worst(verdicts["verdict"])}
+
+
+def scores_at_month_ends(bank, model: dict, as_of, n_periods: int = 12, allow_raw_ids: bool = False) -> dict:
+    """Score frames of the base at each of the last ``n_periods`` month-ends the data covers (oldest first)."""
+    import warnings
+
+    from .features import build_wide_table
+    from .scoring import score_frame
+
+    first = None
+    if bank.has("monthly_balances"):
+        first = bank.con.execute("SELECT min(month_end) FROM monthly_balances").fetchone()[0]
+    out = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for d in month_ends(as_of, n_periods, first=first):
+            out[d] = score_frame(model, build_wide_table(bank, d.date()), allow_raw_ids=allow_raw_ids)
+    return out
+
+
+def control_group_outcome(scored: pd.DataFrame, campaign: str, n: int = 10) -> pd.DataFrame | None:
+    """Response by this model's n-tile among the control-group contacts of ``campaign`` that the model did
+    not train on (an outcome analysis on untargeted customers); None when there are none or no responders."""
+    if not {"campaign_id", "group"} <= set(scored.columns):
+        return None
+    c = scored[(scored["campaign_id"] == campaign) & (scored["group"] == "control")
+               & (scored["sample"] != "development")]
+    if len(c) < n or c["target"].sum() == 0 or c["target"].sum() == len(c):
+        return None
+    return L.ntile_table(c["target"], c["prob"], n=n)
+
+
+def calibration_summary(c: Mapping) -> pd.DataFrame:
+    """The calibration tests of :func:`calibration_tests` as a ``measure`` / ``value`` table for the report."""
+    rows = [("mean predicted", f"{c['mean_predicted']:.2%}"), ("observed response rate", f"{c['observed_rate']:.2%}"),
+            ("Hosmer-Lemeshow", f"{c['hl_statistic']:.1f} on {c['hl_df']} df (p = {c['hl_p']:.3g})"),
+            ("calibration slope b (95% interval)", f"{c['slope']:.3f} ({c['slope_low']:.3f} to {c['slope_high']:.3f})"),
+            ("calibration-in-the-large a (slope fixed at 1)", f"{c['intercept']:+.3f} (SE {c['intercept_se']:.3f})"),
+            ("joint test a = 0, b = 1", f"LR {c['recalibration_lr']:.2f} on 2 df (p = {c['recalibration_p']:.3g})"),
+            ("expected calibration error (information only)", f"{c['ece']:.2%}")]
+    return pd.DataFrame(rows, columns=["measure", "value"])
+
+
+def overall_message(res: Mapping, source_note: str = "") -> tuple[str, str, str]:
+    """``(text, callout kind, title)`` of the overall verdict of :func:`validate_model`."""
+    v = res["verdicts"]["verdict"]
+    n_fail, n_warn = int((v == "FAIL").sum()), int((v == "WARN").sum())
+    text = {"PASS": "Every check passes.",
+            "WARN": f"{n_warn} check(s) need attention (WARN); none fails. Read the evidence below before using the list.",
+            "FAIL": f"{n_fail} check(s) fail: do not use the model's list without remediation."}[res["overall"]]
+    which = (" (contacts after the development period: the model is tested on a later time)"
+             if res["primary"] == "out_of_time" else " (a random in-time holdout: the data has no later sample)")
+    return (f"{text}\n\nThe verdict uses the **{res['names'][res['primary']]}** sample{which}. {source_note}",
+            {"PASS": "pass", "WARN": "warning", "FAIL": "fail"}[res["overall"]], f"Overall: {res['overall']}")
+
+
+def sample_counts(scored: pd.DataFrame) -> pd.DataFrame:
+    """Contacts and responders per sample label present (development, validation, out_of_time)."""
+    g = scored.groupby("sample")["target"].agg(contacts="size", responders="sum")
+    return g.reindex([s for s in SAMPLE_LABELS if s in g.index]).reset_index()
+
+
+def post_evaluation(bank, campaign: str, confidence: float = 0.95):
+    """Model group vs control group of ``campaign`` (:func:`clientlens.lift.model_vs_control`), or None when
+    the campaign lacks either group with recorded responses. The campaign id reaches SQL as a bound parameter."""
+    if not bank.has("campaigns"):
+        return None
+    camp = bank.con.execute('SELECT "group", response FROM campaigns WHERE campaign_id = ? AND response IS NOT NULL',
+                            [str(campaign)]).df()
+    grp_m, grp_c = camp[camp["group"] == "model"], camp[camp["group"] == "control"]
+    if len(grp_m) == 0 or len(grp_c) == 0:
+        return None
+    return L.model_vs_control(grp_m["response"], grp_c["response"], alpha=1 - confidence)
