@@ -367,7 +367,8 @@ def test_demo_wm2025_binning_finds_planted_drivers(demo_small):
     smp = binning.campaign_samples(bank, "WM2025", comparison="holdout", holdout_share=0.3, random_state=7)
     assert smp.info["rows"].sum() == len(smp.X_dev) + len(smp.X_cmp)
     assert "customer_id" not in smp.X_dev.columns
-    b = WoeBinner(keep_suspicious=True, random_state=7).fit(smp.X_dev, smp.y_dev)
+    # 39 responders on the 3k demo: the default per-bin floor (20 responders) would leave one bin per variable
+    b = WoeBinner(keep_suspicious=True, random_state=7, min_bin_events=5).fit(smp.X_dev, smp.y_dev)
     s = b.summary_.set_index("variable")
     top = s["iv"].idxmax()
     assert top.startswith("aum"), top                       # AUM is the planted main driver
@@ -387,3 +388,25 @@ def test_demo_wm2025_binning_finds_planted_drivers(demo_small):
     ax = plots.plot_psi(p)
     assert "PSI" in ax.get_xlabel()
     plt.close("all")
+
+
+def test_per_bin_event_floor_default_rule_and_enforced_in_every_regular_bin():
+    """Issue 13: each regular bin holds at least max(5% of the events, 20) events (at most all of them)."""
+    assert binning.default_min_bin_events(1000) == 50 and binning.default_min_bin_events(100) == 20
+    assert binning.default_min_bin_events(10) == 10 and binning.default_min_bin_events(1) == 1
+    rng = np.random.default_rng(11)
+    n = 8000
+    X = pd.DataFrame({"x": rng.normal(size=n), "z": rng.exponential(size=n)})
+    y = (rng.random(n) < 1 / (1 + np.exp(-(-3 + 1.2 * X["x"] + 0.4 * X["z"])))).astype(int)
+    for floor, expect in ((None, max(int(np.ceil(0.05 * y.sum())), 20)), (60, 60)):
+        b = WoeBinner(min_bin_events=floor, iv_min=0.0, prescreen=False, max_corr=None, max_vif=None,
+                      min_bin_size=0.01, random_state=0).fit(X, y)
+        assert b.min_bin_events_ == expect
+        for v in ("x", "z"):
+            t = b.bin_table(v)
+            regular = t[~t["bin"].isin(["Special", "Missing"])]
+            assert (regular["events"] >= expect).all(), (v, regular["events"].tolist())
+            assert len(regular) >= 2
+    loose = WoeBinner(min_bin_events=1, iv_min=0.0, prescreen=False, max_corr=None, max_vif=None,
+                      min_bin_size=0.01, random_state=0).fit(X, y)
+    assert loose.bin_table("x")["events"].min() < 60     # the floor is what keeps small bins out
