@@ -362,6 +362,25 @@ def test_run_all_every_notebook_on_demo_small(demo_small, tmp_path, capsys):
         elif f.suffix in (".html", ".ipynb", ".csv", ".json"):
             found = set(pattern.findall(f.read_text(encoding="utf-8", errors="replace"))) & raw
             assert not found, (f.name, sorted(found)[:3])
+    # 06 (issue 13): the verdict is out-of-time with intervals, rank order, calibration tests, stability over time
+    val_html = (tmp_path / "reports" / AS_OF / "06_model_validation.html").read_text(encoding="utf-8")
+    verdicts = val_html[val_html.index("Validation checks on the out-of-time sample"):]
+    verdicts = verdicts[: verdicts.index("</table>")]
+    for check in ("AUC (ranking power", "KS (max gap", "Lift in the top 10%", "Rank order across deciles",
+                  "Hosmer-Lemeshow p-value", "Calibration slope / intercept", "Score PSI", "Largest variable CSI",
+                  "Leakage review"):
+        assert check in verdicts, check
+    assert re.search(r"0\.\d{3} \(0\.\d{3} to 0\.\d{3}\)", verdicts)          # a value with its interval
+    assert "in-time holdout" in verdicts
+    over_time = val_html[val_html.index("PSI / CSI at the last 12 month-ends"):]
+    over_time = over_time[: over_time.index("</table>")]
+    assert "2025-11-30" in over_time and "2026-10-31" in over_time
+    assert over_time.count("<tr") >= 1 + 1 + 2                # header, the score, at least two variables
+    files = tmp_path / "reports" / AS_OF / "05_response_model_files"
+    assert {"scored_sample.parquet", "scorecard.sql", "scorecard.json"} <= {f.name for f in files.iterdir()}
+    smp = pd.read_parquet(files / "scored_sample.parquet")
+    assert set(smp["sample"]) == {"development", "validation", "out_of_time"}
+    assert {"customer_id_masked", "obs_date", "target", "prob", "score"} <= set(smp.columns)
     # the CLV report still joins the segments (now on masked ids)
     clv_html = (tmp_path / "reports" / AS_OF / "04_clv.html").read_text(encoding="utf-8")
     matched = re.search(r"([\d,]+) of ([\d,]+) valued customers matched", clv_html)

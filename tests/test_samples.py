@@ -143,3 +143,21 @@ def test_chain_mismatching_binning_is_refitted_with_note_or_stops_when_saved_is_
     # a binning saved without metadata (older file) is not reused either
     p3 = binning.save_binning(b, tmp_path / "old.pkl")
     assert scoring.choose_binning("auto", p3, ms.meta)[0] is None
+
+
+def test_out_of_time_split_with_an_in_time_holdout_has_three_parts():
+    """Issue 13: out_of_time + in_time_share: later rows out_of_time, earlier rows split at random."""
+    rng = np.random.default_rng(0)
+    n = 2000
+    f = pd.DataFrame({"customer_id": [f"C{i:05d}" for i in range(n)],
+                      "contact_date": pd.to_datetime("2026-01-01") + pd.to_timedelta(rng.integers(0, 60, n), "D"),
+                      "response": (rng.random(n) < 0.1).astype(int)})
+    lab = SM.split_sample(f, "out_of_time", oot_date="2026-02-01", in_time_share=0.3, random_state=1)
+    late = (f["contact_date"] >= "2026-02-01").to_numpy()
+    assert (lab[late] == "out_of_time").all() and set(lab[~late]) == {"development", "validation"}
+    early_val = (lab == "validation")
+    assert early_val.sum() == pytest.approx(0.3 * (~late).sum(), abs=2)
+    assert (SM.split_sample(f, "out_of_time", oot_date="2026-02-01", in_time_share=0.3, random_state=1) == lab).all()
+    # without the in-time share the two-part split is unchanged
+    two = SM.split_sample(f, "out_of_time", oot_date="2026-02-01")
+    assert set(two) == {"development", "validation"} and ((two == "validation") == late).all()
