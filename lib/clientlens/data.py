@@ -25,7 +25,7 @@ import duckdb
 import pandas as pd
 
 from . import DataError, config
-from .schema import PII_COLUMNS, TABLES, Table
+from .schema import PII_COLUMNS, PRODUCT_BALANCE_COLUMNS, TABLES, Table
 
 _TRUE = ("1", "true", "t", "yes", "y", "是", "有")
 _FALSE = ("0", "false", "f", "no", "n", "否", "无")
@@ -130,6 +130,8 @@ def _cast_can_fail(kind: str, src_type: str) -> bool:
 # closed vocabularies the analyses rely on: (table, column) -> allowed values
 _ALLOWED = {("transactions", "direction"): ("in", "out"), ("campaigns", "group"): ("model", "control"),
             ("campaigns", "response"): (0, 1)}
+# the optional holdings table names its products by the monthly_balances product columns
+_ALLOWED[("holdings", "product")] = PRODUCT_BALANCE_COLUMNS
 
 _KIND_WORD = {"number": "non-numeric", "int": "non-integer", "date": "unparseable date",
               "bool": "unreadable true/false"}

@@ -55,6 +55,21 @@ EVENTS = {"fx_rate": 7.10, "fx_min_usd": 10_000.0, "fx_rm_min_usd": 30_000.0,
           "fx_share": 0.03, "fx_usd_range": (10_000.0, 60_000.0), "fx_near_share": 0.01,
           "outflow_min": 100_000.0, "outflow_share": 0.03, "outflow_near_share": 0.01, "min_aum": 200_000.0}
 
+#: Planted product mechanisms (issue 14), drawn from their own random stream (spawn key (chunk, 14)):
+#: risk appetite shapes holdings (conservative customers hold fewer funds and wealth products);
+#: co-holding affinity wealth_mgmt -> insurance; acquisition affinity loan -> credit_card (cards opened
+#: in the last 12 months, mostly by loan holders); a holdings table with maturities and card expiries,
+#: near misses just under the 100,000 time-deposit threshold.
+PRODUCTS = {"conservative_drop": {"fund": 0.7, "wealth_mgmt": 0.3},
+            "coholding": {"antecedent": "wealth_mgmt", "consequent": "insurance", "extra_prob": 0.5},
+            "acquisition": {"antecedent": "loan", "consequent": "credit_card", "prob": 0.5,
+                            "background_prob": 0.03, "months": 12},
+            "td_terms_months": [3, 6, 12, 24, 36], "wm_terms_months": [3, 6, 12],
+            "matured_share": {"time_deposit": 0.35, "wealth_mgmt": 0.4}, "matured_days": 180,
+            "card_expiry_days": [-150, 1460], "td_large": 100_000.0, "td_near_share": 0.08,
+            "td_edge_share": 0.04}
+HOLDING_PRODUCTS = ("demand_deposit", "time_deposit", "wealth_mgmt", "fund", "insurance", "loan", "credit_card")
+
 SEGMENTS = ("young_professional", "payroll_mass", "affluent_retiree", "business_owner", "student_starter",
             "dormant")
 SEG_SHARE = np.array([0.19, 0.26, 0.13, 0.12, 0.13, 0.17])
@@ -131,10 +146,10 @@ SEG = {
 #: attributes (z_age, z_aum, z_income, z_activity, mobile, balanced, aggressive, holds_fund) and
 #: per-segment effects; the earlier model's noise and threshold choose the model group.
 CAMPAIGNS = (
-    {"campaign_id": "WM2025", "date": "2025-09-15", "product": "wealth", "intercept": -5.25,
+    {"campaign_id": "WM2025", "date": "2025-09-15", "product": "wealth_mgmt", "intercept": -5.25,
      "coef": [0.35, 0.95, 0.35, 0.35, 0.0, 0.5, 0.3, 0.45],
      "segment": [0.0, -0.2, 0.5, 0.3, -0.8, -1.0], "control_share": 0.12, "model_threshold": -4.4},
-    {"campaign_id": "CC2026", "date": "2026-03-10", "product": "credit_card_instalment", "intercept": -5.4,
+    {"campaign_id": "CC2026", "date": "2026-03-10", "product": "credit_card", "intercept": -5.4,
      "coef": [-0.55, -0.2, 0.35, 0.95, 0.6, 0.0, 0.2, 0.0],
      "segment": [0.5, 0.2, -0.6, 0.1, 0.2, -1.0], "control_share": 0.12, "model_threshold": -4.4},
     {"campaign_id": "FD2026", "date": "2026-08-20", "product": "fund", "intercept": -5.75,
@@ -297,6 +312,10 @@ SCHEMAS = {
     "strategy_truth": pa.schema([("campaign_id", _S), ("customer_id", _S), ("group", _S), ("subgroup", _B),
                                  ("aum_before", _F), ("p_control", _F), ("p_treated", _F), ("response", _I)]),
     "migration_truth": pa.schema([("customer_id", _S), ("stage_earlier", _S), ("stage_as_of", _S)]),
+    "holdings": pa.schema([("holding_id", _S), ("customer_id", _S), ("product", _S), ("amount", _F),
+                           ("open_date", _D), ("maturity_date", _D)]),
+    "maturities_truth": pa.schema([("customer_id", _S), ("product", _S), ("maturity_date", _D), ("amount", _F),
+                                   ("event", _S), ("should_trigger", _B)]),
 }
 
 _SURNAMES = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈")
@@ -465,9 +484,10 @@ def _stage_at(cal: _Calendar, mi: int, aum_m: np.ndarray, d_cust: np.ndarray, d_
 
 
 def _chunk(rng: np.random.Generator, first: int, n: int, cal: _Calendar, txn_offset: int,
-           prng: np.random.Generator, srng: np.random.Generator) -> dict:
+           prng: np.random.Generator, srng: np.random.Generator, hrng: np.random.Generator) -> dict:
     """One chunk of customers; ``rng`` draws the bank, ``prng`` (its own stream) the birthday spread
-    and the planted event cases, so adding those left every other draw unchanged."""
+    and the planted event cases, ``hrng`` (another stream) the product mechanisms and the holdings
+    table, so adding those left every other draw unchanged."""
     M = cal.n_months
     as_of = cal.as_of
     seg = _choice_rows(rng, np.tile(SEG_SHARE, (n, 1)))
@@ -627,6 +647,7 @@ def _chunk(rng: np.random.Generator, first: int, n: int, cal: _Calendar, txn_off
     shares = rng.gamma(alpha_mix)
     held = np.ones((n, 5), bool)
     held[:, 1:] = rng.random((n, 4)) < SEG["hold"][seg]
+    held = _plant_holding_affinities(hrng, held, risk)
     shares = np.where(held, shares, 0.0)
     shares /= shares.sum(axis=1, keepdims=True)
     comp = aum_target[:, :, None] * shares[:, None, :]            # (n, M, 5)
@@ -637,7 +658,9 @@ def _chunk(rng: np.random.Generator, first: int, n: int, cal: _Calendar, txn_off
     loan0 = np.where(has_loan, np.round(np.exp(np.log(300e3) + 0.8 * rng.standard_normal(n)), -2), 0.0)
     loan = np.maximum(loan0[:, None] * (1 - np.arange(M)[None, :] / 120.0), 0.0)
     has_card = rng.random(n) < SEG["card"][seg]
-    card = np.where(has_card[:, None], np.round(np.exp(np.log(4000) + 1.0 * rng.standard_normal((n, M))), 2), 0.0)
+    card_start = _plant_card_acquisitions(hrng, has_card, loan0 > 0, M)
+    card = np.where((card_start[:, None] <= np.arange(M)[None, :]),
+                    np.round(np.exp(np.log(4000) + 1.0 * rng.standard_normal((n, M))), 2), 0.0)
     extra = np.minimum(rng.poisson(SEG["extra_products"][seg]), 3)
     n_products = held.sum(axis=1)[:, None] + (loan > 0) + (card > 0) + extra[:, None]
     auto_sweep = rng.random(n) < SEG["auto_sweep"][seg]
@@ -817,6 +840,9 @@ def _chunk(rng: np.random.Generator, first: int, n: int, cal: _Calendar, txn_off
                                  ch[:, 0], risk, fund_held, n)
     base_prop = 1.0 / (1.0 + np.exp(-lin_now))
 
+    holdings, maturities = _holdings_table(hrng, cal, ids, first, open_day, comp[:, M - 1, :], loan[:, M - 1],
+                                           card[:, M - 1], card_start)
+
     # --- Arrow tables -------------------------------------------------------------------------
     customers = pa.table({
         "customer_id": ids, "name": _names(rng, n), "phone": _phones(rng, n),
@@ -852,7 +878,7 @@ def _chunk(rng: np.random.Generator, first: int, n: int, cal: _Calendar, txn_off
             "campaigns": pa.concat_tables(camp_rows + [strat["campaigns"]]), "customers_truth": truth,
             "campaign_truth": pa.concat_tables(camp_truth), "events_truth": events_truth, "summaries": summaries,
             "strategy_truth": strat["strategy_truth"], "strategy_summaries": strat["summaries"],
-            "migration_truth": migration_truth}
+            "migration_truth": migration_truth, "holdings": holdings, "maturities_truth": maturities}
 
 
 def _strategy_truth(totals: list[dict]) -> list[dict]:
@@ -865,6 +891,114 @@ def _strategy_truth(totals: list[dict]) -> list[dict]:
                     "incremental_responders": uplift * tot.get("n_treated", 0),
                     "incremental_aum_per_treated": uplift * ex["aum_add"]})
     return out
+
+
+def _plant_holding_affinities(hrng: np.random.Generator, held: np.ndarray, risk: np.ndarray) -> np.ndarray:
+    """Risk appetite and the co-holding affinity on the AUM products held (columns of ``held``:
+    demand, time, wealth, fund, insurance). Conservative customers drop funds / wealth products
+    with the planted probabilities; wealth holders take insurance with ``extra_prob``. AUM is
+    unchanged (the shares are renormalised over the products held)."""
+    P = PRODUCTS
+    n = len(held)
+    held = held.copy()
+    cons = risk == RISKS.index("conservative")
+    u = hrng.random((n, 3))
+    held[:, 3] &= ~(cons & (u[:, 0] < P["conservative_drop"]["fund"]))
+    held[:, 2] &= ~(cons & (u[:, 1] < P["conservative_drop"]["wealth_mgmt"]))
+    held[:, 4] |= held[:, 2] & (u[:, 2] < P["coholding"]["extra_prob"])
+    return held
+
+
+def _plant_card_acquisitions(hrng: np.random.Generator, has_card: np.ndarray, has_loan: np.ndarray,
+                             M: int) -> np.ndarray:
+    """First month index with a credit-card balance: 0 for cards held throughout, a month of the last
+    ``months`` (12) for cards acquired (loan holders with ``prob``, others with ``background_prob``),
+    ``M`` (never) for customers without a card. Updates ``has_card`` in place."""
+    A = PRODUCTS["acquisition"]
+    n = len(has_card)
+    u = hrng.random(n)
+    k = M - A["months"] + 1 + hrng.integers(0, A["months"] - 1, n)     # months M-11 .. M-1
+    acquire = ~has_card & (u < np.where(has_loan, A["prob"], A["background_prob"]))
+    start = np.where(has_card, 0, np.where(acquire, k, M))
+    has_card |= acquire
+    return start
+
+
+def _holdings_table(hrng: np.random.Generator, cal: _Calendar, ids: pa.Array, first: int, open_day: np.ndarray,
+                    bal_last: np.ndarray, loan_last: np.ndarray, card_last: np.ndarray,
+                    card_start: np.ndarray) -> tuple[pa.Table, pa.Table]:
+    """The ``holdings`` table: one row per product held at the last month-end (amount = that balance),
+    plus time-deposit and wealth contracts that matured in the last ``matured_days`` days (their record
+    is kept, amount = principal). Time deposits and wealth products carry a maturity date, cards an
+    expiry date, loans their maturity. Returns (holdings, maturities truth)."""
+    P = PRODUCTS
+    n = len(open_day)
+    as_of = cal.as_of
+    cols = {k: [] for k in ("cust", "prod", "amt", "open", "mat", "seq")}
+
+    def add(cust, prod, amt, open_d, mat, seq):
+        for key, v in (("cust", cust), ("prod", np.full(len(cust), prod)), ("amt", amt), ("open", open_d),
+                       ("mat", mat), ("seq", np.full(len(cust), seq))):
+            cols[key].append(np.asarray(v))
+
+    m_days = 365.25 / 12
+    bal = np.column_stack([bal_last, loan_last, card_last])
+    # demand deposits, funds, insurance: no maturity
+    for j, prod in ((0, 0), (3, 3), (4, 4)):
+        c = np.flatnonzero(bal[:, j] > 0)
+        opened = open_day[c] if j == 0 else open_day[c] + np.floor(hrng.random(len(c)) * (as_of - open_day[c] + 1))
+        add(c, prod, bal[c, j], opened.astype(np.int64), np.full(len(c), -1), prod)
+    # time deposits and wealth products: the current contract and, for some, one that matured recently
+    for j, terms in ((1, P["td_terms_months"]), (2, P["wm_terms_months"])):
+        name = HOLDING_PRODUCTS[j]
+        c = np.flatnonzero(bal[:, j] > 0)
+        term = np.round(np.asarray(terms)[hrng.integers(0, len(terms), len(c))] * m_days).astype(np.int64)
+        mat = as_of + 1 + np.floor(hrng.random(len(c)) * term).astype(np.int64)
+        add(c, j, bal[c, j], np.maximum(mat - term, open_day[c]), mat, j)
+        old = c[hrng.random(len(c)) < P["matured_share"][name]]
+        term = np.round(np.asarray(terms)[hrng.integers(0, len(terms), len(old))] * m_days).astype(np.int64)
+        mat = as_of - np.floor(hrng.random(len(old)) * P["matured_days"]).astype(np.int64)
+        amt = np.round(bal[old, j] * hrng.uniform(0.5, 1.2, len(old)), 2)
+        if j == 1:   # planted near misses just under the 100,000 threshold and exact hits on it
+            u = hrng.random(len(old))
+            amt = np.where(u < P["td_near_share"], np.round(hrng.uniform(0.95, 0.99999, len(old)) * P["td_large"], 2),
+                           amt)
+            amt = np.where((u >= P["td_near_share"]) & (u < P["td_near_share"] + P["td_edge_share"]),
+                           P["td_large"], amt)
+        add(old, j, amt, np.maximum(mat - term, open_day[old]), mat, 10 + j)
+    # loans: 10-year loans opened before the window; cards: 5-year cards, expiry spread around as_of
+    c = np.flatnonzero(bal[:, 5] > 0)
+    opened = np.minimum(cal.start - np.floor(hrng.random(len(c)) * 3 * 365).astype(np.int64), as_of)
+    add(c, 5, bal[c, 5], opened, opened + 3652, 5)
+    c = np.flatnonzero(bal[:, 6] > 0)
+    lo, hi = P["card_expiry_days"]
+    expiry = as_of + lo + np.floor(hrng.random(len(c)) * (hi - lo)).astype(np.int64)
+    acquired = card_start[c] > 0
+    start_day = cal.month_starts[np.minimum(card_start[c], len(cal.month_starts) - 1)]
+    opened = np.where(acquired, start_day + np.floor(hrng.random(len(c)) * 28).astype(np.int64),
+                      np.maximum(expiry - 5 * 365, open_day[c]))
+    expiry = np.where(acquired, opened + 5 * 365, expiry)
+    add(c, 6, bal[c, 6], np.minimum(opened, as_of), expiry, 6)
+
+    h = {k: np.concatenate(v) if v else np.zeros(0) for k, v in cols.items()}
+    order = np.lexsort((h["seq"], h["cust"]))
+    h = {k: v[order] for k, v in h.items()}
+    prod = np.asarray(HOLDING_PRODUCTS)[h["prod"].astype(np.int64)]
+    has_mat = h["mat"] >= 0
+    holdings = pa.table({
+        "holding_id": _fixed_strings("H", (first + h["cust"] + 1) * 100 + h["seq"], 10),
+        "customer_id": ids.take(pa.array(h["cust"])), "product": pa.array(prod, pa.string()),
+        "amount": np.round(h["amt"].astype(np.float64), 2), "open_date": _date(h["open"]),
+        "maturity_date": _date_nullable(np.where(has_mat, h["mat"], 0), has_mat)}, schema=SCHEMAS["holdings"])
+    ev = np.isin(h["prod"], [1, 2, 6])
+    event = np.select([h["prod"] == 1, h["prod"] == 2], ["time_deposit_maturity", "wealth_maturity"], "card_expiry")
+    trig = np.where(h["prod"] == 1, h["amt"] >= P["td_large"], True)
+    maturities = pa.table({
+        "customer_id": ids.take(pa.array(h["cust"][ev])), "product": pa.array(prod[ev], pa.string()),
+        "maturity_date": _date(h["mat"][ev]), "amount": np.round(h["amt"][ev].astype(np.float64), 2),
+        "event": pa.array(event[ev], pa.string()), "should_trigger": pa.array(trig[ev])},
+        schema=SCHEMAS["maturities_truth"])
+    return holdings, maturities
 
 
 def _nanmean(a: np.ndarray) -> np.ndarray:
@@ -970,7 +1104,9 @@ def generate_demo(out_dir, n_customers: int = 20_000, seed: int = 42, as_of: str
              "campaign_truth": out / "truth" / "campaign_truth.parquet",
              "events_truth": out / "truth" / "events_truth.parquet",
              "strategy_truth": out / "truth" / "strategy_truth.parquet",
-             "migration_truth": out / "truth" / "migration_truth.parquet"}
+             "migration_truth": out / "truth" / "migration_truth.parquet",
+             "holdings": out / "holdings.parquet",
+             "maturities_truth": out / "truth" / "maturities_truth.parquet"}
     writers = {k: pq.ParquetWriter(str(f) + ".part", SCHEMAS[k], compression="zstd", compression_level=1)
                for k, f in files.items()}
     rows = {k: 0 for k in files}
@@ -987,7 +1123,8 @@ def generate_demo(out_dir, n_customers: int = 20_000, seed: int = 42, as_of: str
             size = min(int(chunk_size), int(n_customers) - first)
             prng = np.random.default_rng(np.random.SeedSequence(int(seed), spawn_key=(ci, 1)))
             srng = np.random.default_rng(np.random.SeedSequence(int(seed), spawn_key=(ci, 15)))
-            res = _chunk(rng, first, size, cal, rows["transactions"], prng, srng)
+            hrng = np.random.default_rng(np.random.SeedSequence(int(seed), spawn_key=(ci, 14)))
+            res = _chunk(rng, first, size, cal, rows["transactions"], prng, srng, hrng)
             for k in files:
                 writers[k].write_table(res[k], row_group_size=1_000_000)
                 rows[k] += res[k].num_rows
@@ -1045,9 +1182,10 @@ def generate_demo(out_dir, n_customers: int = 20_000, seed: int = 42, as_of: str
             "how": "stage by the lifecycle rules (thresholds in 'lifecycle') on the generated values at both dates; "
                    "customers planned as growth or decline at as_of ramp their AUM only in the last 5 months, so "
                    "most of them were in maturity at the earlier date"},
+        "products": {k: (list(v) if isinstance(v, tuple) else v) for k, v in PRODUCTS.items()},
     }
     (out / "truth" / "truth.json").write_text(json.dumps(truth, indent=2))
     seconds = round(time.perf_counter() - t0, 3)
     return {"out_dir": str(out), "n_customers": int(n_customers), "seed": int(seed),
-            "rows": {k: rows[k] for k in ("customers", "monthly_balances", "transactions", "campaigns")},
+            "rows": {k: rows[k] for k in ("customers", "monthly_balances", "transactions", "campaigns", "holdings")},
             "seconds": seconds}

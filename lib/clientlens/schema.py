@@ -151,7 +151,26 @@ CAMPAIGNS = Table(
     description="campaign contact history, one row per customer contacted in a campaign",
 )
 
-TABLES: dict[str, Table] = {t.name: t for t in (CUSTOMERS, MONTHLY_BALANCES, TRANSACTIONS, CAMPAIGNS)}
+HOLDINGS = Table(
+    "holdings",
+    (
+        C("holding_id", "id", required=False, description="account or contract reference"),
+        C("customer_id", "id"),
+        C("product", "category", description="product, one of the monthly_balances product columns "
+                                             "(demand_deposit / time_deposit / wealth_mgmt / fund / insurance / "
+                                             "loan / credit_card)"),
+        C("amount", "number", description="principal or balance held, CNY (card: credit limit or balance)"),
+        C("open_date", "date", description="date the holding was opened"),
+        C("maturity_date", "date", nullable=True,
+          description="maturity (time deposit, wealth product, loan) or expiry (card) date; empty when none"),
+    ),
+    key=("holding_id",),
+    required=False,
+    description="product holdings as of the as-of date, one row per account or contract (optional: the "
+                "maturity and card-expiry event rules need it)",
+)
+
+TABLES: dict[str, Table] = {t.name: t for t in (CUSTOMERS, MONTHLY_BALANCES, TRANSACTIONS, CAMPAIGNS, HOLDINGS)}
 
 PII_COLUMNS: frozenset[str] = frozenset(
     c.name for t in TABLES.values() for c in t.columns if c.pii

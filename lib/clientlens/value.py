@@ -1,0 +1,328 @@
+"""What a customer is worth to the bank: annual margin by product, cost to serve, projected value.
+
+A retail bank earns on balances and fees, not on the customer's spending (``../shared/domain.md``,
+"What a customer is worth to a bank"). For every customer this module computes, in DuckDB:
+
+* the **annual margin of each product** from the average month-end balance over the last
+  ``balance_months`` month-ends: deposit spread (demand and time deposits), annual fee rates
+  (wealth products, funds, insurance), loan margin, interest on card balances;
+* **card interchange** on consumption spend (``spend_categories``, direction ``out``) over the
+  last 365 days, annualised; own-account transfers, loan repayments, wealth purchases and salary
+  are not spend (refused in ``spend_categories``);
+* the **cost to serve**: a cost per transaction by channel (branch and phone far above app) plus
+  a yearly cost per customer;
+
+and then **projects** the annual net margin over ``horizon_months`` with the retention the BTYD
+transaction models give (:mod:`clientlens.clv`): month ``m`` counts with weight
+``S(m) = P(alive) x inc(m) / inc(1)`` (``inc(m)`` = expected transactions in month ``m``, so the
+ratio is the expected activity relative to next month's, which falls as customers drop out),
+discounted at ``discount_rate`` a year. Customers with less than ``min_history_days`` of history
+are not extrapolated: they get the mean value of established customers of their cohort (AUM band)
+and the flag ``too_new``; they are not ranked.
+
+Rates differ by bank and year; the defaults are the orders of magnitude of the domain brief and
+live in params (``common.value`` in ``params/default.yaml``).
+"""
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from . import DataError, ParamsError
+from .data import quote_ident as _q
+from .params import require_int, to_date
+from .schema import PRODUCT_BALANCE_COLUMNS
+
+__all__ = ["ValueRates", "annual_margins", "retention_weights", "customer_value", "value_by_group",
+           "NOT_SPEND", "MARGIN_COLUMNS", "components"]
+
+#: transaction categories that are never spend: own-account transfers, loan repayments, wealth buys,
+#: salary and redemptions move the customer's own money
+NOT_SPEND = ("transfer", "loan_repayment", "wealth_purchase", "wealth_redemption", "salary", "fx_purchase")
+MARGIN_COLUMNS = tuple(f"margin_{p}" for p in PRODUCT_BALANCE_COLUMNS) + ("margin_interchange",)
+
+
+def _default_margins() -> dict:
+    return {"demand_deposit": 0.02, "time_deposit": 0.0075, "wealth_mgmt": 0.005, "fund": 0.008,
+            "insurance": 0.01, "loan": 0.02, "credit_card": 0.03}
+
+
+def _default_costs() -> dict:
+    return {"branch": 15.0, "phone": 5.0, "atm": 2.0, "online": 0.3, "mobile": 0.1, "pos": 0.0}
+
+
+@dataclass
+class ValueRates:
+    """Margin rates, costs and projection settings of the value model (orders of magnitude: domain brief).
+
+    Build from a params dict with :meth:`from_params`; ``margins`` and ``channel_costs`` given as
+    partial dicts are merged into the defaults.
+    """
+
+    margins: dict = field(default_factory=_default_margins)   # annual margin / average balance, per product
+    interchange_rate: float = 0.0035          # card interchange on consumption spend
+    spend_categories: tuple = ("consumption",)
+    channel_costs: dict = field(default_factory=_default_costs)  # cost per transaction by channel, CNY
+    cost_per_customer: float = 20.0           # yearly fixed cost to serve one customer, CNY
+    balance_months: int = 12                  # average balance over the last 12 month-ends
+    horizon_months: int = 36                  # projection horizon
+    discount_rate: float = 0.08               # annual discount rate
+    min_history_days: int = 90                # below: cohort value and the flag too_new
+    cohort_aum_bands: tuple = (10_000.0, 50_000.0, 100_000.0, 500_000.0, 1_000_000.0)
+
+    @classmethod
+    def from_params(cls, params: dict | "ValueRates" | None) -> "ValueRates":
+        """A validated :class:`ValueRates` from a dict of overrides (or an instance, or None)."""
+        from .params import rules_from_params
+
+        if isinstance(params, dict):
+            params = dict(params)
+            for k, default in (("margins", _default_margins()), ("channel_costs", _default_costs())):
+                if isinstance(params.get(k), dict):
+                    params[k] = {**default, **params[k]}
+        return rules_from_params(cls, params, "value rate")
+
+    def validate(self) -> None:
+        """Raise :class:`ParamsError` on an impossible setting."""
+        if not isinstance(self.margins, dict) or set(self.margins) - set(PRODUCT_BALANCE_COLUMNS):
+            raise ParamsError(f"margins must map products {list(PRODUCT_BALANCE_COLUMNS)} to annual rates; "
+                              f"got {self.margins!r}")
+        for k, v in {**{f"margins.{p}": r for p, r in self.margins.items()},
+                     **{f"channel_costs.{c}": r for c, r in self.channel_costs.items()},
+                     "interchange_rate": self.interchange_rate, "cost_per_customer": self.cost_per_customer,
+                     "discount_rate": self.discount_rate}.items():
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not np.isfinite(v) or v < 0:
+                raise ParamsError(f"{k} must be a number >= 0; got {v!r}")
+        for k in ("interchange_rate", "discount_rate", *[f"margins.{p}" for p in self.margins]):
+            v = self.margins[k[8:]] if k.startswith("margins.") else getattr(self, k)
+            if v > 1:
+                raise ParamsError(f"{k} is a yearly rate and must be <= 1; got {v!r}")
+        bad = [c for c in self.spend_categories if c in NOT_SPEND]
+        if bad or not self.spend_categories:
+            raise ParamsError(f"spend_categories must be a non-empty list without {list(NOT_SPEND)} (own-account "
+                              f"transfers, loan repayments and the like are not spend); got {list(self.spend_categories)}")
+        require_int("balance_months", self.balance_months, 1)
+        require_int("horizon_months", self.horizon_months, 1)
+        require_int("min_history_days", self.min_history_days, 0)
+        b = list(self.cohort_aum_bands)
+        if any(not isinstance(x, (int, float)) for x in b) or b != sorted(b):
+            raise ParamsError(f"cohort_aum_bands must be increasing numbers; got {b!r}")
+
+
+def annual_margins(bank, as_of, rates: ValueRates | dict | None = None) -> pd.DataFrame:
+    """Annual margin per customer and product, interchange and cost to serve, from the contract tables.
+
+    Parameters
+    ----------
+    bank : clientlens.data.BankData
+        ``customers`` (``open_date``), ``monthly_balances`` and ``transactions`` (``category`` and
+        ``channel`` when present).
+    as_of : date or str
+    rates : ValueRates or dict, optional
+
+    Returns
+    -------
+    DataFrame
+        Index ``customer_id``; ``balance_<product>`` (average month-end balance), ``aum`` (last
+        month-end), ``margin_<product>``, ``spend_annual``, ``margin_interchange``,
+        ``cost_transactions``, ``cost_fixed``, ``gross_margin``, ``cost_to_serve``,
+        ``annual_margin`` (gross margin minus cost to serve), ``history_days`` (days since opening).
+    """
+    rates = ValueRates.from_params(rates)
+    as_of = to_date("as_of", as_of)
+    if not bank.has("customers"):
+        raise DataError("value: the customers table is needed")
+    con = bank.con
+    params = {"as_of": as_of, "months": int(rates.balance_months)}
+    cust = con.execute("SELECT customer_id, datediff('day', open_date, $as_of) AS history_days FROM customers "
+                       "WHERE open_date <= $as_of ORDER BY customer_id", {"as_of": as_of}).df()
+    out = cust.set_index("customer_id")
+    products = list(PRODUCT_BALANCE_COLUMNS)
+    if bank.has("monthly_balances"):
+        have = set(bank.columns.get("monthly_balances", []))
+        avg = ", ".join(f"avg(coalesce({_q(p)}, 0)) AS {_q('balance_' + p)}" if p in have
+                        else f"0.0 AS {_q('balance_' + p)}" for p in products)
+        bal = con.execute(
+            f"WITH b AS (SELECT * FROM monthly_balances WHERE month_end <= $as_of), "
+            f"last AS (SELECT max(month_end) AS m FROM b) "
+            f"SELECT customer_id, {avg}, arg_max(aum, month_end) AS aum FROM b, last "
+            f"WHERE month_end > last.m - to_months($months) GROUP BY customer_id", params).df()
+        out = out.join(bal.set_index("customer_id"))
+    else:
+        bank_note = "no monthly_balances table: balance margins are 0"
+        out.attrs.setdefault("notes", []).append(bank_note)
+    for p in products:
+        col = "balance_" + p
+        out[col] = out[col].fillna(0.0) if col in out else 0.0
+    if "aum" not in out:
+        out["aum"] = np.nan
+    for p in products:
+        out["margin_" + p] = float(rates.margins.get(p, 0.0)) * out["balance_" + p]
+    # activity over the last 365 days, annualised over the days the customer was there (at most 365)
+    out["spend_annual"] = 0.0
+    out["cost_transactions"] = 0.0
+    if bank.has("transactions"):
+        tcols = set(bank.columns.get("transactions", []))
+        start = as_of - _dt.timedelta(days=364)
+        if "category" in tcols:
+            cats = list(rates.spend_categories)
+            spend = con.execute(
+                "SELECT customer_id, sum(amount) AS s FROM transactions WHERE txn_date BETWEEN $start AND $as_of "
+                "AND direction = 'out' AND amount > 0 AND list_contains($cats, category) GROUP BY customer_id",
+                {"start": start, "as_of": as_of, "cats": cats}).df().set_index("customer_id")["s"]
+            out["spend_annual"] = spend.reindex(out.index).fillna(0.0).to_numpy()
+        if "channel" in tcols and rates.channel_costs:
+            cc = pd.DataFrame({"channel": list(rates.channel_costs), "cost": [float(v) for v in rates.channel_costs.values()]})
+            con.register("_value_channel_costs", cc)
+            try:
+                cost = con.execute(
+                    "SELECT t.customer_id, sum(c.cost) AS c FROM transactions t JOIN _value_channel_costs c "
+                    "ON t.channel = c.channel WHERE t.txn_date BETWEEN $start AND $as_of GROUP BY t.customer_id",
+                    {"start": start, "as_of": as_of}).df().set_index("customer_id")["c"]
+            finally:
+                con.unregister("_value_channel_costs")
+            out["cost_transactions"] = cost.reindex(out.index).fillna(0.0).to_numpy()
+    observed = np.clip(out["history_days"].to_numpy(float) + 1, 1, 365)
+    scale = 365.0 / observed
+    out["spend_annual"] *= scale
+    out["cost_transactions"] *= scale
+    out["margin_interchange"] = float(rates.interchange_rate) * out["spend_annual"]
+    out["cost_fixed"] = float(rates.cost_per_customer)
+    out["gross_margin"] = out[list(MARGIN_COLUMNS)].sum(axis=1)
+    out["cost_to_serve"] = out["cost_transactions"] + out["cost_fixed"]
+    out["annual_margin"] = out["gross_margin"] - out["cost_to_serve"]
+    out.index.name = "customer_id"
+    return out
+
+
+def retention_weights(rfm: pd.DataFrame, model, *, period: str = "day", horizon_months: int = 36,
+                      discount_rate: float = 0.08) -> pd.DataFrame:
+    """Discounted expected relationship-years over the horizon, from a fitted BTYD model.
+
+    ``years = sum_m S(m) / 12 / (1 + discount_rate)^(m / 12)``, ``S(m) = P(alive) x inc(m) / inc(1)``,
+    ``inc(m)`` = the model's expected transactions in month ``m`` (conditional on the customer's
+    history). A customer sure to stay and keep their activity gets the plain annuity factor.
+
+    Parameters
+    ----------
+    rfm : DataFrame
+        Index customer id; ``frequency``, ``recency``, ``T`` (as :func:`clientlens.clv.rfm_summary`).
+    model : clientlens.clv.BTYDModel
+        Fitted.
+    period : str
+        Period unit of ``rfm``.
+    horizon_months : int
+    discount_rate : float
+        Annual.
+
+    Returns
+    -------
+    DataFrame
+        Index customer id; ``p_alive``, ``expected_transactions`` (over the horizon), ``retention_years``.
+    """
+    from .clv import DAYS_PER_MONTH, PERIOD_DAYS, compress
+
+    horizon_months = require_int("horizon_months", horizon_months, 1)
+    if discount_rate < 0:
+        raise ParamsError(f"discount_rate must be >= 0; got {discount_rate!r}")
+    per_month = DAYS_PER_MONTH / PERIOD_DAYS[period]
+    comp, inv = compress(rfm, ("frequency", "recency", "T"))
+    p_alive = np.asarray(model.p_alive(comp), float)
+    prev = np.zeros(len(comp))
+    first = None
+    years = np.zeros(len(comp))
+    for m in range(1, horizon_months + 1):
+        cur = np.asarray(model.expected_transactions(m * per_month, comp), float)
+        inc = cur - prev
+        if first is None:
+            first = np.maximum(inc, 1e-300)
+        s = p_alive * np.clip(inc / first, 0.0, 1.0)
+        years += s / 12.0 / (1.0 + discount_rate) ** (m / 12.0)
+        prev = cur
+    out = pd.DataFrame({"p_alive": p_alive[inv], "expected_transactions": prev[inv], "retention_years": years[inv]},
+                       index=rfm.index)
+    out.index.name = "customer_id"
+    return out
+
+
+def _annuity_years(horizon_months: int, discount_rate: float) -> float:
+    m = np.arange(1, horizon_months + 1)
+    return float(np.sum(1.0 / 12.0 / (1.0 + discount_rate) ** (m / 12.0)))
+
+
+def customer_value(margins: pd.DataFrame, retention: pd.DataFrame | None,
+                   rates: ValueRates | dict | None = None) -> pd.DataFrame:
+    """Projected, discounted value per customer; too-new customers get their cohort's value.
+
+    ``value = annual_margin x retention_years`` (:func:`retention_weights`). Customers without
+    BTYD inputs (no transaction) get the mean ``retention_years`` of the customers with no repeat
+    transaction (or of all, if none). Customers with ``history_days < min_history_days`` get the
+    mean value of the established customers of their AUM band (``cohort_aum_bands``), the flag
+    ``too_new`` and no rank.
+
+    Returns
+    -------
+    DataFrame
+        ``margins`` with ``p_alive``, ``retention_years``, ``value``, ``value_individual`` (before the
+        cohort rule), ``too_new``, ``cohort``, ``value_rank`` (1 = most valuable; NaN when too new).
+    """
+    rates = ValueRates.from_params(rates)
+    out = margins.copy()
+    if retention is not None and len(retention):
+        r = retention.reindex(out.index)
+        out["p_alive"] = r["p_alive"].to_numpy()
+        years = r["retention_years"].to_numpy(float)
+        ref = retention["retention_years"]
+        if "frequency" in retention.columns and (retention["frequency"] == 0).any():
+            ref = ref[retention["frequency"] == 0]
+        fill = float(ref.mean()) if len(ref) else _annuity_years(rates.horizon_months, rates.discount_rate)
+        out["retention_years"] = np.where(np.isnan(years), fill, years)
+    else:
+        out["p_alive"] = np.nan
+        out["retention_years"] = _annuity_years(rates.horizon_months, rates.discount_rate)
+    out["value_individual"] = out["annual_margin"] * out["retention_years"]
+    bands = np.asarray(rates.cohort_aum_bands, float)
+    aum = out["aum"].fillna(0.0).to_numpy(float)
+    band = np.searchsorted(bands, aum, side="right")
+    labels = [f"< {bands[0]:,.0f}"] + [f"{bands[i]:,.0f} - {bands[i + 1]:,.0f}" for i in range(len(bands) - 1)] \
+        + [f">= {bands[-1]:,.0f}"] if len(bands) else ["all"]
+    out["cohort"] = np.asarray(labels, dtype=object)[band]
+    too_new = out["history_days"].to_numpy(float) < rates.min_history_days
+    out["too_new"] = too_new
+    est = pd.Series(out["value_individual"].to_numpy()[~too_new]).groupby(band[~too_new]).mean()
+    overall = float(np.nanmean(out["value_individual"].to_numpy()[~too_new])) if (~too_new).any() else np.nan
+    cohort_value = pd.Series(band).map(est).fillna(overall).to_numpy(float)
+    out["value"] = np.where(too_new, cohort_value, out["value_individual"].to_numpy(float))
+    rank = pd.Series(np.where(too_new, np.nan, out["value"].to_numpy(float)), index=out.index)
+    out["value_rank"] = rank.rank(ascending=False, method="first")
+    return out
+
+
+def value_by_group(values: pd.DataFrame, groups: pd.Series, name: str = "group") -> pd.DataFrame:
+    """Customers, value and AUM by group, with the share of each: where the value sits beside the AUM."""
+    g = pd.Series(groups).reindex(values.index)
+    df = pd.DataFrame({name: g.astype("str").where(g.notna(), "unknown").to_numpy(),
+                       "value": values["value"].to_numpy(float), "aum": values["aum"].fillna(0.0).to_numpy(float),
+                       "annual_margin": values["annual_margin"].to_numpy(float)})
+    out = df.groupby(name).agg(customers=("value", "size"), total_value=("value", "sum"),
+                               mean_value=("value", "mean"), annual_margin=("annual_margin", "sum"),
+                               aum=("aum", "sum")).reset_index()
+    for c, s in (("customers", "customer_share"), ("total_value", "value_share"), ("aum", "aum_share")):
+        tot = out[c].sum()
+        out[s] = out[c] / tot if tot else np.nan
+    return out.sort_values("total_value", ascending=False, ignore_index=True)
+
+
+def components(values: pd.DataFrame) -> pd.DataFrame:
+    """Total annual margin by source (products, interchange) and cost to serve, with shares of gross margin."""
+    rows = [(c.removeprefix("margin_").replace("_", " "), float(values[c].sum())) for c in MARGIN_COLUMNS]
+    rows += [("cost to serve: transactions by channel", -float(values["cost_transactions"].sum())),
+             ("cost to serve: fixed per customer", -float(values["cost_fixed"].sum()))]
+    out = pd.DataFrame(rows, columns=["component", "annual_amount"])
+    gross = float(values["gross_margin"].sum())
+    out["share_of_gross"] = out["annual_amount"] / gross if gross else np.nan
+    return out
+
