@@ -21,7 +21,7 @@ from clientlens.demo import generate_demo
 from clientlens.schema import TABLES
 
 AS_OF = pd.Timestamp("2026-10-31")
-TABLE_FILES = ("customers", "monthly_balances", "transactions", "campaigns")
+TABLE_FILES = ("customers", "monthly_balances", "transactions", "campaigns", "holdings")
 
 
 # ---------------------------------------------------------------------------

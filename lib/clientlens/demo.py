@@ -56,11 +56,11 @@ EVENTS = {"fx_rate": 7.10, "fx_min_usd": 10_000.0, "fx_rm_min_usd": 30_000.0,
           "outflow_min": 100_000.0, "outflow_share": 0.03, "outflow_near_share": 0.01, "min_aum": 200_000.0}
 
 #: Planted product mechanisms (issue 14), drawn from their own random stream (spawn key (chunk, 14)):
-#: risk appetite shapes holdings (conservative customers hold fewer funds and wealth products);
+#: risk appetite shapes holdings (conservative customers hold fewer funds);
 #: co-holding affinity wealth_mgmt -> insurance; acquisition affinity loan -> credit_card (cards opened
 #: in the last 12 months, mostly by loan holders); a holdings table with maturities and card expiries,
 #: near misses just under the 100,000 time-deposit threshold.
-PRODUCTS = {"conservative_drop": {"fund": 0.7, "wealth_mgmt": 0.3},
+PRODUCTS = {"conservative_drop": {"fund": 0.6, "wealth_mgmt": 0.0},
             "coholding": {"antecedent": "wealth_mgmt", "consequent": "insurance", "extra_prob": 0.5},
             "acquisition": {"antecedent": "loan", "consequent": "credit_card", "prob": 0.5,
                             "background_prob": 0.03, "months": 12},
