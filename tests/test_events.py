@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -192,14 +193,15 @@ def test_rules_validate_with_one_line_messages():
     with pytest.raises(ParamsError, match="fx_rm_min_usd must be >= fx_min_usd"):
         EventRules.from_params({"fx_rm_min_usd": 5000.0})
     with pytest.raises(ParamsError, match="events must be a non-empty subset"):
-        EventRules.from_params({"events": ["card_expiry"]})
+        EventRules.from_params({"events": ["wealth_purchase_failed"]})
     with pytest.raises(ParamsError, match="surge_window_days must be an integer >= 1; got 0"):
         EventRules.from_params({"surge_window_days": 0})
     with pytest.raises(ParamsError, match="history_days must be an integer >= 1; got 0"):
         event_window(D, 0)
     assert event_window(D, 30)[0].isoformat() == "2026-10-02"
     table = rules_table(EventRules())
-    assert list(table["event"]) == ["large_outflow", "fx_purchase", "large_inflow", "spend_surge", "birthday"]
+    assert list(table["event"]) == ["large_outflow", "fx_purchase", "large_inflow", "time_deposit_maturity",
+                                    "wealth_maturity", "spend_surge", "card_expiry", "birthday"]
     assert "more than 20%" in table.set_index("event").loc["spend_surge", "condition"]
 
 
@@ -336,9 +338,64 @@ def test_event_summary_and_channel_load_by_hand():
     s = event_summary(trig, kept, daily_counts(kept, "event_date", "event", *days), rules, n_customers=10)
     assert s.loc["spend_surge"].tolist() == [3, 2, 2, 1.0, 1, 0.2]   # hits, events, customers, mean, max, share
     assert s.loc["birthday", "events"] == 1 and s.loc["large_outflow", "rule hits"] == 0
-    assert list(s.index) == ["large_outflow", "fx_purchase", "large_inflow", "spend_surge", "birthday"]
+    assert list(s.index) == ["large_outflow", "fx_purchase", "large_inflow", "time_deposit_maturity", "wealth_maturity",
+                             "spend_surge", "card_expiry", "birthday"]
     tasks = pd.DataFrame({"scheduled_date": pd.to_datetime(["2026-10-01", "2026-10-02", "2026-10-02"]),
                           "channel": ["rm", "rm", "sms"]})
     load = channel_load(daily_counts(tasks, "scheduled_date", "channel", *days), rules, n_days=2)
     assert load.loc["rm"].tolist() == [2, 1.0, 1, 1, 2]          # tasks, mean, max, cap, days at cap
     assert load.loc["sms"].tolist() == [1, 0.5, 1, 5, 0] and load.loc["app", "tasks"] == 0
+
+
+# --------------------------------------------------------------------------- maturity rules (issue 14)
+def test_maturity_rules_find_exactly_the_planted_maturities_in_the_window(demo_small):
+    """Reference: truth/maturities_truth.parquet of the demo (every maturing holding, with whether its
+    rule should fire: time deposits from 100,000, near misses planted just under it)."""
+    from clientlens.events import MATURITY_EVENTS
+
+    bank = load_bank(demo_small)
+    rules = EventRules.from_params({"events": list(MATURITY_EVENTS)})
+    start, end = event_window("2026-10-31", 90)
+    got = detect_events(bank, start, end, rules)
+    truth = pd.read_parquet(demo_small / "truth" / "maturities_truth.parquet")
+    lead = np.where(truth["event"] == "card_expiry", rules.card_expiry_lead_days, rules.maturity_lead_days)
+    truth["event_date"] = (pd.to_datetime(truth["maturity_date"]) - pd.to_timedelta(lead, unit="D")).astype("datetime64[s]")
+    want = truth[truth["should_trigger"] & truth["event_date"].between(pd.Timestamp(start), pd.Timestamp(end))]
+    want = want.groupby(["customer_id", "event_date", "event"], as_index=False)["amount"].sum()
+    key = ["customer_id", "event_date", "event"]
+    g = got.sort_values(key).reset_index(drop=True)
+    w = want.sort_values(key).reset_index(drop=True)
+    assert len(w) > 100 and set(w["event"]) == set(MATURITY_EVENTS)
+    assert g[key].astype(str).equals(w[key].astype(str))
+    assert g["value"].to_numpy() == pytest.approx(w["amount"].to_numpy())
+    # the planted near misses (time deposits just under 100,000) never fire
+    near = truth[(truth["event"] == "time_deposit_maturity") & ~truth["should_trigger"]
+                 & truth["event_date"].between(pd.Timestamp(start), pd.Timestamp(end)) & (truth["amount"] >= 95_000)]
+    assert len(near) > 0
+    hits = got[got["event"] == "time_deposit_maturity"].merge(near[["customer_id", "event_date"]],
+                                                              on=["customer_id", "event_date"])
+    assert (hits["value"] >= 100_000).all()        # only when another large deposit matures the same day
+
+
+def test_maturity_rules_without_holdings_are_skipped_with_the_reason(tmp_path):
+    bank = load_bank(make_bank(tmp_path / "bank"))
+    got = detect_events(bank, D, D, {"events": ["card_expiry", "birthday"]})
+    assert "no holdings table" in got.attrs["skipped"]["card_expiry"]
+
+
+def test_tasks_never_pair_a_customer_with_a_product_above_their_level(demo_small):
+    from clientlens.offers import Catalogue
+
+    bank = load_bank(demo_small)
+    cat = Catalogue.from_params()
+    start, end = event_window("2026-10-31", 60)
+    _, kept = run_daily_job(bank, start, end, {})
+    customers = bank.df("customers")
+    tasks = campaign_tasks(kept, customers, {}, catalogue=cat, allow_raw_ids=True)
+    appetite = customers.set_index("customer_id")["risk_appetite"].reindex(tasks["customer_id"]).to_numpy(dtype=object)
+    assert cat.suitable(appetite, tasks["product"].to_numpy(dtype=object)).all()
+    f = tasks.attrs["funnel"]
+    assert f["unsuitable"] > 0                       # large inflows of conservative customers: no wealth offer
+    unfiltered = campaign_tasks(kept, customers, {}, allow_raw_ids=True)
+    a2 = customers.set_index("customer_id")["risk_appetite"].reindex(unfiltered["customer_id"]).to_numpy(dtype=object)
+    assert not cat.suitable(a2, unfiltered["product"].to_numpy(dtype=object)).all()

@@ -34,9 +34,18 @@ Rules run (thresholds are fields of :class:`EventRules`, set from params):
     The customer's birthday is ``birthday_lead_days`` days ahead (29 February counts as 28
     February in other years) -> greeting.
 
-The remaining examples of the brief (wealth product or large time deposit maturing, card
-expiry, failed online wealth purchase) need product-holding and application-log data the
-data contract does not have; :data:`RULES_NEEDING_DATA` names them for the report.
+``wealth_maturity`` / ``time_deposit_maturity`` / ``card_expiry``
+    A wealth product (any amount) or a time deposit of at least ``td_maturity_min`` (100,000)
+    matures in ``maturity_lead_days`` days, or a card expires in ``card_expiry_lead_days`` days
+    (one event per customer and day; the value is the amount maturing). They read the optional
+    ``holdings`` table (maturity / expiry dates); without it they are skipped with the reason.
+
+Each event names the product it offers (``product``, empty for a greeting or a retention call):
+:func:`campaign_tasks` leaves out tasks whose product is above the customer's risk level when it
+is given the product catalogue (:class:`clientlens.offers.Catalogue`), and counts them.
+
+The last example of the brief (failed online wealth purchase) needs the online application log
+the data contract does not have; :data:`RULES_NEEDING_DATA` names it for the report.
 
 Everything is DuckDB SQL over the loaded :class:`clientlens.data.BankData` plus vectorised
 pandas; results are sorted, so the same data and rules give the same tasks.
@@ -56,17 +65,19 @@ from .params import require_int, to_date
 __all__ = ["EventRules", "EVENTS", "RULES_NEEDING_DATA", "detect_events", "apply_cooldown", "campaign_tasks",
            "rules_table", "daily_counts", "event_window", "run_daily_job", "event_summary", "channel_load"]
 
-EVENTS = ("spend_surge", "large_inflow", "large_outflow", "fx_purchase", "birthday")
+EVENTS = ("spend_surge", "large_inflow", "large_outflow", "fx_purchase", "birthday", "wealth_maturity",
+          "time_deposit_maturity", "card_expiry")
+#: maturity rules: event -> product of the holdings table it watches
+MATURITY_EVENTS = {"wealth_maturity": "wealth_mgmt", "time_deposit_maturity": "time_deposit",
+                   "card_expiry": "credit_card"}
 CHANNELS = ("rm", "app", "sms")
 RULES_NEEDING_DATA = {
-    "wealth_maturity": "wealth product maturing: needs product holdings with maturity dates",
-    "time_deposit_maturity": "time deposit of 100,000 or more maturing: needs deposit holdings with maturity dates",
-    "card_expiry": "card expiry: needs card records with expiry dates",
     "wealth_purchase_failed": "online wealth purchase failed: needs the online application log",
 }
 _ACTIONS = {"spend_surge": "offer instalments", "large_inflow": "RM call: deposit / wealth offer",
             "large_outflow": "RM call: retention", "fx_purchase": "overseas-finance offer",
-            "birthday": "birthday greeting"}
+            "birthday": "birthday greeting", "wealth_maturity": "reinvestment offer",
+            "time_deposit_maturity": "renewal offer (RM)", "card_expiry": "card renewal and activation"}
 
 
 @dataclass
@@ -93,11 +104,22 @@ class EventRules:
     fx_rm_min_usd: float = 30_000.0         # below: SMS the same day; from here: RM the next day
     # birthday
     birthday_lead_days: int = 7             # trigger this many days before the birthday
+    # maturities (holdings table)
+    maturity_lead_days: int = 7             # wealth product / time deposit maturing in this many days
+    td_maturity_min: float = 100_000.0      # time deposit of at least this maturing (domain rule)
+    card_expiry_lead_days: int = 30         # card expiring in this many days
     # campaign management
     cooldown_days: int = 30                 # the same event for the same customer at most once in this many days
-    priority: tuple = ("large_outflow", "fx_purchase", "large_inflow", "spend_surge", "birthday")
+    priority: tuple = ("large_outflow", "fx_purchase", "large_inflow", "time_deposit_maturity", "wealth_maturity",
+                       "spend_surge", "card_expiry", "birthday")
     channel: dict = field(default_factory=lambda: {
-        "spend_surge": "app", "large_inflow": "rm", "large_outflow": "rm", "fx_purchase": "sms", "birthday": "sms"})
+        "spend_surge": "app", "large_inflow": "rm", "large_outflow": "rm", "fx_purchase": "sms", "birthday": "sms",
+        "wealth_maturity": "app", "time_deposit_maturity": "rm", "card_expiry": "sms"})
+    # product each event offers ("" none); suitability is checked on it (clientlens.offers)
+    product: dict = field(default_factory=lambda: {
+        "spend_surge": "credit_card", "large_inflow": "wealth_mgmt", "large_outflow": "", "fx_purchase": "",
+        "birthday": "", "wealth_maturity": "wealth_mgmt", "time_deposit_maturity": "time_deposit",
+        "card_expiry": "credit_card"})
     rm_lead_days: int = 1                   # RM tasks are scheduled this many days after the event
     caps: dict = field(default_factory=lambda: {"rm": 50, "app": 2000, "sms": 2000})  # tasks per channel and day
     max_delay_days: int = 0                 # a task over a cap waits up to this many days for room, then is dropped
@@ -117,11 +139,12 @@ class EventRules:
                     or (v <= 0 if strict else v < 0):
                 raise ParamsError(f"{name} must be a number {'>' if strict else '>='} 0; got {v!r}")
 
-        for n in ("large_inflow_min", "large_outflow_min", "fx_rate", "fx_min_usd", "fx_rm_min_usd"):
+        for n in ("large_inflow_min", "large_outflow_min", "fx_rate", "fx_min_usd", "fx_rm_min_usd", "td_maturity_min"):
             num(n)
         for n in ("surge_amount_ratio", "surge_count_ratio", "surge_min_spend"):
             num(n, strict=False)
-        for name, lo in (("surge_window_days", 1), ("birthday_lead_days", 0), ("cooldown_days", 0),
+        for name, lo in (("surge_window_days", 1), ("birthday_lead_days", 0), ("maturity_lead_days", 0),
+                         ("card_expiry_lead_days", 0), ("cooldown_days", 0),
                          ("rm_lead_days", 0), ("max_delay_days", 0)):
             require_int(name, getattr(self, name), lo)
         unknown = [e for e in self.events if e not in EVENTS]
@@ -134,6 +157,12 @@ class EventRules:
                 or any(c not in CHANNELS for c in self.channel.values()):
             raise ParamsError(f"channel must map every event ({', '.join(EVENTS)}) to one of {list(CHANNELS)}; "
                               f"got {self.channel!r}")
+        from .schema import PRODUCT_BALANCE_COLUMNS
+
+        if not isinstance(self.product, dict) or set(self.product) != set(EVENTS) or any(
+                p not in ("", *PRODUCT_BALANCE_COLUMNS) for p in self.product.values()):
+            raise ParamsError(f"product must map every event ({', '.join(EVENTS)}) to a product of "
+                              f"{list(PRODUCT_BALANCE_COLUMNS)} or \"\" (none); got {self.product!r}")
         if not isinstance(self.caps, dict) or set(self.caps) - set(CHANNELS) or any(
                 isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0 for v in self.caps.values()):
             raise ParamsError(f"caps must map channels {list(CHANNELS)} to integers >= 0 (tasks per day); "
@@ -159,12 +188,16 @@ def rules_table(rules: EventRules) -> pd.DataFrame:
         "large_outflow": f"one outgoing {' / '.join(r.movement_categories)} of at least {r.large_outflow_min:,.0f}",
         "fx_purchase": (f"one FX purchase of at least USD {r.fx_min_usd:,.0f} (amount / {r.fx_rate:g} CNY per USD)"),
         "birthday": f"birthday in {r.birthday_lead_days} days",
+        "wealth_maturity": f"a wealth product matures in {r.maturity_lead_days} days (holdings)",
+        "time_deposit_maturity": (f"a time deposit of at least {r.td_maturity_min:,.0f} matures in "
+                                  f"{r.maturity_lead_days} days (holdings)"),
+        "card_expiry": f"a card expires in {r.card_expiry_lead_days} days (holdings)",
     }
     chan = dict(r.channel)
     chan["fx_purchase"] = (f"{r.channel['fx_purchase']} under USD {r.fx_rm_min_usd:,.0f}; "
                            f"rm from USD {r.fx_rm_min_usd:,.0f}")
-    rows = [{"event": e, "condition": cond[e], "action": _ACTIONS[e], "channel": chan[e],
-             "priority": r.priority.index(e) + 1, "run": e in r.events} for e in EVENTS]
+    rows = [{"event": e, "condition": cond[e], "action": _ACTIONS[e], "product": r.product.get(e) or "-",
+             "channel": chan[e], "priority": r.priority.index(e) + 1, "run": e in r.events} for e in EVENTS]
     return pd.DataFrame(rows).sort_values("priority", kind="stable").reset_index(drop=True)
 
 
@@ -238,6 +271,12 @@ def detect_events(bank, start, end, rules: EventRules | dict | None = None, *,
             bank.con.register(view, pd.DataFrame({"customer_id": pd.Series(ids, dtype="str")}))
             only = f"CAST(customer_id AS VARCHAR) IN (SELECT customer_id FROM {view})"
         try:
+            if ev in MATURITY_EVENTS:
+                if not bank.has("holdings"):
+                    skipped[ev] = "no holdings table (product holdings with maturity / expiry dates)"
+                    continue
+                parts.append(_maturities(bank, ev, start, end, rules, only))
+                continue
             if ev == "birthday":
                 if not has_cust:
                     skipped[ev] = "no customers table"
@@ -289,6 +328,25 @@ def _single_transaction_events(bank, ev: str, d0: str, d1: str, rules: EventRule
         FROM transactions WHERE txn_date BETWEEN {d0} AND {d1} AND {where} {('AND ' + only) if only else ''}
         GROUP BY ALL""").df()
     return df
+
+
+def _maturities(bank, ev: str, start: _dt.date, end: _dt.date, rules: EventRules, only: str = "") -> pd.DataFrame:
+    """Holdings of the event's product maturing (expiring) ``lead`` days after each day: one event per
+    customer and day, value = the amount maturing (time deposits: holdings of at least ``td_maturity_min``)."""
+    if "maturity_date" not in bank.columns.get("holdings", []):
+        raise DataError("holdings: column 'maturity_date' is missing; the maturity and card-expiry rules need it")
+    lead = int(rules.card_expiry_lead_days if ev == "card_expiry" else rules.maturity_lead_days)
+    min_amt = float(rules.td_maturity_min) if ev == "time_deposit_maturity" else None
+    return bank.con.execute(f"""
+        SELECT CAST(customer_id AS VARCHAR) AS customer_id, CAST(maturity_date - CAST($lead AS INTEGER) AS DATE) AS event_date,
+               $ev AS event, sum(amount) AS value, CAST(NULL AS DOUBLE) AS baseline,
+               CAST(count(*) AS DOUBLE) AS n_now, CAST(NULL AS DOUBLE) AS n_before, CAST(NULL AS DOUBLE) AS amount_usd
+        FROM holdings
+        WHERE product = $product AND maturity_date BETWEEN CAST($d0 AS DATE) + CAST($lead AS INTEGER)
+                                                  AND CAST($d1 AS DATE) + CAST($lead AS INTEGER)
+              {'AND amount >= CAST($min_amt AS DOUBLE)' if min_amt is not None else ''} {('AND ' + only) if only else ''}
+        GROUP BY ALL""", {"lead": lead, "ev": ev, "product": MATURITY_EVENTS[ev], "d0": start, "d1": end,
+                          **({"min_amt": min_amt} if min_amt is not None else {})}).df()
 
 
 def _surges(bank, start: _dt.date, end: _dt.date, rules: EventRules, only: str = "") -> pd.DataFrame:
@@ -422,12 +480,18 @@ def _reason(row, rules: EventRules) -> str:
         return f"outgoing transfer of {row['value']:,.0f}"
     if e == "fx_purchase":
         return f"FX purchase of USD {row['amount_usd']:,.0f}"
+    if e == "wealth_maturity":
+        return f"wealth product of {row['value']:,.0f} matures in {rules.maturity_lead_days} days"
+    if e == "time_deposit_maturity":
+        return f"time deposit of {row['value']:,.0f} matures in {rules.maturity_lead_days} days"
+    if e == "card_expiry":
+        return f"card expires in {rules.card_expiry_lead_days} days"
     return "birthday in %d days" % rules.birthday_lead_days
 
 
 def campaign_tasks(events: pd.DataFrame, customers: pd.DataFrame | None, rules: EventRules | dict | None = None, *,
                    exclude_opt_out: bool = True, clv: pd.DataFrame | None = None, allow_raw_ids: bool = False,
-                   id_salt: str = "clientlens") -> pd.DataFrame:
+                   id_salt: str = "clientlens", catalogue=None) -> pd.DataFrame:
     """Campaign management: events (after cooldown) -> contact tasks.
 
     Steps, each counted in ``attrs["funnel"]``: opt-outs removed; one task per customer and
@@ -453,6 +517,10 @@ def campaign_tasks(events: pd.DataFrame, customers: pd.DataFrame | None, rules: 
         and adds ``clv_tier`` to the tasks.
     allow_raw_ids, id_salt
         Raw ids only when ``allow_raw_ids``; otherwise ``customer_id_masked``.
+    catalogue : clientlens.offers.Catalogue, optional
+        Suitability: events whose ``product`` is above the customer's allowed risk level
+        (``customers.risk_appetite``) are removed before the one-task-per-day step (so another event
+        of that day can still become the task), counted as ``unsuitable``.
 
     Returns
     -------
@@ -481,6 +549,13 @@ def campaign_tasks(events: pd.DataFrame, customers: pd.DataFrame | None, rules: 
         opt = cust["marketing_opt_out"].reindex(ev["customer_id"]).fillna(False).astype(bool).to_numpy()
         funnel["opted_out"] = int(opt.sum())
         ev = ev[~opt]
+    ev["product"] = ev["event"].map(rules.product).fillna("").astype(str)
+    if catalogue is not None:
+        appetite = (cust["risk_appetite"].reindex(ev["customer_id"]).to_numpy(dtype=object)
+                    if cust is not None and "risk_appetite" in cust.columns else np.full(len(ev), None, dtype=object))
+        ok = catalogue.suitable(appetite, ev["product"].to_numpy(dtype=object))
+        funnel["unsuitable"] = int((~ok).sum())
+        ev = ev[ok]
     # one task per customer and day: the highest-priority event
     prio = {e: i + 1 for i, e in enumerate(rules.priority)}
     ev["priority"] = ev["event"].map(prio).astype("int64")
@@ -488,7 +563,7 @@ def campaign_tasks(events: pd.DataFrame, customers: pd.DataFrame | None, rules: 
                         kind="stable")
     also = ev.groupby(["event_date", "customer_id"], sort=False)["event"].agg(lambda s: ", ".join(s.iloc[1:]))
     ev = ev.drop_duplicates(["event_date", "customer_id"], keep="first").copy()
-    funnel["deduplicated"] = funnel["events"] - funnel.get("opted_out", 0) - len(ev)
+    funnel["deduplicated"] = funnel["events"] - funnel.get("opted_out", 0) - funnel.get("unsuitable", 0) - len(ev)
     ev["also"] = also.reindex(pd.MultiIndex.from_frame(ev[["event_date", "customer_id"]])).to_numpy()
     # channel and schedule
     chan = ev["event"].map(rules.channel).to_numpy(dtype=object)
@@ -529,6 +604,7 @@ def campaign_tasks(events: pd.DataFrame, customers: pd.DataFrame | None, rules: 
     id_col = "customer_id" if allow_raw_ids else "customer_id_masked"
     out[id_col] = ev["customer_id" if allow_raw_ids else "_masked"].to_numpy()
     out["event"] = ev["event"].to_numpy()
+    out["product"] = ev["product"].to_numpy()
     out["channel"] = ev["channel"].to_numpy()
     out["priority"] = ev["priority"].to_numpy()
     out["value"] = ev["value"].to_numpy()
