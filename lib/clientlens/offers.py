@@ -30,7 +30,7 @@ from .schema import PRODUCT_BALANCE_COLUMNS
 
 __all__ = ["Catalogue", "DEFAULT_PRODUCTS", "DEFAULT_SUITABILITY", "holdings_matrix", "association_rules",
            "acquisition_rules", "next_best_product", "suitability_filter", "size_list", "holdout_control",
-           "customer_profile", "coholding_matrix"]
+           "customer_profile", "coholding_matrix", "offer_filter", "campaign_product"]
 
 RISK_LEVELS = ("R1", "R2", "R3", "R4", "R5")
 APPETITES = ("conservative", "balanced", "aggressive")
@@ -188,6 +188,34 @@ def suitability_filter(pairs: pd.DataFrame, catalogue: Catalogue, *, appetite_co
     counts = {"pairs": int(len(pairs)), "unsuitable": int((~ok).sum()), "kept": int(ok.sum()),
               "unsuitable_by_product": pairs.loc[~ok, product_col].astype(str).value_counts().to_dict()}
     return pairs[ok], counts
+
+
+def offer_filter(base: pd.DataFrame, product: str, catalogue: Catalogue) -> tuple[np.ndarray, dict]:
+    """Who may be offered ``product``: suitable (risk level) and eligible. Returns (mask, counts).
+
+    ``base`` needs ``risk_appetite`` and the columns of the product's eligibility rules (the wide
+    table has them); ``counts`` has ``unsuitable`` and ``ineligible`` (among the suitable).
+    """
+    if "risk_appetite" not in base.columns:
+        raise DataError("base: column 'risk_appetite' is missing; suitability needs each customer's risk appetite")
+    suit = catalogue.suitable(base["risk_appetite"].to_numpy(dtype=object), product)
+    elig = catalogue.eligible(base, product)
+    return suit & elig, {"unsuitable": int((~suit).sum()), "ineligible": int((suit & ~elig).sum())}
+
+
+def campaign_product(bank, campaigns, product: str = "") -> str:
+    """The product a list offers: ``product`` when given, else the one product of ``campaigns``
+    (``campaigns.product``); stops when it is absent or the campaigns offered several."""
+    if product:
+        return product
+    if not bank.has("campaigns") or "product" not in bank.columns.get("campaigns", []):
+        raise DataError("campaigns: column 'product' is missing; set list_product to the product the list offers")
+    got = bank.con.execute("SELECT DISTINCT product FROM campaigns WHERE list_contains($c, campaign_id) "
+                           "AND product IS NOT NULL ORDER BY 1", {"c": list(campaigns)}).df()["product"].tolist()
+    if len(got) != 1:
+        raise DataError(f"campaigns {list(campaigns)} offered {len(got)} products ({', '.join(map(str, got)) or 'none'}); "
+                        f"set list_product to the product the list offers")
+    return str(got[0])
 
 
 # ---------------------------------------------------------------------------------------- holdings
