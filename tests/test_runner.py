@@ -381,6 +381,22 @@ def test_run_all_every_notebook_on_demo_small(demo_small, tmp_path, capsys):
     smp = pd.read_parquet(files / "scored_sample.parquet")
     assert set(smp["sample"]) == {"development", "validation", "out_of_time"}
     assert {"customer_id_masked", "obs_date", "target", "prob", "score"} <= set(smp.columns)
+    # suitability (issue 14): no list or task row pairs a customer with a product above their level; the list's
+    # holdout control is a random 10% and is saved with it; the funnels count the exclusions
+    from clientlens.offers import Catalogue
+    from clientlens.privacy import mask_ids
+
+    cat = Catalogue.from_params(merged["common"]["products"], merged["common"]["suitability"])
+    cust = pd.read_parquet(demo_small / "customers.parquet")
+    appetite = pd.Series(cust["risk_appetite"].to_numpy(), index=mask_ids(cust["customer_id"]).to_numpy())
+    lst = pd.read_parquet(tmp_path / "reports" / AS_OF / "05_response_model_files" / "marketing_list.parquet")
+    assert len(lst) and lst["product"].nunique() == 1
+    assert cat.suitable(appetite.reindex(lst["customer_id_masked"]).to_numpy(dtype=object), lst["product"].to_numpy()).all()
+    assert (lst["group"] == "control").sum() == round(0.1 * len(lst))
+    tasks = pd.read_parquet(tmp_path / "reports" / AS_OF / "07_event_triggers_files" / "event_tasks_backtest.parquet")
+    assert cat.suitable(appetite.reindex(tasks["customer_id_masked"]).to_numpy(dtype=object),
+                        tasks["product"].to_numpy(dtype=object)).all()
+    assert "unsuitable, removed" in (tmp_path / "reports" / AS_OF / "05_response_model.html").read_text(encoding="utf-8")
     # the CLV report still joins the segments (now on masked ids)
     clv_html = (tmp_path / "reports" / AS_OF / "04_clv.html").read_text(encoding="utf-8")
     matched = re.search(r"([\d,]+) of ([\d,]+) valued customers matched", clv_html)

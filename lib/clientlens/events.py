@@ -520,7 +520,8 @@ def campaign_tasks(events: pd.DataFrame, customers: pd.DataFrame | None, rules: 
     catalogue : clientlens.offers.Catalogue, optional
         Suitability: events whose ``product`` is above the customer's allowed risk level
         (``customers.risk_appetite``) are removed before the one-task-per-day step (so another event
-        of that day can still become the task), counted as ``unsuitable``.
+        of that day can still become the task), counted as ``unsuitable``; the tasks then carry
+        ``risk_appetite`` and ``product_risk`` (the suitability record).
 
     Returns
     -------
@@ -555,6 +556,7 @@ def campaign_tasks(events: pd.DataFrame, customers: pd.DataFrame | None, rules: 
                     if cust is not None and "risk_appetite" in cust.columns else np.full(len(ev), None, dtype=object))
         ok = catalogue.suitable(appetite, ev["product"].to_numpy(dtype=object))
         funnel["unsuitable"] = int((~ok).sum())
+        ev["risk_appetite"] = pd.Series(appetite, index=ev.index, dtype="object").fillna("").astype(str)
         ev = ev[ok]
     # one task per customer and day: the highest-priority event
     prio = {e: i + 1 for i, e in enumerate(rules.priority)}
@@ -605,6 +607,10 @@ def campaign_tasks(events: pd.DataFrame, customers: pd.DataFrame | None, rules: 
     out[id_col] = ev["customer_id" if allow_raw_ids else "_masked"].to_numpy()
     out["event"] = ev["event"].to_numpy()
     out["product"] = ev["product"].to_numpy()
+    if catalogue is not None:   # the suitability record: the customer's appetite beside the product's level
+        out["risk_appetite"] = ev["risk_appetite"].to_numpy()
+        out["product_risk"] = [f"R{catalogue.risk_level(p)}" if p and catalogue.risk_level(p) else ""
+                               for p in ev["product"].tolist()]
     out["channel"] = ev["channel"].to_numpy()
     out["priority"] = ev["priority"].to_numpy()
     out["value"] = ev["value"].to_numpy()
