@@ -6,7 +6,7 @@ month-ends, co-holding and acquisition rules, the customer profile and each cust
 """
 from __future__ import annotations
 
-import pickle
+import json
 from pathlib import Path
 
 from benchmarks.harness import Case, demo_data
@@ -15,7 +15,7 @@ AS_OF = "2026-10-31"
 
 
 def _model_path(params, cache) -> Path:
-    return cache / f"value_bgnbd_{params['demo_customers']}.pkl"
+    return cache / f"value_bgnbd_{params['demo_customers']}.json"
 
 
 def _prepare_value(params, cache):
@@ -29,19 +29,35 @@ def _prepare_value(params, cache):
     bank = load_bank(demo_data(params["demo_customers"]), tables=["customers", "transactions"])
     rfm = clv.rfm_summary(bank, as_of=AS_OF).table
     model = clv.BTYDModel("bgnbd", random_state=0).fit(rfm)
-    out.write_bytes(pickle.dumps({"rfm": rfm, "model": model}))
+    rfm.to_parquet(out.with_suffix(".parquet"))
+    out.write_text(json.dumps(model.params_))
+
+
+def _fitted(params, cache):
+    """The RFM table and the BG/NBD rebuilt from its saved parameters (lifetimes' fitters do not pickle)."""
+    import pandas as pd
+    from lifetimes import BetaGeoFitter
+
+    from clientlens import clv
+
+    p = json.loads(_model_path(params, cache).read_text())
+    model = clv.BTYDModel("bgnbd")
+    model.fitter_ = BetaGeoFitter()
+    model.fitter_.params_ = pd.Series(p)
+    model.params_ = p
+    return pd.read_parquet(_model_path(params, cache).with_suffix(".parquet")), model
 
 
 def _run_value(params, cache):
     from clientlens import value
     from clientlens.data import load_bank
 
-    saved = pickle.loads(_model_path(params, cache).read_bytes())
+    rfm, model = _fitted(params, cache)
     bank = load_bank(demo_data(params["demo_customers"]), tables=["customers", "monthly_balances", "transactions"])
     rates = value.ValueRates()
     margins = value.annual_margins(bank, AS_OF, rates)
-    ret = value.retention_weights(saved["rfm"], saved["model"], horizon_months=rates.horizon_months,
-                                  discount_rate=rates.discount_rate).join(saved["rfm"][["frequency"]])
+    ret = value.retention_weights(rfm, model, horizon_months=rates.horizon_months,
+                                  discount_rate=rates.discount_rate).join(rfm[["frequency"]])
     v = value.customer_value(margins, ret, rates)
     return {"customers": len(v), "too_new": int(v["too_new"].sum()),
             "spearman_value_aum": round(float(v["value"].corr(v["aum"], method="spearman")), 3)}

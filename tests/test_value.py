@@ -121,6 +121,13 @@ def test_demo_value_follows_aum_and_keeps_new_customers_unranked(demo_small):
     model = clv.BTYDModel("bgnbd").fit(rfm.table)
     from clientlens.value import retention_weights
     ret = retention_weights(rfm.table, model, horizon_months=rates.horizon_months, discount_rate=rates.discount_rate)
+    # the quarterly evaluation grid (interpolated) matches evaluating the model every month
+    monthly = retention_weights(rfm.table, model, horizon_months=rates.horizon_months,
+                                discount_rate=rates.discount_rate, grid_months=1)
+    np.testing.assert_allclose(ret["retention_years"], monthly["retention_years"], rtol=1e-3, atol=1e-9)
+    # a customer surely alive keeps at most the plain annuity factor (36 months at 8%: about 2.68 years)
+    annuity = sum(1 / 12 / 1.08 ** (k / 12) for k in range(1, 37))
+    assert ret["retention_years"].max() <= annuity + 1e-9
     v = customer_value(m, ret.join(rfm.table[["frequency"]]), rates)
     rho = v["value"].corr(v["aum"], method="spearman")
     assert rho >= 0.7, rho                       # value rises with AUM, as a bank expects

@@ -167,24 +167,25 @@ def annual_margins(bank, as_of, rates: ValueRates | dict | None = None) -> pd.Da
     if bank.has("transactions"):
         tcols = set(bank.columns.get("transactions", []))
         start = as_of - _dt.timedelta(days=364)
-        if "category" in tcols:
-            cats = list(rates.spend_categories)
-            spend = con.execute(
-                "SELECT customer_id, sum(amount) AS s FROM transactions WHERE txn_date BETWEEN $start AND $as_of "
-                "AND direction = 'out' AND amount > 0 AND list_contains($cats, category) GROUP BY customer_id",
-                {"start": start, "as_of": as_of, "cats": cats}).df().set_index("customer_id")["s"]
-            out["spend_annual"] = spend.reindex(out.index).fillna(0.0).to_numpy()
-        if "channel" in tcols and rates.channel_costs:
-            cc = pd.DataFrame({"channel": list(rates.channel_costs), "cost": [float(v) for v in rates.channel_costs.values()]})
-            con.register("_value_channel_costs", cc)
-            try:
-                cost = con.execute(
-                    "SELECT t.customer_id, sum(c.cost) AS c FROM transactions t JOIN _value_channel_costs c "
-                    "ON t.channel = c.channel WHERE t.txn_date BETWEEN $start AND $as_of GROUP BY t.customer_id",
-                    {"start": start, "as_of": as_of}).df().set_index("customer_id")["c"]
-            finally:
-                con.unregister("_value_channel_costs")
-            out["cost_transactions"] = cost.reindex(out.index).fillna(0.0).to_numpy()
+        has_cat = "category" in tcols
+        has_chan = "channel" in tcols and bool(rates.channel_costs)
+        cc = pd.DataFrame({"channel": list(rates.channel_costs) or [""],
+                           "cost": [float(v) for v in rates.channel_costs.values()] or [0.0]})
+        spend_sql = ("sum(t.amount) FILTER (WHERE t.direction = 'out' AND t.amount > 0 "
+                     "AND list_contains($cats, t.category))") if has_cat else "0.0"
+        cost_sql = "sum(c.cost)" if has_chan else "0.0"
+        join = "LEFT JOIN _value_channel_costs c ON t.channel = c.channel" if has_chan else ""
+        con.register("_value_channel_costs", cc)
+        try:   # one scan of the year's transactions: spend and channel costs
+            act = con.execute(
+                f"SELECT t.customer_id, {spend_sql} AS s, {cost_sql} AS c FROM transactions t {join} "
+                f"WHERE t.txn_date BETWEEN $start AND $as_of GROUP BY t.customer_id",
+                {"start": start, "as_of": as_of, **({"cats": list(rates.spend_categories)} if has_cat else {})}
+            ).df().set_index("customer_id")
+        finally:
+            con.unregister("_value_channel_costs")
+        out["spend_annual"] = act["s"].reindex(out.index).fillna(0.0).to_numpy(float)
+        out["cost_transactions"] = act["c"].reindex(out.index).fillna(0.0).to_numpy(float)
     observed = np.clip(out["history_days"].to_numpy(float) + 1, 1, 365)
     scale = 365.0 / observed
     out["spend_annual"] *= scale
@@ -199,12 +200,14 @@ def annual_margins(bank, as_of, rates: ValueRates | dict | None = None) -> pd.Da
 
 
 def retention_weights(rfm: pd.DataFrame, model, *, period: str = "day", horizon_months: int = 36,
-                      discount_rate: float = 0.08) -> pd.DataFrame:
+                      discount_rate: float = 0.08, grid_months: int = 3) -> pd.DataFrame:
     """Discounted expected relationship-years over the horizon, from a fitted BTYD model.
 
     ``years = sum_m S(m) / 12 / (1 + discount_rate)^(m / 12)``, ``S(m) = P(alive) x inc(m) / inc(1)``,
     ``inc(m)`` = the model's expected transactions in month ``m`` (conditional on the customer's
-    history). A customer sure to stay and keep their activity gets the plain annuity factor.
+    history). A customer sure to stay and keep their activity gets the plain annuity factor. The
+    model's cumulative expectation is evaluated at month 1 and every ``grid_months`` (1: every month)
+    and interpolated linearly in between.
 
     Parameters
     ----------
@@ -226,23 +229,33 @@ def retention_weights(rfm: pd.DataFrame, model, *, period: str = "day", horizon_
     from .clv import DAYS_PER_MONTH, PERIOD_DAYS, compress
 
     horizon_months = require_int("horizon_months", horizon_months, 1)
+    grid_months = require_int("grid_months", grid_months, 1)
     if discount_rate < 0:
         raise ParamsError(f"discount_rate must be >= 0; got {discount_rate!r}")
     per_month = DAYS_PER_MONTH / PERIOD_DAYS[period]
     comp, inv = compress(rfm, ("frequency", "recency", "T"))
     p_alive = np.asarray(model.p_alive(comp), float)
-    prev = np.zeros(len(comp))
-    first = None
-    years = np.zeros(len(comp))
-    for m in range(1, horizon_months + 1):
-        cur = np.asarray(model.expected_transactions(m * per_month, comp), float)
-        inc = cur - prev
-        if first is None:
-            first = np.maximum(inc, 1e-300)
-        s = p_alive * np.clip(inc / first, 0.0, 1.0)
-        years += s / 12.0 / (1.0 + discount_rate) ** (m / 12.0)
-        prev = cur
-    out = pd.DataFrame({"p_alive": p_alive[inv], "expected_transactions": prev[inv], "retention_years": years[inv]},
+    # E[X(t)] at month 1 and every grid_months (and the horizon), linear in between: the expected
+    # cumulative count is smooth and nearly linear over a quarter, and each evaluation is costly
+    grid = sorted({1, horizon_months, *range(grid_months, horizon_months + 1, grid_months)})
+    cum = np.column_stack([np.zeros(len(comp))] + [np.asarray(model.expected_transactions(m * per_month, comp), float)
+                                                  for m in grid])
+    gx = np.asarray([0, *grid], float)
+    W = np.zeros((len(gx), horizon_months + 1))      # E[X(m)] = cum @ W[:, m]: linear between grid points
+    for m in range(horizon_months + 1):
+        j = int(np.searchsorted(gx, m, side="right") - 1)
+        if gx[j] == m:
+            W[j, m] = 1.0
+        else:
+            w = (m - gx[j]) / (gx[j + 1] - gx[j])
+            W[j, m], W[j + 1, m] = 1.0 - w, w
+    e = cum @ W                                                                # E[X(m)], m = 0..H
+    inc = np.diff(e, axis=1)                                                   # expected transactions in month m
+    first = np.maximum(inc[:, :1], 1e-300)
+    s = p_alive[:, None] * np.clip(inc / first, 0.0, 1.0)
+    disc = 1.0 / 12.0 / (1.0 + discount_rate) ** (np.arange(1, horizon_months + 1) / 12.0)
+    years = s @ disc
+    out = pd.DataFrame({"p_alive": p_alive[inv], "expected_transactions": e[:, -1][inv], "retention_years": years[inv]},
                        index=rfm.index)
     out.index.name = "customer_id"
     return out
