@@ -121,7 +121,7 @@ def test_demo_value_follows_aum_and_keeps_new_customers_unranked(demo_small):
     model = clv.BTYDModel("bgnbd").fit(rfm.table)
     from clientlens.value import retention_weights
     ret = retention_weights(rfm.table, model, horizon_months=rates.horizon_months, discount_rate=rates.discount_rate)
-    # the quarterly evaluation grid (interpolated) matches evaluating the model every month
+    # the half-yearly evaluation grid (interpolated) matches evaluating the model every month
     monthly = retention_weights(rfm.table, model, horizon_months=rates.horizon_months,
                                 discount_rate=rates.discount_rate, grid_months=1)
     np.testing.assert_allclose(ret["retention_years"], monthly["retention_years"], rtol=1e-3, atol=1e-9)
