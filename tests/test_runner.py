@@ -397,6 +397,9 @@ def test_run_all_every_notebook_on_demo_small(demo_small, tmp_path, capsys):
     assert cat.suitable(appetite.reindex(tasks["customer_id_masked"]).to_numpy(dtype=object),
                         tasks["product"].to_numpy(dtype=object)).all()
     assert "unsuitable, removed" in (tmp_path / "reports" / AS_OF / "05_response_model.html").read_text(encoding="utf-8")
+    strat = pd.read_parquet(tmp_path / "reports" / AS_OF / "08_strategy_files" / "strategy_lists.parquet")
+    assert cat.suitable(appetite.reindex(strat["customer_id_masked"]).to_numpy(dtype=object),
+                        strat["product"].to_numpy(dtype=object)).all()
     # the CLV report still joins the segments (now on masked ids)
     clv_html = (tmp_path / "reports" / AS_OF / "04_clv.html").read_text(encoding="utf-8")
     matched = re.search(r"([\d,]+) of ([\d,]+) valued customers matched", clv_html)

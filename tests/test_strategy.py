@@ -146,3 +146,18 @@ def test_strategy_report_renders_map_lists_and_controls_on_demo_small(demo_small
     assert "customer_id" not in lists.columns and not lists["customer_id_masked"].duplicated().any()
     counts = lists.groupby("strategy")["group"].value_counts().unstack(fill_value=0)
     assert len(counts) >= 5 and (counts["control"] > 0).all() and (counts["treated"] > 0).all()
+
+
+def test_strategy_lists_leave_out_customers_above_their_risk_level():
+    """Suitability (issue 14): the toy map offers fund (R3): conservative customers (R1) never get it."""
+    from clientlens.offers import Catalogue
+
+    base = _toy_base()
+    base["risk_appetite"] = np.random.default_rng(1).choice(["conservative", "balanced", "aggressive", None], len(base))
+    cat = Catalogue.from_params()
+    r = S.assign(base, _toy_map(), cooldown_days=30, seed=1, catalogue=cat)
+    on = base.set_index("customer_id_masked").loc[r.lists["customer_id_masked"], "risk_appetite"]
+    assert on.isin(["balanced", "aggressive"]).all()
+    f = r.funnel.set_index("strategy")
+    ok = base["risk_appetite"].isin(["balanced", "aggressive"]).to_numpy()
+    assert f.loc["a", "unsuitable"] == (base["is_payroll"].to_numpy() & ~ok).sum()

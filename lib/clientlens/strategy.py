@@ -416,7 +416,7 @@ def _rank_col(base: pd.DataFrame, s: Strategy, smap: StrategyMap) -> str | None:
 
 def assign(base: pd.DataFrame, smap: StrategyMap, *, caps: Mapping[str, int] | None = None,
            cooldown_days: int = 30, exclude_opt_out: bool = True, seed: int = 42,
-           id_col: str = "customer_id_masked") -> Assignment:
+           id_col: str = "customer_id_masked", catalogue=None) -> Assignment:
     """Turn the map into de-duplicated lists with a random holdout control per strategy.
 
     Strategies are taken in priority order. For each: customers its target selects, minus opt-outs
@@ -443,6 +443,9 @@ def assign(base: pd.DataFrame, smap: StrategyMap, *, caps: Mapping[str, int] | N
         Leave out customers who refused marketing contact.
     seed : int
         Random state of the control draws.
+    catalogue : clientlens.offers.Catalogue, optional
+        Suitability (适当性管理): customers whose ``risk_appetite`` does not allow the strategy's product
+        are left out first (``unsuitable`` in the funnel).
     """
     if id_col not in base.columns:
         raise ParamsError(f"base has no column {id_col!r}")
@@ -466,6 +469,12 @@ def assign(base: pd.DataFrame, smap: StrategyMap, *, caps: Mapping[str, int] | N
     for s in smap.strategies:
         e = eligible[s.name].to_numpy()
         f = {"strategy": s.name, "priority": s.priority, "eligible": int(e.sum())}
+        if catalogue is not None:
+            appetite = base["risk_appetite"].to_numpy(dtype=object) if "risk_appetite" in base else \
+                np.full(n, None, dtype=object)
+            suit = catalogue.suitable(appetite, s.product)
+            f["unsuitable"] = int((e & ~suit).sum())
+            e = e & suit
         f["opted_out"] = int((e & opt).sum())
         e2 = e & ~opt
         f["cooldown"] = int((e2 & cool).sum())
@@ -620,7 +629,7 @@ def base_frame(bank, as_of, period_start=None) -> pd.DataFrame:
     sel = ["customer_id"]
     if "birth_date" in ccols:
         sel.append("date_diff('year', birth_date, ?::DATE) AS age")
-    for c in ("income_monthly", "marketing_opt_out"):
+    for c in ("income_monthly", "marketing_opt_out", "risk_appetite"):
         if c in ccols:
             sel.append(c)
     args = [as_of] if "birth_date" in ccols else []
