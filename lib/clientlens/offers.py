@@ -204,18 +204,19 @@ def offer_filter(base: pd.DataFrame, product: str, catalogue: Catalogue) -> tupl
 
 
 def campaign_product(bank, campaigns, product: str = "") -> str:
-    """The product a list offers: ``product`` when given, else the one product of ``campaigns``
-    (``campaigns.product``); stops when it is absent or the campaigns offered several."""
+    """The product a list offers: ``product`` when given, else the product of the most recent of
+    ``campaigns`` (``campaigns.product``; the model is scored for the latest offer); stops when no
+    campaign names its product."""
     if product:
         return product
     if not bank.has("campaigns") or "product" not in bank.columns.get("campaigns", []):
         raise DataError("campaigns: column 'product' is missing; set list_product to the product the list offers")
-    got = bank.con.execute("SELECT DISTINCT product FROM campaigns WHERE list_contains($c, campaign_id) "
-                           "AND product IS NOT NULL ORDER BY 1", {"c": list(campaigns)}).df()["product"].tolist()
-    if len(got) != 1:
-        raise DataError(f"campaigns {list(campaigns)} offered {len(got)} products ({', '.join(map(str, got)) or 'none'}); "
-                        f"set list_product to the product the list offers")
-    return str(got[0])
+    got = bank.con.execute("SELECT product, max(contact_date) AS last FROM campaigns WHERE list_contains($c, campaign_id) "
+                           "AND product IS NOT NULL GROUP BY product ORDER BY last DESC, product",
+                           {"c": list(campaigns)}).df()
+    if got.empty:
+        raise DataError(f"campaigns {list(campaigns)} name no product; set list_product to the product the list offers")
+    return str(got["product"].iloc[0])
 
 
 # ---------------------------------------------------------------------------------------- holdings
