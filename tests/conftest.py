@@ -8,7 +8,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import os
+import tempfile
+
 import pytest
+
+# Masked ids are keyed with a secret (clientlens.privacy): tests never touch the real key file in the
+# user's home. A fixed test key (identical in every xdist worker, so cached reports join) comes from
+# the environment; tests of the key file itself point CLIENTLENS_ID_KEY_FILE at a tmp path.
+os.environ["CLIENTLENS_ID_KEY"] = "test-key-0123456789abcdef-not-a-real-secret"
+os.environ["CLIENTLENS_ID_KEY_FILE"] = os.path.join(tempfile.mkdtemp(prefix="clientlens-test-key-"), "id_key")
+TEST_ID_KEY = os.environ["CLIENTLENS_ID_KEY"]
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = Path(__file__).resolve().parent / ".cache"

@@ -294,13 +294,13 @@ def test_artifact_ids_mask_by_default_and_join_either_way():
     from clientlens.privacy import MASKED_ID, artifact_ids, mask_ids, masked_key
 
     df = pd.DataFrame({"customer_id": ["C1", "C2"], "tier": ["high", "low"]})
-    masked = artifact_ids(df, salt="s")
+    masked = artifact_ids(df)
     assert list(masked.columns) == [MASKED_ID, "tier"]
-    assert masked[MASKED_ID].tolist() == mask_ids(["C1", "C2"], "s").tolist()
-    both = artifact_ids(df, allow_raw_ids=True, salt="s")
+    assert masked[MASKED_ID].tolist() == mask_ids(["C1", "C2"]).tolist()
+    both = artifact_ids(df, allow_raw_ids=True)
     assert list(both.columns) == ["customer_id", MASKED_ID, "tier"]
     # a later report finds the same key in either form
-    assert masked_key(masked).tolist() == masked_key(df, salt="s").tolist() == masked[MASKED_ID].tolist()
+    assert masked_key(masked).tolist() == masked_key(df).tolist() == masked[MASKED_ID].tolist()
     assert df.columns.tolist() == ["customer_id", "tier"]          # the input is not modified
     with pytest.raises(KeyError):
         masked_key(pd.DataFrame({"x": [1]}))

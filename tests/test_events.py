@@ -281,9 +281,9 @@ def test_within_a_cap_equal_priority_goes_by_clv_then_amount():
     # the CLV report's artefact holds masked ids only (allow_raw_ids false): joined on the masked id
     from clientlens.privacy import artifact_ids
 
-    masked = artifact_ids(clv, salt="s1")
+    masked = artifact_ids(clv)
     assert "customer_id" not in masked.columns
-    by_masked = campaign_tasks(ev, None, caps, exclude_opt_out=False, clv=masked, id_salt="s1", allow_raw_ids=True)
+    by_masked = campaign_tasks(ev, None, caps, exclude_opt_out=False, clv=masked, allow_raw_ids=True)
     assert by_masked["customer_id"].tolist() == ["B"] and by_masked["clv_tier"].tolist() == ["high"]
     with pytest.raises(DataError, match="clv: columns clv and customer_id"):
         campaign_tasks(ev, None, caps, exclude_opt_out=False, clv=pd.DataFrame({"customer_id": ["A"]}))

@@ -12,7 +12,7 @@ from clientlens import config
 
 NOTEBOOKS = sorted(config.NOTEBOOKS_DIR.glob("*.ipynb"))
 COMMON_KEYS = {"data_dir": "str", "as_of": "str", "column_map": "dict", "value_map": "dict",
-               "unknown_customers": "str", "allow_raw_ids": "bool", "id_salt": "str", "seed": "int",
+               "unknown_customers": "str", "allow_raw_ids": "bool", "load_options": "dict", "seed": "int",
                "output_dir": "str", "reports_dir": "str"}
 TYPES = {"int", "float", "str", "bool", "list", "dict"}
 
@@ -62,5 +62,7 @@ def test_parameters_cell_has_typed_literals_and_the_common_keys(path):
         if key == "id_salt" and key not in declared:
             continue  # being removed (issue 11: keyed HMAC); new notebooks do not declare it
         assert declared.get(key) == typ, f"missing common parameter {key}: {typ}"
+    # the id key is a secret read by the kernel itself (clientlens.privacy), never a parameter (issue 11)
+    assert not {"id_salt", "id_key", "salt"} & set(declared)
     assert ast.literal_eval(next(n.value for n in tree.body if n.target.id == "allow_raw_ids")) is False
     assert ast.literal_eval(next(n.value for n in tree.body if n.target.id == "output_dir")) == ""

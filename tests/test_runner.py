@@ -59,7 +59,7 @@ def test_report_manifest_index_then_refusal_then_failure_keeps_good_report(setup
     assert "customers counted: 3" in html                      # the output is there
     assert "Provenance" in html and "Git commit" in html and "clientlens " in html
     assert "customers.csv" in html and "transactions.csv" in html   # data fingerprints listed
-    assert "(hidden)" not in html or "id_salt" in html
+    assert "id_salt" not in html
     assert (day / "01_tiny.ipynb").exists()
     assert (day / "01_tiny_files" / "artefact.txt").read_text() == "k=7"
     manifest = json.loads((day / "01_tiny.manifest.json").read_text())

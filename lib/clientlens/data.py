@@ -63,7 +63,34 @@ def find_table_files(data_dir: Path, table: str, file_map: dict | None = None) -
     return []
 
 
-def _reader_sql(files: list[Path]) -> str:
+_TRANSCODED: dict[tuple, Path] = {}
+
+
+def _utf8_copy(path: Path, encoding: str) -> Path:
+    """A UTF-8 copy of a CSV in another encoding (a private temporary file, removed at exit)."""
+    import atexit
+    import tempfile
+
+    key = (str(path), encoding, path.stat().st_mtime_ns)
+    if key in _TRANSCODED and _TRANSCODED[key].exists():
+        return _TRANSCODED[key]
+    fd, tmp = tempfile.mkstemp(prefix="clientlens-", suffix=".csv")
+    atexit.register(lambda p=tmp: os.path.exists(p) and os.unlink(p))
+    try:
+        with open(path, "r", encoding=encoding, errors="strict", newline="") as src, \
+                os.fdopen(fd, "w", encoding="utf-8", newline="") as dst:
+            for block in iter(lambda: src.read(1 << 20), ""):
+                dst.write(block)
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path}: not valid {encoding} text (byte {exc.start:,}); check the encoding param "
+                        f"(load_options: encoding)") from None
+    _TRANSCODED[key] = Path(tmp)
+    return Path(tmp)
+
+
+def _reader_sql(files: list[Path], encoding: str | None = None) -> str:
+    if encoding and files[0].suffix.lower() == ".csv" and encoding.lower().replace("_", "-") not in ("utf-8", "utf8"):
+        files = [_utf8_copy(f, encoding) for f in files]
     paths = "[" + ", ".join(_lit(str(f)) for f in files) + "]"
     if files[0].suffix.lower() == ".csv":
         return f"read_csv({paths}, all_varchar=true, header=true, union_by_name=true)"
@@ -136,6 +163,68 @@ _ALLOWED[("holdings", "product")] = PRODUCT_BALANCE_COLUMNS
 _KIND_WORD = {"number": "non-numeric", "int": "non-integer", "date": "unparseable date",
               "bool": "unreadable true/false"}
 
+# amounts the contract defines as absolute (the sign is in another column)
+_ABSOLUTE = {("transactions", "amount")}
+# amounts checked against the plausibility ceiling
+_CEILING = {("transactions", "amount")}
+
+#: value checks of the loader (``load_options`` in params): name -> (default, what it is)
+LOAD_OPTIONS = {
+    "negative_amounts": ("fail", "negative transaction amounts (the contract says absolute): fail | abs | drop"),
+    "date_floor": ("1900-01-01", "dates before this day are implausible: the load stops"),
+    "future_transactions": ("drop", "transactions dated after as_of: drop (counted in the notes) | fail"),
+    "amount_ceiling": (1e9, "transaction amounts above this (CNY) are flagged FAIL in 00_data_overview"),
+    "encoding": ({}, "{table: CSV encoding} for files that are not UTF-8, e.g. {transactions: gb18030}"),
+}
+
+
+def check_load_options(options: dict | None) -> dict:
+    """``load_options`` with defaults filled in and every value checked (one-line :class:`DataError`)."""
+    import datetime as _dt
+    import codecs
+    import math
+
+    options = dict(options or {})
+    unknown = sorted(set(options) - set(LOAD_OPTIONS))
+    if unknown:
+        raise DataError(f"unknown load_options key(s) {unknown}; valid keys: {', '.join(LOAD_OPTIONS)}")
+    out = {k: options.get(k, v[0]) for k, v in LOAD_OPTIONS.items()}
+    if out["negative_amounts"] not in ("fail", "abs", "drop"):
+        raise DataError(f"negative_amounts must be one of fail, abs, drop; got {out['negative_amounts']!r}")
+    if out["future_transactions"] not in ("fail", "drop"):
+        raise DataError(f"future_transactions must be fail or drop; got {out['future_transactions']!r}")
+    try:
+        out["date_floor"] = _dt.date.fromisoformat(str(out["date_floor"])[:10])
+    except ValueError:
+        raise DataError(f"date_floor must be a date YYYY-MM-DD; got {out['date_floor']!r}") from None
+    ceiling = out["amount_ceiling"]
+    if isinstance(ceiling, bool) or not isinstance(ceiling, (int, float)) or not math.isfinite(ceiling) \
+            or ceiling <= 0:
+        raise DataError(f"amount_ceiling must be a number > 0; got {ceiling!r}")
+    enc = out["encoding"]
+    if not isinstance(enc, dict):
+        raise DataError(f"encoding must be a mapping {{table: encoding}}; got {enc!r}")
+    bad_tables = sorted(set(enc) - set(TABLES))
+    if bad_tables:
+        raise DataError(f"encoding: unknown table(s) {bad_tables}; valid tables: {sorted(TABLES)}")
+    for t, e in enc.items():
+        try:
+            codecs.lookup(str(e))
+        except LookupError:
+            raise DataError(f"encoding of '{t}': unknown encoding {e!r} (e.g. utf-8, gb18030)") from None
+    return out
+
+
+def date_literal(value) -> str:
+    """``DATE 'YYYY-MM-DD'`` for a :class:`datetime.date` (only: a typed, validated date, never text)."""
+    import datetime as _dt
+
+    if isinstance(value, _dt.datetime):
+        value = value.date()
+    if not isinstance(value, _dt.date):
+        raise TypeError(f"date_literal needs a datetime.date; got {type(value).__name__}")
+    return f"DATE '{value.isoformat()}'"
+
 
 @dataclass
 class BankData:
@@ -153,6 +242,9 @@ class BankData:
         Contract columns present in each table (optional ones may be absent).
     notes : list[str]
         What the loader did that a reader should know (rows dropped, tables missing).
+    flags : list[dict]
+        Implausible values kept but to be reported as FAIL (``table``, ``column``, ``problem``,
+        ``rows``, ``example``): amounts above ``amount_ceiling``.
     """
 
     con: duckdb.DuckDBPyConnection
@@ -160,6 +252,7 @@ class BankData:
     files: dict[str, list[Path]]
     columns: dict[str, list[str]]
     notes: list[str] = field(default_factory=list)
+    flags: list[dict] = field(default_factory=list)
     _cache: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
     @property
@@ -207,6 +300,12 @@ def load_bank(
     unknown_customers: str = "fail",
     allow_pii: bool = False,
     con: duckdb.DuckDBPyConnection | None = None,
+    as_of=None,
+    negative_amounts: str = "fail",
+    date_floor="1900-01-01",
+    future_transactions: str = "drop",
+    amount_ceiling: float = 1e9,
+    encoding: dict | None = None,
 ) -> BankData:
     """Open, map, type and validate the contract tables found in ``data_dir``.
 
@@ -234,6 +333,22 @@ def load_bank(
         Keep personal-data columns (name, phone, ID number). Off by default.
     con : duckdb connection, optional
         Connection to create the views in (a new in-memory one by default).
+    as_of : date or str, optional
+        Analysis date: transactions dated after it are handled per ``future_transactions``.
+    negative_amounts : {"fail", "abs", "drop"}
+        Negative transaction amounts (the contract says absolute): stop, take the absolute value
+        or drop the rows (both counted in ``notes``).
+    date_floor : date or str
+        Dates before this day (default 1900-01-01) stop the load.
+    future_transactions : {"drop", "fail"}
+        Transactions dated after ``as_of``: drop them (counted in ``notes``) or stop.
+    amount_ceiling : float
+        Transaction amounts above this are kept but listed in ``flags`` (a FAIL data check).
+    encoding : dict, optional
+        ``{table: encoding}`` of CSV files that are not UTF-8 (e.g. ``{"transactions": "gb18030"}``).
+
+    Non-finite numbers (NaN, infinity, also as text) always stop the load. These options are the
+    ``load_options`` params key (:data:`LOAD_OPTIONS`).
 
     Returns
     -------
@@ -256,6 +371,15 @@ def load_bank(
     if unknown_tables:
         raise DataError(f"unknown table(s) {unknown_tables}; valid tables: {sorted(TABLES)}")
     required = set(required) & set(wanted)
+    opts = check_load_options({"negative_amounts": negative_amounts, "date_floor": date_floor,
+                               "future_transactions": future_transactions, "amount_ceiling": amount_ceiling,
+                               "encoding": encoding or {}})
+    if as_of not in (None, ""):
+        from .params import to_date
+
+        opts["as_of"] = to_date("as_of", as_of)
+    else:
+        opts["as_of"] = None
     if con is None:
         con = duckdb.connect()
     bank = BankData(con=con, data_dir=data_dir, files={}, columns={})
@@ -271,20 +395,41 @@ def load_bank(
             bank.notes.append(f"table '{name}' not found in {data_dir}: its analyses are skipped")
             continue
         _open_table(bank, TABLES[name], files, column_map.get(name, {}), value_map.get(name, {}),
-                    unknown_customers, allow_pii)
+                    unknown_customers, allow_pii, opts, name in required)
     return bank
 
 
+def _read_error(label: str, files: list[Path], table: str, exc: Exception) -> DataError:
+    """A one-line, human message for a file DuckDB cannot read."""
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    low = first.lower()
+    if files[0].suffix.lower() == ".csv" and ("unicode" in low or "utf-8" in low or "utf8" in low
+                                              or "encoding" in low):
+        return DataError(f"{label}: not UTF-8 text; if the extract is GBK/GB18030, set the encoding param "
+                         f"(load_options: {{encoding: {{{table}: gb18030}}}})")
+    if files[0].suffix.lower() != ".csv" and ("parquet" in low or "magic" in low or "thrift" in low
+                                              or "corrupt" in low or "too small" in low):
+        return DataError(f"{label}: not a readable Parquet file (damaged or truncated; export it again)")
+    return DataError(f"{label}: cannot be read ({first})")
+
+
 def _open_table(bank: BankData, table: Table, files: list[Path], cmap: dict, vmap: dict,
-                unknown_customers: str, allow_pii: bool) -> None:
+                unknown_customers: str, allow_pii: bool, opts: dict | None = None, required: bool = True) -> None:
+    label = _label(files)
+    try:
+        _open_table_checked(bank, table, files, cmap, vmap, unknown_customers, allow_pii,
+                            opts or check_load_options(None) | {"as_of": None}, required)
+    except duckdb.Error as exc:
+        raise _read_error(label, files, table.name, exc) from None
+
+
+def _open_table_checked(bank: BankData, table: Table, files: list[Path], cmap: dict, vmap: dict,
+                        unknown_customers: str, allow_pii: bool, opts: dict, required: bool) -> None:
     con, label, name = bank.con, _label(files), table.name
     raw = f"_raw_{name}"
-    try:
-        con.execute(f"CREATE OR REPLACE VIEW {_q(raw)} AS SELECT * FROM {_reader_sql(files)}")
-        described = con.execute(f"DESCRIBE {_q(raw)}").fetchall()
-    except duckdb.Error as exc:
-        first = str(exc).strip().splitlines()[0]
-        raise DataError(f"{label}: cannot be read ({first})") from None
+    con.execute(f"CREATE OR REPLACE VIEW {_q(raw)} AS SELECT * FROM "
+                f"{_reader_sql(files, (opts.get('encoding') or {}).get(name))}")
+    described = con.execute(f"DESCRIBE {_q(raw)}").fetchall()
     src_types = {row[0]: row[1] for row in described}
     # bank name -> contract name; an unmapped column keeps its own name
     unknown_targets = sorted(set(cmap.values()) - set(table.column_names))
@@ -305,6 +450,9 @@ def _open_table(bank: BankData, table: Table, files: list[Path], cmap: dict, vma
 
     n_rows = con.execute(f"SELECT count(*) FROM {_q(raw)}").fetchall()[0][0]
     if n_rows == 0:
+        if not required:  # an empty optional table is a missing one
+            bank.notes.append(f"table '{name}' is empty ({label}): its analyses are skipped")
+            return
         raise DataError(f"{label}: table '{name}' is empty (no rows)")
 
     exprs: dict[str, str] = {}
@@ -342,11 +490,22 @@ def _open_table(bank: BankData, table: Table, files: list[Path], cmap: dict, vma
             checks.append((col.name, f"count(*) FILTER (WHERE {bad})",
                            f"first(CAST({src} AS VARCHAR)) FILTER (WHERE {bad})",
                            f"value(s) other than {shown}{hint}"))
+        checks += _value_checks(table.name, col, src, expr, opts)
     if checks:
         select = ", ".join(f"{c[1]}, {c[2]}" for c in checks)
         values = con.execute(f"SELECT {select} FROM {_q(raw)}").fetchall()[0]
         for i, (col_name, _, _, problem) in enumerate(checks):
             count, example = values[2 * i], values[2 * i + 1]
+            if count and problem.startswith(("note:", "flag:")):
+                kind, what = problem.split(":", 1)
+                eg = f" (e.g. {example!r})" if example is not None else ""
+                if kind == "note":
+                    bank.notes.append(f"{label}: column {_shown(col_name, source_of)}: {count:,} {what}")
+                else:
+                    bank.flags.append({"table": name, "column": col_name, "problem": what.strip(),
+                                       "rows": int(count), "example": example})
+                    bank.notes.append(f"{label}: column {_shown(col_name, source_of)} has {count:,} {what}{eg}")
+                continue
             if count:
                 eg = f" (e.g. {example!r})" if example is not None else ""
                 if ";" in problem:  # keep the example before the hint
@@ -354,8 +513,17 @@ def _open_table(bank: BankData, table: Table, files: list[Path], cmap: dict, vma
                     raise DataError(f"{label}: column {_shown(col_name, source_of)} has {count:,} {what}{eg};{hint}")
                 raise DataError(f"{label}: column {_shown(col_name, source_of)} has {count:,} {problem}{eg}")
 
+    drops = []
+    if (name, "amount") in _ABSOLUTE and "amount" in exprs and opts["negative_amounts"] != "fail":
+        if opts["negative_amounts"] == "abs":
+            exprs["amount"] = f"abs({exprs['amount']})"
+        else:
+            drops.append(f"coalesce(({exprs['amount']}) >= 0, TRUE)")
+    if name == "transactions" and "txn_date" in exprs and opts.get("as_of") is not None \
+            and opts["future_transactions"] == "drop":
+        drops.append(f"coalesce(({exprs['txn_date']}) <= {date_literal(opts['as_of'])}, TRUE)")
     select = ", ".join(f"{e} AS {_q(c)}" for c, e in exprs.items())
-    where = ""
+    where = (" WHERE " + " AND ".join(drops)) if drops else ""
     if name == "customers":
         dup = con.execute(f"SELECT {exprs['customer_id']} AS k, count(*) AS n FROM {_q(raw)} GROUP BY 1 "
                           f"HAVING count(*) > 1 ORDER BY n DESC LIMIT 1").fetchall()
@@ -375,10 +543,51 @@ def _open_table(bank: BankData, table: Table, files: list[Path], cmap: dict, vma
             if unknown_customers == "fail":
                 raise DataError(msg + " (set unknown_customers: drop to drop them)")
             bank.notes.append(msg + ": dropped")
-            where = f" WHERE {exprs['customer_id']} IN (SELECT customer_id FROM customers)"
+            where = (where + " AND " if where else " WHERE ") + \
+                f"{exprs['customer_id']} IN (SELECT customer_id FROM customers)"
     con.execute(f"CREATE OR REPLACE VIEW {_q(name)} AS SELECT {select} FROM {_q(raw)}{where}")
     bank.files[name] = files
     bank.columns[name] = list(exprs)
+
+
+def _value_checks(table: str, col, src: str, expr: str, opts: dict) -> list[tuple[str, str, str, str]]:
+    """Plausibility checks of one column, for the loader's single scan.
+
+    Problems starting with ``note:`` are counted into ``notes`` (rows fixed or dropped), ``flag:``
+    into ``flags`` (kept, reported as FAIL); the others stop the load.
+    """
+    out = []
+    first = f"first(CAST({src} AS VARCHAR))"
+    if col.kind == "number":
+        bad = f"({expr}) IS NOT NULL AND NOT isfinite({expr})"
+        out.append((col.name, f"count(*) FILTER (WHERE {bad})", f"{first} FILTER (WHERE {bad})",
+                    "non-finite value(s) (NaN or infinity)"))
+        if (table, col.name) in _ABSOLUTE:
+            bad = f"({expr}) < 0"
+            mode = opts["negative_amounts"]
+            problem = {"fail": "negative amount(s), but amounts are absolute (direction gives the sign); "
+                               "set load_options: {negative_amounts: abs | drop} to accept them",
+                       "abs": "note:negative amount(s) taken as absolute values (negative_amounts: abs)",
+                       "drop": "note:row(s) with a negative amount dropped (negative_amounts: drop)"}[mode]
+            out.append((col.name, f"count(*) FILTER (WHERE {bad})", f"{first} FILTER (WHERE {bad})", problem))
+        if (table, col.name) in _CEILING:
+            ceiling = float(opts["amount_ceiling"])
+            bad = f"abs({expr}) > {ceiling!r}"
+            out.append((col.name, f"count(*) FILTER (WHERE {bad})", f"{first} FILTER (WHERE {bad})",
+                        f"flag:amount(s) above the plausibility ceiling {ceiling:,.0f} (amount_ceiling)"))
+    if col.kind == "date":
+        floor = date_literal(opts["date_floor"])
+        bad = f"({expr}) < {floor}"
+        out.append((col.name, f"count(*) FILTER (WHERE {bad})", f"{first} FILTER (WHERE {bad})",
+                    f"date(s) before {opts['date_floor'].isoformat()} (date_floor)"))
+        if table == "transactions" and col.name == "txn_date" and opts.get("as_of") is not None:
+            bad = f"({expr}) > {date_literal(opts['as_of'])}"
+            problem = (f"note:transaction(s) dated after as_of {opts['as_of'].isoformat()} dropped "
+                       f"(future_transactions: drop)" if opts["future_transactions"] == "drop" else
+                       f"transaction(s) dated after as_of {opts['as_of'].isoformat()}; set load_options: "
+                       f"{{future_transactions: drop}} to leave them out")
+            out.append((col.name, f"count(*) FILTER (WHERE {bad})", f"{first} FILTER (WHERE {bad})", problem))
+    return out
 
 
 def _shown(contract_name: str, source_of: dict[str, str]) -> str:

@@ -512,10 +512,10 @@ def campaign_tasks(events: pd.DataFrame, customers: pd.DataFrame | None, rules: 
     exclude_opt_out : bool
         Remove customers who refused marketing contact (compliance; keep True).
     clv : DataFrame, optional
-        ``customer_id`` or ``customer_id_masked`` (masked with ``id_salt``), ``clv`` and optionally
+        ``customer_id`` or ``customer_id_masked`` (masked with the id key), ``clv`` and optionally
         ``clv_tier`` (the CLV report's ``clv.parquet``): ranks tasks of equal priority within a cap
         and adds ``clv_tier`` to the tasks.
-    allow_raw_ids, id_salt
+    allow_raw_ids
         Raw ids only when ``allow_raw_ids``; otherwise ``customer_id_masked``.
     catalogue : clientlens.offers.Catalogue, optional
         Suitability: events whose ``product`` is above the customer's allowed risk level
@@ -582,12 +582,12 @@ def campaign_tasks(events: pd.DataFrame, customers: pd.DataFrame | None, rules: 
     ev["scheduled_date"] = (ev["event_date"] + pd.to_timedelta(lead, unit="D")).astype("datetime64[s]")
     # masked ids, computed once: the CLV join (masked artefact) and the output (allow_raw_ids false)
     if not allow_raw_ids or (clv is not None and "customer_id" not in clv.columns):
-        ev["_masked"] = mask_ids(ev["customer_id"].to_numpy(), id_salt).to_numpy()
+        ev["_masked"] = mask_ids(ev["customer_id"].to_numpy()).to_numpy()
     # caps per channel and scheduled day: priority, then CLV (unknown last), then amount
     if clv is not None:
         if "clv" not in clv.columns or not {"customer_id", MASKED_ID} & set(clv.columns):
             raise DataError(f"clv: columns clv and customer_id (or {MASKED_ID}) are needed; got {list(clv.columns)}")
-        # join on raw ids when the CLV table has them, else on the masked ids (same salt)
+        # join on raw ids when the CLV table has them, else on the masked ids (same key)
         by = "customer_id" if "customer_id" in clv.columns else MASKED_ID
         keys = ev["customer_id"] if by == "customer_id" else ev["_masked"]
         c = clv.assign(**{by: clv[by].astype(str)}).drop_duplicates(by).set_index(by)

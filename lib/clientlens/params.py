@@ -251,3 +251,111 @@ def rules_from_params(cls, params, what: str):
         raise ParamsError(f"{what}s must be a dict or {cls.__name__}; got {type(params).__name__}")
     rules.validate()
     return rules
+
+
+# --------------------------------------------------------------------------- rules checked before a kernel starts
+# Ranges and relations of parameters, declared once by name. Every notebook that declares a parameter of
+# this name gets the check before its kernel starts (the notebook's own require() calls stay as the
+# in-kernel guard for interactive runs). Keep names unambiguous: a rule applies wherever the name appears.
+
+#: name -> {"min", "max", "min_exclusive", "max_exclusive", "integer"}
+RULES: dict[str, dict] = {
+    "k_min": {"min": 2, "integer": True},
+    "k_max": {"min": 2, "integer": True},
+    "n_tiles": {"min": 2, "integer": True},
+    "max_n_bins": {"min": 2, "integer": True},
+    "history_days": {"min": 1, "integer": True},
+    "holdout_months": {"min": 1, "integer": True},
+    "horizon_months": {"min": 1, "integer": True},
+    "bins_per_decade": {"min": 1, "integer": True},
+    "top_categories": {"min": 1, "integer": True},
+    # shares in (0, 1]
+    "validation_share": {"min": 0, "min_exclusive": True, "max": 1},
+    "list_top_frac": {"min": 0, "min_exclusive": True, "max": 1},
+    "top_share": {"min": 0, "min_exclusive": True, "max": 1},
+    "max_missing": {"min": 0, "min_exclusive": True, "max": 1},
+    "confidence": {"min": 0, "min_exclusive": True, "max": 1, "max_exclusive": True},
+    # shares in [0, 1]
+    "missing_warn_share": {"min": 0, "max": 1},
+    "no_txn_warn_share": {"min": 0, "max": 1},
+    "missing_warn": {"min": 0, "max": 1},
+    "margin_rate": {"min": 0, "max": 1},
+    "stability_threshold": {"min": 0, "max": 1},
+    "max_corr": {"min": 0, "max": 1},
+    "max_spend_corr": {"min": 0, "max": 1},
+    "min_bin_size": {"min": 0, "max": 1},
+    # non-negative thresholds
+    **{name: {"min": 0} for name in (
+        "iv_min", "iv_max", "psi_watch", "psi_shifted", "holdout_error_warn", "holdout_error_fail",
+        "auc_warn", "auc_fail", "ks_warn", "ks_fail", "lift_top10_warn", "lift_top10_fail",
+        "capture_top20_warn", "capture_top20_fail", "score_psi_warn", "score_psi_fail", "variable_psi_warn",
+        "variable_psi_fail", "calibration_warn", "calibration_fail", "recent_contact_days", "rm_min_aum",
+        "penalizer", "cost_per_transaction", "list_top_n", "feature_lag_days")},
+}
+
+#: (left, operator, right, why): checked when a notebook declares both
+RELATIONS: list[tuple[str, str, str, str]] = [
+    ("k_min", "<=", "k_max", "the range of k tried"),
+    ("iv_min", "<", "iv_max", "IV: useless below iv_min, suspicious above iv_max"),
+    ("psi_watch", "<", "psi_shifted", "PSI bands"),
+    ("holdout_error_warn", "<=", "holdout_error_fail", "lower is better: warn before fail"),
+    ("auc_warn", ">=", "auc_fail", "higher is better: the warn threshold is above the fail threshold"),
+    ("ks_warn", ">=", "ks_fail", "higher is better: the warn threshold is above the fail threshold"),
+    ("lift_top10_warn", ">=", "lift_top10_fail", "higher is better: the warn threshold is above the fail threshold"),
+    ("capture_top20_warn", ">=", "capture_top20_fail",
+     "higher is better: the warn threshold is above the fail threshold"),
+    ("score_psi_warn", "<=", "score_psi_fail", "lower is better: the warn threshold is below the fail threshold"),
+    ("variable_psi_warn", "<=", "variable_psi_fail", "lower is better: the warn threshold is below the fail threshold"),
+    ("calibration_warn", "<=", "calibration_fail", "lower is better: the warn threshold is below the fail threshold"),
+]
+
+_OPS = {"<": lambda a, b: a < b, "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b}
+
+
+def check_rules(params: dict, where: str = "") -> None:
+    """Check the declared :data:`RULES` and :data:`RELATIONS` on a notebook's effective parameters.
+
+    Raises :class:`ParamsError` with a message like ``k_max must be >= 2; got 1`` or
+    ``auc_warn must be >= auc_fail (...); got auc_warn=0.5, auc_fail=0.6``.
+    """
+    import numbers
+
+    for name, rule in RULES.items():
+        if name not in params or params[name] is None:
+            continue
+        v = params[name]
+        if isinstance(v, bool) or not isinstance(v, numbers.Real):
+            continue  # the type check reports it
+        if rule.get("integer") and float(v) != int(v):
+            raise ParamsError(f"{where}{name} must be an integer; got {v!r}")
+        lo, hi = rule.get("min"), rule.get("max")
+        if lo is not None and (v <= lo if rule.get("min_exclusive") else v < lo):
+            raise ParamsError(f"{where}{name} must be {'>' if rule.get('min_exclusive') else '>='} {lo}; got {v!r}")
+        if hi is not None and (v >= hi if rule.get("max_exclusive") else v > hi):
+            raise ParamsError(f"{where}{name} must be {'<' if rule.get('max_exclusive') else '<='} {hi}; got {v!r}")
+    for left, op, right, why in RELATIONS:
+        a, b = params.get(left), params.get(right)
+        if not all(isinstance(x, numbers.Real) and not isinstance(x, bool) for x in (a, b)):
+            continue
+        if not _OPS[op](a, b):
+            raise ParamsError(f"{where}{left} must be {op} {right} ({why}); got {left}={a!r}, {right}={b!r}")
+
+
+def check_common_keys(file_params: dict, declared: Iterable[dict], where: str = "params") -> None:
+    """A ``common`` key that no notebook declares is an error listing the valid common keys.
+
+    ``declared`` holds each notebook's :func:`notebook_parameters`. The message lists the keys
+    declared by at least two notebooks (the shared settings that belong in ``common``).
+    """
+    declared = list(declared)
+    common = file_params.get("common") or {}
+    known = set().union(*[set(d) for d in declared]) if declared else set()
+    unknown = sorted(k for k in common if k not in known)
+    if unknown:
+        counts: dict[str, int] = {}
+        for d in declared:
+            for k in d:
+                counts[k] = counts.get(k, 0) + 1
+        shared = sorted(k for k, n in counts.items() if n >= 2) or sorted(known)
+        raise ParamsError(f"{where}: unknown key '{unknown[0]}' in common (no notebook declares it); "
+                          f"valid common keys: {', '.join(shared)}")

@@ -1,53 +1,133 @@
-"""Personal-information protection: masked customer ids for reports and exports."""
+"""Personal-information protection: pseudonymised (keyed-hash) customer ids for reports and exports.
+
+Masked ids are ``K-`` + the first 12 hex characters of HMAC-SHA256(key, raw id). The key is a
+secret that never appears in params, manifests, executed notebooks, logs or reports; it comes from
+
+1. the environment variable ``CLIENTLENS_ID_KEY`` (at least 16 characters), or else
+2. a key file, ``~/.config/clientlens/id_key`` by default (``CLIENTLENS_ID_KEY_FILE`` overrides the
+   path), created on first use with 32 random bytes (hex) and mode 0600. The file must lie outside
+   the project folder (so outside ``reports/`` too).
+
+The same key always gives the same masks, so a later report joins on ``customer_id_masked``; a
+different key gives masks that cannot be linked. The bank's own systems, which hold the key, map a
+mask back by computing the HMAC of their customer numbers and looking the mask up; without the key,
+the masks cannot be recomputed from anything a report contains.
+"""
 from __future__ import annotations
 
 import hashlib
+import hmac
+import os
+import secrets
+from pathlib import Path
 
 import pandas as pd
 
+from . import ClientLensError
 
-def mask_ids(ids, salt: str = "clientlens", length: int = 12) -> pd.Series:
-    """Replace raw customer ids by stable salted hashes (``K-3f9a1c0b2d4e``).
+KEY_ENV = "CLIENTLENS_ID_KEY"
+KEY_FILE_ENV = "CLIENTLENS_ID_KEY_FILE"
+MIN_KEY_LENGTH = 16
+MASKED_ID = "customer_id_masked"
 
-    The same id and salt always give the same masked id, so lists from one run
-    can be joined back by the bank's own systems holding the salt, while the
-    report or export never shows the raw number.
+
+def key_path() -> Path:
+    """Where the id key file lives: ``$CLIENTLENS_ID_KEY_FILE`` or ``~/.config/clientlens/id_key``."""
+    env = os.environ.get(KEY_FILE_ENV)
+    if env:
+        return Path(env).expanduser().resolve()
+    return (Path.home() / ".config" / "clientlens" / "id_key").resolve()
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        path.relative_to(folder.resolve())
+        return True
+    except ValueError:
+        return False
+
+
+def id_key() -> bytes:
+    """The secret key of masked ids (see the module docstring); created on first use.
+
+    Raises
+    ------
+    ClientLensError
+        Empty or short key, a key file inside the project, or an unreadable key file. The message
+        never contains the key.
+    """
+    env = os.environ.get(KEY_ENV)
+    if env is not None:
+        key = env.strip()
+        if len(key) < MIN_KEY_LENGTH:
+            raise ClientLensError(f"{KEY_ENV} is {'empty' if not key else 'too short'}: the id key must have at "
+                                  f"least {MIN_KEY_LENGTH} characters (unset it to use the key file {key_path()})")
+        return key.encode("utf-8")
+    from . import config
+
+    path = key_path()
+    if _inside(path, config.PROJECT_ROOT) or _inside(path, config.REPORTS_DIR):
+        raise ClientLensError(f"{path}: the id key file must lie outside the project folder and reports/ "
+                              f"(set {KEY_FILE_ENV} to a path elsewhere)")
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process created it meanwhile
+            pass
+        else:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(secrets.token_hex(32) + "\n")
+    try:
+        key = path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ClientLensError(f"{path}: cannot read the id key file ({type(exc).__name__})") from None
+    if len(key) < MIN_KEY_LENGTH:
+        raise ClientLensError(f"{path}: the id key file is {'empty' if not key else 'too short'}; the key must "
+                              f"have at least {MIN_KEY_LENGTH} characters (delete the file to create a new key)")
+    return key.encode("utf-8")
+
+
+def mask_ids(ids, length: int = 12, *, key: bytes | None = None) -> pd.Series:
+    """Replace raw customer ids by keyed hashes (``K-3f9a1c0b2d4e``): HMAC-SHA256 with :func:`id_key`.
+
+    The same id and key always give the same masked id, so lists from one run can be joined to
+    later reports and mapped back by the bank's own systems (which hold the key), while the
+    report or export never shows the raw number and nobody without the key can recompute it.
 
     Parameters
     ----------
     ids : array-like
         Raw customer identifiers.
-    salt : str
-        Secret salt from params; change it to make masks unlinkable across runs.
     length : int
         Hex characters kept (default 12: collisions negligible below ~10^7 ids).
+    key : bytes, optional
+        The key (default: :func:`id_key`); for tests and the bank's own mapping scripts.
     """
+    k = id_key() if key is None else key
     s = pd.Series(ids)
-    uniq = pd.unique(s.astype(str))
-    mapping = {u: "K-" + hashlib.sha256((salt + "|" + u).encode("utf-8")).hexdigest()[:length] for u in uniq}
-    return s.astype(str).map(mapping).rename(s.name)
+    text = s.astype(str)
+    uniq = pd.unique(text)
+    mapping = {u: "K-" + hmac.new(k, u.encode("utf-8"), hashlib.sha256).hexdigest()[:length] for u in uniq}
+    return text.map(mapping).rename(s.name)
 
 
-def show_ids(ids, *, allow_raw: bool, salt: str = "clientlens") -> pd.Series:
+def show_ids(ids, *, allow_raw: bool) -> pd.Series:
     """Ids as they may appear in a report: raw only when ``allow_raw`` is explicitly set."""
-    return pd.Series(ids).astype(str) if allow_raw else mask_ids(ids, salt)
+    return pd.Series(ids).astype(str) if allow_raw else mask_ids(ids)
 
 
-MASKED_ID = "customer_id_masked"
-
-
-def artifact_ids(frame: pd.DataFrame, *, allow_raw_ids: bool = False, salt: str = "clientlens",
-                 col: str = "customer_id") -> pd.DataFrame:
+def artifact_ids(frame: pd.DataFrame, *, allow_raw_ids: bool = False, col: str = "customer_id") -> pd.DataFrame:
     """The frame as a report saves it among its artefacts: masked ids, raw ids only when allowed.
 
     Artefact files sit in the report folder that reviewers receive, so they follow the report's
-    rule: ``customer_id_masked`` (:func:`mask_ids` with the run's salt) always, the raw ``col``
-    only with ``allow_raw_ids``. Later reports join on the masked id (same salt), and the bank's
-    own systems, which hold the salt, can map it back.
+    rule: ``customer_id_masked`` (:func:`mask_ids`) always, the raw ``col`` only with
+    ``allow_raw_ids``. Later reports join on the masked id (same key), and the bank's own
+    systems, which hold the key, can map it back.
     """
     if col not in frame.columns:
         raise KeyError(f"frame has no column {col!r}")
-    masked = mask_ids(frame[col].to_numpy(), salt).to_numpy()
+    masked = mask_ids(frame[col].to_numpy()).to_numpy()
     out = frame.copy()
     if allow_raw_ids:
         out.insert(out.columns.get_loc(col) + 1, MASKED_ID, masked)
@@ -57,10 +137,10 @@ def artifact_ids(frame: pd.DataFrame, *, allow_raw_ids: bool = False, salt: str 
     return out
 
 
-def masked_key(frame: pd.DataFrame, *, salt: str = "clientlens", col: str = "customer_id") -> pd.Series:
+def masked_key(frame: pd.DataFrame, *, col: str = "customer_id") -> pd.Series:
     """The masked id of every row of an artefact, whether it was saved with raw ids or masked ones."""
     if MASKED_ID in frame.columns:
         return frame[MASKED_ID].astype(str).rename(MASKED_ID)
     if col in frame.columns:
-        return mask_ids(frame[col].to_numpy(), salt).rename(MASKED_ID).set_axis(frame.index)
+        return mask_ids(frame[col].to_numpy()).rename(MASKED_ID).set_axis(frame.index)
     raise KeyError(f"frame has neither {MASKED_ID!r} nor {col!r}")

@@ -173,7 +173,9 @@ def style_table(df: pd.DataFrame, caption: str | None = None, fmt: Mapping[str, 
         f = _column_formatter(df[col], spec, col in percent_cols)
         if f is not None:
             formatters[col] = f
-    styler = shown.style.format(formatters, na_rep=_MISSING)
+    # every data value, index label and column header is HTML-escaped (data may hold '<script>' or '&')
+    styler = shown.style.format(formatters, na_rep=_MISSING, escape="html")
+    styler = styler.format_index(escape="html", axis=0).format_index(escape="html", axis=1)
     if index is None:
         index = not (isinstance(df.index, pd.RangeIndex) and df.index.name is None)
     if not index:
@@ -224,8 +226,20 @@ def callout(text: str, kind: str = "note", title: str | None = None) -> None:
     _display(HTML(callout_html(text, kind, title)))
 
 
+def esc(value: Any) -> str:
+    """A data value made safe to interpolate into :func:`show_md` text or HTML (``<``, ``>``, ``&``, quotes
+    escaped; Markdown emphasis and code characters too)."""
+    s = html.escape(str(value))
+    for ch in "\\`*_[]|":
+        s = s.replace(ch, "&#%d;" % ord(ch))
+    return s
+
+
 def show_md(text: str) -> None:
-    """Display Markdown text (narrative built from computed numbers). Returns ``None``."""
+    """Display Markdown text (narrative built from computed numbers). Returns ``None``.
+
+    Markdown passes HTML through: wrap every data value (ids, category values, names) in :func:`esc`.
+    """
     from IPython.display import Markdown
 
     _display(Markdown(text))
@@ -359,7 +373,9 @@ _DATE_COLUMNS = {"customers": ("open_date", "birth_date"), "monthly_balances": (
 
 
 def _qi(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+    from .data import quote_ident
+
+    return quote_ident(name)
 
 
 def row_counts(bank) -> pd.DataFrame:
@@ -392,10 +408,10 @@ def date_coverage(bank, as_of: str | None = None) -> pd.DataFrame:
         for col in cols:
             if col not in bank.columns[table]:
                 continue
-            after = f", count(*) FILTER (WHERE {_qi(col)} > DATE '{as_of}')" if as_of else ", 0"
+            after = f", count(*) FILTER (WHERE {_qi(col)} > CAST(? AS DATE))" if as_of else ", 0"
             lo, hi, months, empty, n_after = bank.con.execute(
                 f"SELECT min({_qi(col)}), max({_qi(col)}), count(DISTINCT date_trunc('month', {_qi(col)})), "
-                f"count(*) - count({_qi(col)}){after} FROM {_qi(table)}").fetchone()
+                f"count(*) - count({_qi(col)}){after} FROM {_qi(table)}", [str(as_of)] if as_of else []).fetchone()
             rows.append({"table": table, "column": col, "first": lo, "last": hi, "months": int(months),
                          "empty": int(empty), "after_as_of": int(n_after)})
     return pd.DataFrame(rows, columns=["table", "column", "first", "last", "months", "empty", "after_as_of"])
@@ -422,22 +438,27 @@ def missing_values(bank, min_share: float = 0.0) -> pd.DataFrame:
     return out.sort_values(["missing_share", "table", "column"], ascending=[False, True, True], ignore_index=True)
 
 
-def log_histogram(bank, table: str, column: str, *, where: str = "", bins_per_decade: int = 10) -> pd.DataFrame:
+def log_histogram(bank, table: str, column: str, *, where: Mapping[str, Any] | None = None,
+                  bins_per_decade: int = 10) -> pd.DataFrame:
     """Histogram of a positive amount on a log scale, computed in DuckDB.
 
     Returns ``lower``, ``upper`` (bin edges, powers of 10 split in ``bins_per_decade``) and ``count``,
     plus one attribute ``non_positive`` (``out.attrs``): values <= 0, which a log scale cannot show.
-    ``where`` is an optional SQL condition on the table's columns (e.g. ``"direction = 'out'"``).
+    ``where`` is an optional ``{column: value}`` of equality conditions (e.g. ``{"direction": "out"}``);
+    the values reach SQL as bound parameters.
     """
     if bins_per_decade < 1:
         raise ParamsError(f"bins_per_decade must be >= 1; got {bins_per_decade}")
-    cond = f"WHERE {where}" if where else ""
+    if where is not None and not isinstance(where, Mapping):
+        raise ParamsError(f"where must be a mapping {{column: value}}; got {type(where).__name__}")
+    conds = [f"{_qi(c)} = ?" for c in (where or {})]
+    args = list((where or {}).values())
+    prefix = " AND ".join(conds + [""])
     k = int(bins_per_decade)
     q = (f"SELECT floor(log10({_qi(column)}) * {k}) AS b, count(*) AS n FROM {_qi(table)} "
-         f"{cond + ' AND' if cond else 'WHERE'} {_qi(column)} > 0 GROUP BY 1 ORDER BY 1")
-    df = bank.con.execute(q).df()
-    non_pos = bank.con.execute(f"SELECT count(*) FROM {_qi(table)} {cond + ' AND' if cond else 'WHERE'} "
-                               f"{_qi(column)} <= 0").fetchone()[0]
+         f"WHERE {prefix}{_qi(column)} > 0 GROUP BY 1 ORDER BY 1")
+    df = bank.con.execute(q, args).df()
+    non_pos = bank.con.execute(f"SELECT count(*) FROM {_qi(table)} WHERE {prefix}{_qi(column)} <= 0", args).fetchone()[0]
     out = pd.DataFrame({"lower": 10 ** (df["b"].astype(float) / k), "upper": 10 ** ((df["b"].astype(float) + 1) / k),
                         "count": df["n"].astype("int64")})
     out.attrs["non_positive"] = int(non_pos)

@@ -14,9 +14,17 @@ For each notebook the runner
    ``<stem>.ipynb``, the artefacts in ``<stem>_files/`` and ``<stem>.manifest.json``, each first
    under a temporary name and then renamed; a provenance block (parameters, code version, git
    commit, input fingerprints, run time, status) is appended to the report;
-4. on failure writes ``<stem>.FAILED.html`` / ``<stem>.FAILED.ipynb`` (error at the top), a
-   manifest with status ``failed``, and leaves the files of an earlier good run untouched;
+4. on failure writes ``<stem>.FAILED.html`` / ``<stem>.FAILED.ipynb`` (error at the top) and its own
+   ``<stem>.FAILED.manifest.json`` (status ``failed``, or ``interrupted`` after SIGTERM / SIGINT), and
+   leaves every file of an earlier good run untouched, its manifest included;
 5. regenerates ``reports/index.html``.
+
+Each dated report is written under an exclusive lock (``reports/<as_of>/.<stem>.lock``, an OS file
+lock released when the process ends, even on ``kill -9``): a second concurrent run of the same report
+stops with a one-line message. Staging folders and temporary files left by a dead run are removed
+when the next run of that report starts. ``run-all`` keeps a journal (``run-all.journal.json``) open
+until its last notebook ends, so the index shows a run-all that did not finish as incomplete;
+``run-all --resume`` then skips the reports already ok for that date.
 
 Layout of a reports folder::
 
@@ -52,8 +60,8 @@ DATE_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 PROVENANCE_TAG = "clientlens-provenance"
 FAILURE_TAG = "clientlens-failure"
 REMOVE_TAGS = {"remove_cell", "remove-cell"}
-#: parameters never shown in a report (secrets); the manifest keeps them for reproducibility
-REDACTED_KEYS = ("id_salt",)
+JOURNAL = "run-all.journal.json"
+_FAIL_BADGE = re.compile(r"class='clientlens-badge'[^>]*>FAIL</span>")
 
 
 @dataclasses.dataclass
@@ -71,6 +79,7 @@ class RunPlan:
     data_dir: Path | None = None
     fingerprints: dict = dataclasses.field(default_factory=dict)   # file (relative to data_dir) -> sha256
     loader_notes: list = dataclasses.field(default_factory=list)
+    force: bool = False
 
     @property
     def day_dir(self) -> Path:
@@ -92,11 +101,12 @@ class RunResult:
     """Outcome of one notebook run."""
 
     stem: str
-    status: str                    # "ok" | "failed"
+    status: str                    # "ok" | "failed" | "interrupted" | "skipped" (run-all --resume)
     report: Path                   # the .html (or .FAILED.html) written
     manifest: Path
     duration_s: float
     error: str | None = None
+    fail_checks: int = 0           # FAIL verdicts shown in the report (e.g. data checks)
 
 
 # --------------------------------------------------------------------------- resolving and validating
@@ -123,13 +133,18 @@ def resolve_notebook(name: str | os.PathLike) -> Path:
     raise ClientLensError(f"notebook '{name}' not found; available: {names}")
 
 
+_DATA_KEYS = ("data_dir", "column_map", "value_map", "file_map", "unknown_customers", "load_options", "as_of")
+
+
 def _data_key(params: dict) -> str:
-    return json.dumps({k: params.get(k) for k in ("data_dir", "column_map", "value_map", "file_map",
-                                                   "unknown_customers")}, sort_keys=True, default=str)
+    return json.dumps({k: params.get(k) for k in _DATA_KEYS}, sort_keys=True, default=str)
 
 
-def validate_data(params: dict, cache: dict | None = None) -> tuple[Path, dict, list]:
-    """Load and validate a notebook's input data as the notebook will; returns (data_dir, fingerprints, notes).
+def validate_data(params: dict, cache: dict | None = None) -> tuple[Path, dict, list, dict]:
+    """Load and validate a notebook's input data as the notebook will.
+
+    Returns ``(data_dir, fingerprints, notes, facts)``; ``facts`` holds the campaign ids and the
+    first and last transaction date, for the parameter checks that need the data (:func:`check_against_data`).
 
     Raises :class:`clientlens.DataError` with the loader's one-line message. ``cache`` (a dict)
     avoids validating and hashing the same data twice in one ``run-all``.
@@ -146,6 +161,12 @@ def validate_data(params: dict, cache: dict | None = None) -> tuple[Path, dict, 
             kwargs[name] = params[name]
     if params.get("unknown_customers"):
         kwargs["unknown_customers"] = params["unknown_customers"]
+    if "load_options" in params:
+        if not isinstance(params["load_options"], dict):
+            raise ParamsError(f"load_options must be a mapping; got {params['load_options']!r}")
+        kwargs.update(params["load_options"] or {})
+        if params.get("as_of"):
+            kwargs["as_of"] = params["as_of"]
     import duckdb
 
     con = duckdb.connect(config={"memory_limit": "2GB", "threads": 2})
@@ -158,7 +179,13 @@ def validate_data(params: dict, cache: dict | None = None) -> tuple[Path, dict, 
             except ValueError:
                 rel = str(path)
             fps[rel] = digest
-        out = (data_dir, dict(sorted(fps.items())), list(bank.notes))
+        facts = {"campaign_ids": [], "txn_range": None}
+        if bank.has("campaigns"):
+            facts["campaign_ids"] = [r[0] for r in con.execute(
+                "SELECT DISTINCT campaign_id FROM campaigns ORDER BY 1").fetchall()]
+        if bank.has("transactions"):
+            facts["txn_range"] = con.execute("SELECT min(txn_date), max(txn_date) FROM transactions").fetchone()
+        out = (data_dir, dict(sorted(fps.items())), list(bank.notes), facts)
     finally:
         con.close()
     if cache is not None:
@@ -169,7 +196,7 @@ def validate_data(params: dict, cache: dict | None = None) -> tuple[Path, dict, 
 def plan_run(notebook: str | os.PathLike, *, params_file: str | os.PathLike | None = None,
              file_params: dict | None = None, overrides: dict | None = None, as_of: str | None = None,
              reports_dir: str | os.PathLike | None = None, force: bool = False, check_data: bool = True,
-             data_cache: dict | None = None) -> RunPlan:
+             data_cache: dict | None = None, check_common: bool = True) -> RunPlan:
     """Validate everything about one run before a kernel starts.
 
     Parameters
@@ -202,6 +229,11 @@ def plan_run(notebook: str | os.PathLike, *, params_file: str | os.PathLike | No
     if file_params is None:
         file_params = load_params_file(params_file) if params_file else {}
     declared = notebook_parameters(nb)
+    if check_common and file_params.get("common"):
+        from .params import check_common_keys
+
+        check_common_keys(file_params, [declared] + [notebook_parameters(p) for p in list_notebooks()],
+                          where=str(params_file) if params_file else "params")
     overrides = dict(overrides or {})
     if as_of is not None:
         parse_date("--as-of", as_of)
@@ -217,18 +249,151 @@ def plan_run(notebook: str | os.PathLike, *, params_file: str | os.PathLike | No
     reports_root = config.resolve(reports_dir) if reports_dir else config.REPORTS_DIR
     plan = RunPlan(notebook=nb, stem=stem, as_of=as_of, reports_root=reports_root.resolve(), params=params,
                    declared=declared, params_file=Path(params_file) if params_file else None,
-                   overrides=overrides)
+                   overrides=overrides, force=force)
     if plan.html_path.exists() and not force:
         raise ClientLensError(f"{_show_path(plan.html_path)} already exists; use --force to overwrite it")
     effective = plan.effective_params()
     if effective.get("strategy_map"):  # 08_strategy: the strategy map file is checked before a kernel starts
         from .strategy import load_strategy_map
         load_strategy_map(config.resolve(effective["strategy_map"]), products=effective.get("products") or None)
+    from .params import check_rules
+
+    check_rules(effective, where=f"{stem}: ")
+    if "allow_raw_ids" in declared:
+        from .privacy import id_key
+
+        id_key()  # a bad or unusable id key stops the run before a kernel starts (never shown)
     if check_data and effective.get("data_dir"):
-        plan.data_dir, plan.fingerprints, plan.loader_notes = validate_data(effective, data_cache)
+        plan.data_dir, plan.fingerprints, plan.loader_notes, facts = validate_data(effective, data_cache)
+        check_against_data(stem, effective, facts, declared)
     elif effective.get("data_dir"):
         plan.data_dir = config.resolve(effective["data_dir"])
     return plan
+
+
+#: parameters naming campaigns that must exist in the campaigns table (empty: not used)
+CAMPAIGN_PARAMS = ("evaluation_campaign", "comparison_campaign", "campaigns")
+
+
+def check_against_data(stem: str, params: dict, facts: dict, declared: dict) -> None:
+    """Parameter checks that need the data, cheap enough to run before a kernel starts.
+
+    Campaign ids given in params exist in the campaigns table (compared as values, never put into
+    SQL); ``as_of`` is not before the first transaction.
+    """
+    ids = facts.get("campaign_ids") or []
+    for name in CAMPAIGN_PARAMS:
+        if name not in declared or name not in params:
+            continue
+        if name == "comparison_campaign" and params.get("comparison") not in (None, "campaign"):
+            continue
+        if name == "campaigns" and not ids:
+            continue  # no campaigns table: the notebook says what it cannot do
+        v = params[name]
+        wanted = [v] if isinstance(v, str) else list(v or []) if isinstance(v, (list, tuple)) else []
+        for w in wanted:
+            if w in ("", None):
+                continue
+            if str(w) not in ids:
+                shown = ", ".join(map(str, ids[:20])) or "none (no campaigns table)"
+                raise ParamsError(f"{stem}: {name}: campaign {_one_line(repr(w), 80)} not found in the campaigns "
+                                  f"table; campaigns: {shown}")
+    rng = facts.get("txn_range")
+    if rng and rng[0] is not None and params.get("as_of"):
+        from .params import to_date
+
+        a = to_date("as_of", params["as_of"])
+        if a < rng[0]:
+            raise ParamsError(f"{stem}: as_of {a} is before the first transaction ({rng[0]}); the data covers "
+                              f"{rng[0]} to {rng[1]}")
+
+
+# --------------------------------------------------------------------------- locks and leftovers
+
+class ReportLock:
+    """Exclusive lock on one dated report: ``<day>/.<stem>.lock`` held with ``flock`` while it is written.
+
+    The OS releases the lock when its process ends (even ``kill -9``), so a lock file left by a dead
+    run is stale and simply taken over; the file records the holder's pid for the message.
+    """
+
+    def __init__(self, path: Path, report: Path):
+        self.path, self.report, self.fd = Path(path), Path(report), None
+
+    def acquire(self) -> "ReportLock":
+        import fcntl
+
+        while True:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                try:
+                    holder = json.loads(os.read(fd, 4096).decode("utf-8") or "{}")
+                except (OSError, ValueError):
+                    holder = {}
+                os.close(fd)
+                who = f" (pid {holder.get('pid')}, started {holder.get('started_at')})" if holder.get("pid") else ""
+                raise ClientLensError(f"{_show_path(self.report)} is being written by another run{who}; "
+                                      f"wait for it to finish") from None
+            try:
+                same = os.fstat(fd).st_ino == os.stat(self.path).st_ino
+            except FileNotFoundError:
+                same = False
+            if not same:  # the holder removed the file between our open and flock: try again
+                os.close(fd)
+                continue
+            os.ftruncate(fd, 0)
+            os.write(fd, json.dumps({"pid": os.getpid(), "host": platform.node(),
+                                     "started_at": _now().isoformat(timespec="seconds")}).encode("utf-8"))
+            self.fd = fd
+            return self
+
+    def release(self) -> None:
+        import fcntl
+
+        if self.fd is None:
+            return
+        try:
+            os.unlink(self.path)
+        except OSError:
+            pass
+        fcntl.flock(self.fd, fcntl.LOCK_UN)
+        os.close(self.fd)
+        self.fd = None
+
+
+def _remove_leftovers(day_dir: Path, stem: str) -> list[str]:
+    """Staging folders and temporary files of dead runs of ``stem`` (the caller holds its lock)."""
+    removed = []
+    patterns = (f".staging-{stem}-*", f".{stem}.*.tmp", f".{stem}_files.*.tmp")
+    for pattern in patterns:
+        for p in day_dir.glob(pattern):
+            if p.is_dir():
+                shutil.rmtree(p, ignore_errors=True)
+            else:
+                try:
+                    p.unlink()
+                except OSError:
+                    continue
+            removed.append(p.name)
+    return removed
+
+
+def _pid_alive(pid) -> bool:
+    try:
+        os.kill(int(pid), 0)
+    except (OSError, ValueError, TypeError):
+        return False
+    return True
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """SIGTERM received during a run (SIGINT raises :class:`KeyboardInterrupt` itself)."""
+
+
+def _raise_interrupted(signum, frame):
+    raise RunInterrupted(f"signal {signum}")
 
 
 # --------------------------------------------------------------------------- code version
@@ -287,7 +452,7 @@ def _atomic_write_text(path: Path, text: str) -> None:
         raise
 
 
-def _encrypted_kernel_manager():
+def _encrypted_kernel_manager(log_path: str | os.PathLike | None = None):
     """Kernel manager for report runs: CurveZMQ-encrypted kernel sockets when the kernel supports them.
 
     Report kernels see customer data; jupyter_client's default leaves the local TCP sockets in
@@ -303,6 +468,15 @@ def _encrypted_kernel_manager():
             if zmq.has("curve"):
                 kwargs.setdefault("transport_encryption", "auto")
             super().__init__(**kwargs)
+
+        async def _async_launch_kernel(self, kernel_cmd, **kw):
+            # the kernel process's own stdout/stderr (e.g. "[IPKernelApp] ERROR | KeyboardInterrupt
+            # caught in kernel" at shutdown) go to a log file, not to the user's terminal
+            if log_path is not None:
+                fh = open(log_path, "ab")
+                kw.setdefault("stdout", fh)
+                kw.setdefault("stderr", fh)
+            return await super()._async_launch_kernel(kernel_cmd, **kw)
 
     return EncryptedKernelManager
 
@@ -326,13 +500,55 @@ def execute_plan(plan: RunPlan, *, timeout: int = 1800, progress: bool = True,
     """Execute a validated :class:`RunPlan` and write the report, manifest and index.
 
     Returns a :class:`RunResult`; a failing notebook gives ``status="failed"`` (no exception).
+    Raises :class:`clientlens.ClientLensError` when another run holds the report's lock or the
+    report appeared meanwhile (without ``force``); re-raises :class:`KeyboardInterrupt` after
+    recording an interrupted run (SIGINT, or SIGTERM as :class:`RunInterrupted`).
     """
+    if timeout is None or timeout <= 0:
+        raise ParamsError(f"timeout must be > 0 seconds; got {timeout}")
+    created_day = not plan.day_dir.exists()
+    plan.day_dir.mkdir(parents=True, exist_ok=True)
+    lock = ReportLock(plan.day_dir / f".{plan.stem}.lock", plan.html_path)
+    try:
+        lock.acquire()
+    except ClientLensError:
+        if created_day:
+            _rmdir_quiet(plan.day_dir)
+        raise
+    try:
+        if plan.html_path.exists() and not plan.force:
+            raise ClientLensError(f"{_show_path(plan.html_path)} already exists; use --force to overwrite it")
+        _remove_leftovers(plan.day_dir, plan.stem)
+        return _execute_locked(plan, timeout=timeout, progress=progress, update_index=update_index)
+    finally:
+        lock.release()
+        if created_day:
+            _rmdir_quiet(plan.day_dir)
+
+
+def _rmdir_quiet(path: Path) -> None:
+    try:
+        path.rmdir()  # only when empty
+    except OSError:
+        pass
+
+
+def _count_fail_checks(nb) -> int:
+    n = 0
+    for cell in nb.cells:
+        for out in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            text = (out.get("data") or {}).get("text/html", "")
+            n += len(_FAIL_BADGE.findall(text if isinstance(text, str) else "".join(text)))
+    return n
+
+
+def _execute_locked(plan: RunPlan, *, timeout: int, progress: bool, update_index: bool) -> RunResult:
+    import signal
+    import threading
+
     import nbformat
     import papermill as pm
 
-    if timeout is None or timeout <= 0:
-        raise ParamsError(f"timeout must be > 0 seconds; got {timeout}")
-    plan.day_dir.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=f".staging-{plan.stem}-", dir=plan.day_dir))
     files_stage = stage / "files"
     files_stage.mkdir()
@@ -345,59 +561,92 @@ def execute_plan(plan: RunPlan, *, timeout: int = 1800, progress: bool = True,
     started = _now()
     t0 = time.perf_counter()
     error: str | None = None
+    interrupted: BaseException | None = None
+    in_main = threading.current_thread() is threading.main_thread()
+    old_term = signal.signal(signal.SIGTERM, _raise_interrupted) if in_main else None
     try:
-        pm.execute_notebook(str(plan.notebook), str(out_nb), parameters=params, kernel_name=config.KERNEL_NAME,
-                            progress_bar=progress, log_output=False, cwd=str(config.PROJECT_ROOT),
-                            execution_timeout=int(timeout), kernel_manager_class=_encrypted_kernel_manager())
-    except pm.PapermillExecutionError as exc:
-        error = _one_line(f"{exc.ename}: {_ANSI.sub('', str(exc.evalue))}" if exc.evalue else exc.ename)
-        error += f" (cell {exc.exec_count})" if exc.exec_count else ""
-    except Exception as exc:  # kernel died, timeout, kernel not found ...
-        text = _ANSI.sub("", str(exc)).split("Here is a preview of the cell contents")[0].strip()
-        error = _one_line(f"{type(exc).__name__}: {text}")
+        try:
+            pm.execute_notebook(str(plan.notebook), str(out_nb), parameters=params, kernel_name=config.KERNEL_NAME,
+                                progress_bar=progress, log_output=False, cwd=str(config.PROJECT_ROOT),
+                                execution_timeout=int(timeout),
+                                kernel_manager_class=_encrypted_kernel_manager(stage / "kernel.log"))
+        except pm.PapermillExecutionError as exc:
+            error = _one_line(f"{exc.ename}: {_ANSI.sub('', str(exc.evalue))}" if exc.evalue else exc.ename)
+            error += f" (cell {exc.exec_count})" if exc.exec_count else ""
+        except KeyboardInterrupt as exc:  # SIGINT, or SIGTERM (RunInterrupted)
+            interrupted = exc
+            error = "interrupted by " + ("SIGTERM" if isinstance(exc, RunInterrupted) else "SIGINT (Ctrl-C)")
+        except Exception as exc:  # kernel died, timeout, kernel not found ...
+            text = _ANSI.sub("", str(exc)).split("Here is a preview of the cell contents")[0].strip()
+            error = _one_line(f"{type(exc).__name__}: {text}")
+        # from here on a second signal must not leave half-written files: ignore them while recording
+        if in_main:
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+            old_int = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            result = _write_outputs(plan, stage, files_stage, out_nb, params, error, interrupted, started, t0)
+            if update_index:
+                write_index(plan.reports_root)
+        finally:
+            if in_main:
+                signal.signal(signal.SIGINT, old_int)
+    finally:
+        if in_main:
+            signal.signal(signal.SIGTERM, old_term if old_term is not None else signal.SIG_DFL)
+        shutil.rmtree(stage, ignore_errors=True)
+    if interrupted is not None:
+        raise interrupted
+    return result
+
+
+def _write_outputs(plan: RunPlan, stage: Path, files_stage: Path, out_nb: Path, params: dict, error: str | None,
+                   interrupted, started, t0) -> RunResult:
+    import nbformat
+
     duration = time.perf_counter() - t0
     ended = _now()
-    status = "ok" if error is None else "failed"
+    status = "ok" if error is None else ("interrupted" if interrupted is not None else "failed")
+    nb = None
     if out_nb.exists():
-        nb = nbformat.read(str(out_nb), as_version=4)
-    else:
+        try:
+            nb = nbformat.read(str(out_nb), as_version=4)
+        except Exception:  # noqa: BLE001 - a half-written notebook after an interruption
+            nb = None
+    if nb is None:
         nb = nbformat.read(str(plan.notebook), as_version=4)
     final_files = plan.day_dir / f"{plan.stem}_files"
     manifest = _manifest(plan, params, status, error, started, ended, duration, final_files)
+    manifest["fail_checks"] = _count_fail_checks(nb) if status == "ok" else None
     manifest_path = plan.day_dir / f"{plan.stem}.manifest.json"
+    failed_manifest = plan.day_dir / f"{plan.stem}.FAILED.manifest.json"
     failed_html = plan.day_dir / f"{plan.stem}.FAILED.html"
     failed_nb = plan.day_dir / f"{plan.stem}.FAILED.ipynb"
-    try:
-        nb.cells.append(_provenance_cell(manifest))
-        if status == "ok":
-            outputs = sorted(str(p.relative_to(files_stage)) for p in files_stage.rglob("*") if p.is_file())
-            manifest["outputs"]["files"] = outputs
-            nb.cells[-1] = _provenance_cell(manifest)
-            _atomic_write_text(plan.html_path, _to_html(nb, title=plan.stem))
-            _atomic_write_text(plan.day_dir / f"{plan.stem}.ipynb", nbformat.writes(nb))
-            old = stage / "old_files"
-            if final_files.exists():
-                os.replace(final_files, old)
-            os.replace(files_stage, final_files)
-            _atomic_write_text(manifest_path, json.dumps(manifest, indent=2, ensure_ascii=False, default=str))
-            for stale in (failed_html, failed_nb):
-                if stale.exists():
-                    stale.unlink()
-            report = plan.html_path
-        else:
-            if plan.html_path.exists():
-                manifest["last_ok_report"] = plan.html_path.name
-            _mark_failed(nb, error, plan)
-            _atomic_write_text(failed_html, _to_html(nb, title=f"FAILED {plan.stem}"))
-            _atomic_write_text(failed_nb, nbformat.writes(nb))
-            _atomic_write_text(manifest_path, json.dumps(manifest, indent=2, ensure_ascii=False, default=str))
-            report = failed_html
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
-    if update_index:
-        write_index(plan.reports_root)
-    return RunResult(stem=plan.stem, status=status, report=report, manifest=manifest_path,
-                     duration_s=round(duration, 3), error=error)
+    nb.cells.append(_provenance_cell(manifest))
+    if status == "ok":
+        outputs = sorted(str(p.relative_to(files_stage)) for p in files_stage.rglob("*") if p.is_file())
+        manifest["outputs"]["files"] = outputs
+        nb.cells[-1] = _provenance_cell(manifest)
+        _atomic_write_text(plan.html_path, _to_html(nb, title=plan.stem))
+        _atomic_write_text(plan.day_dir / f"{plan.stem}.ipynb", nbformat.writes(nb))
+        old = stage / "old_files"
+        if final_files.exists():
+            os.replace(final_files, old)
+        os.replace(files_stage, final_files)
+        _atomic_write_text(manifest_path, json.dumps(manifest, indent=2, ensure_ascii=False, default=str))
+        for stale in (failed_html, failed_nb, failed_manifest):
+            if stale.exists():
+                stale.unlink()
+        report, mpath = plan.html_path, manifest_path
+    else:
+        if plan.html_path.exists():
+            manifest["last_ok_report"] = plan.html_path.name
+        _mark_failed(nb, error, plan)
+        _atomic_write_text(failed_html, _to_html(nb, title=f"FAILED {plan.stem}"))
+        _atomic_write_text(failed_nb, nbformat.writes(nb))
+        _atomic_write_text(failed_manifest, json.dumps(manifest, indent=2, ensure_ascii=False, default=str))
+        report, mpath = failed_html, failed_manifest
+    return RunResult(stem=plan.stem, status=status, report=report, manifest=mpath,
+                     duration_s=round(duration, 3), error=error, fail_checks=manifest["fail_checks"] or 0)
 
 
 def _manifest(plan: RunPlan, params: dict, status: str, error: str | None, started: _dt.datetime,
@@ -459,7 +708,7 @@ def _provenance_cell(manifest: dict):
     lines += [f"| {k} | {_md_escape(v)} |" for k, v in rows]
     lines += ["", "**Parameters**", "", "| parameter | value |", "| --- | --- |"]
     for k, v in sorted(manifest["params"].items()):
-        shown = "(hidden)" if k in REDACTED_KEYS else v
+        shown = v
         if k in ("output_dir", "reports_dir") and isinstance(v, str):
             shown = _rel_to_root(Path(v))
         lines.append(f"| {_md_escape(k)} | {_md_escape(shown)} |")
@@ -511,50 +760,92 @@ def _to_html(nb, title: str) -> str:
 
 # --------------------------------------------------------------------------- index
 
+def _read_json(path: Path) -> dict | None:
+    try:
+        m = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return m if isinstance(m, dict) else None
+
+
 def _read_manifests(reports_root: Path) -> dict[str, list[dict]]:
+    """Per dated folder (newest first): one manifest per report, the latest attempt (a FAILED or
+    interrupted run shadows the earlier good one, which stays linked)."""
     runs: dict[str, list[dict]] = {}
     if not reports_root.is_dir():
         return runs
     for day in sorted((d for d in reports_root.iterdir() if d.is_dir() and DATE_DIR.match(d.name)), reverse=True):
-        items = []
+        by_stem: dict[str, dict] = {}
         for mf in sorted(day.glob("*.manifest.json")):
-            try:
-                m = json.loads(mf.read_text(encoding="utf-8"))
-            except (OSError, json.JSONDecodeError):
+            m = _read_json(mf)
+            if m is None:
                 continue
+            failed_file = mf.name.endswith(".FAILED.manifest.json")
+            stem = str(m.get("stem") or mf.name[: -len(".FAILED.manifest.json" if failed_file else ".manifest.json")])
             m["_manifest"] = mf.name
-            m["_has_ok_html"] = (day / f"{m.get('stem', mf.name[:-14])}.html").exists()
-            items.append(m)
-        if items:
-            runs[day.name] = items
+            m["_has_ok_html"] = (day / f"{stem}.html").exists()
+            if stem not in by_stem or failed_file:
+                by_stem[stem] = m
+        if by_stem:
+            runs[day.name] = [by_stem[k] for k in sorted(by_stem)]
     return runs
 
 
+def _journal_state(day: Path) -> tuple[str, str] | None:
+    """(css class, sentence) about the day's run-all journal, or None when there is none or it completed."""
+    j = _read_json(day / JOURNAL)
+    if not j or j.get("status") == "complete":
+        return None
+    done = j.get("done") or {}
+    n, k = len(j.get("notebooks") or []), sum(1 for v in done.values() if v in ("ok", "skipped", "failed"))
+    when = html.escape(str(j.get("started_at", "")))
+    if j.get("status") == "running" and _pid_alive(j.get("pid")) and j.get("host") == platform.node():
+        return "running", f"run-all started {when} is still running ({k} of {n} reports done)"
+    why = "was interrupted" if j.get("status") == "interrupted" else "did not finish"
+    return "incomplete", (f"INCOMPLETE: the run-all started {when} {why} ({k} of {n} reports done); "
+                          f"<code>clientlens run-all --resume</code> runs the rest")
+
+
 def write_index(reports_dir: str | os.PathLike | None = None) -> Path:
-    """Regenerate ``<reports_dir>/index.html``: each dated run (newest first) and its reports."""
+    """Regenerate ``<reports_dir>/index.html``: each as-of date (newest first), its reports and run times."""
     root = Path(reports_dir) if reports_dir else config.REPORTS_DIR
     root.mkdir(parents=True, exist_ok=True)
     runs = _read_manifests(root)
+    latest_day, latest_t = None, ""
+    for day, items in runs.items():
+        t = max(str(m.get("started_at") or "") for m in items)
+        if t > latest_t:
+            latest_day, latest_t = day, t
     parts = []
     for day, items in runs.items():
         n_fail = sum(1 for m in items if m.get("status") != "ok")
         summary = f"{len(items)} report(s), {n_fail} failed" if n_fail else f"{len(items)} report(s), all ok"
+        journal = _journal_state(root / day)
+        if journal:
+            summary = f"<span class='{journal[0]}'>{journal[1]}</span> · {summary}"
+        first = min(str(m.get("started_at") or "") for m in items)
+        last = max(str(m.get("ended_at") or "") for m in items)
         rows = []
         for m in items:
             stem = html.escape(str(m.get("stem", "")))
-            ok = m.get("status") == "ok"
-            badge = ("<span class='ok'>ok</span>" if ok else "<span class='failed'>failed</span>")
+            status = str(m.get("status"))
+            ok = status == "ok"
+            badge = f"<span class='{'ok' if ok else 'failed'}'>{html.escape(status)}</span>"
+            if ok and m.get("fail_checks"):
+                badge += f" <span class='failed'>{int(m['fail_checks'])} FAIL check(s)</span>"
             main_link = f"{day}/{m['outputs']['html']}" if m.get("outputs") else f"{day}/{stem}.html"
             links = [f"<a href='{html.escape(main_link)}'>{'report' if ok else 'failed report'}</a>",
                      f"<a href='{html.escape(day + '/' + m['_manifest'])}'>manifest</a>"]
             if not ok and m["_has_ok_html"]:
-                links.append(f"<a href='{html.escape(day + '/' + m['stem'] + '.html')}'>last good report</a>")
+                links.append(f"<a href='{html.escape(day + '/' + str(m.get('stem')) + '.html')}'>last good report</a>")
             err = f"<div class='err'>{html.escape(str(m.get('error') or ''))}</div>" if not ok else ""
             dur = m.get("duration_s")
             rows.append(f"<tr><td><a href='{html.escape(main_link)}'>{stem}</a>{err}</td><td>{badge}</td>"
                         f"<td class='num'>{'' if dur is None else f'{dur:,.1f} s'}</td>"
                         f"<td>{html.escape(str(m.get('started_at', '')))}</td><td>{' · '.join(links)}</td></tr>")
-        parts.append(f"<h2>{html.escape(day)}</h2><p class='sum'>{summary}</p><table><thead><tr><th>report</th>"
+        mark = " <span class='latest'>latest run</span>" if day == latest_day else ""
+        parts.append(f"<h2>As of {html.escape(day)}{mark}</h2><p class='sum'>{summary}<br>Run time: "
+                     f"{html.escape(first)} to {html.escape(last)}</p><table><thead><tr><th>report</th>"
                      f"<th>status</th><th>duration</th><th>started</th><th>links</th></tr></thead><tbody>"
                      f"{''.join(rows)}</tbody></table>")
     body = "".join(parts) or "<p>No reports yet: run <code>clientlens run-all</code>.</p>"
@@ -567,13 +858,14 @@ table {{ border-collapse: collapse; width: 100%; margin-bottom: 1.5em; }}
 th, td {{ text-align: left; padding: 4px 10px; border-bottom: 1px solid #ddd; vertical-align: top; }}
 td.num {{ text-align: right; }}
 .ok {{ color: #fff; background: #2f855a; padding: 1px 8px; border-radius: 4px; }}
-.failed {{ color: #fff; background: #c53030; padding: 1px 8px; border-radius: 4px; }}
+.failed, .incomplete {{ color: #fff; background: #c53030; padding: 1px 8px; border-radius: 4px; }}
+.running, .latest {{ color: #fff; background: #2b6cb0; padding: 1px 8px; border-radius: 4px; }}
 .err {{ color: #c53030; font-size: 0.85em; }}
 .sum {{ color: #555; }}
 </style></head><body>
 <h1>ClientLens reports</h1>
-<p>Each dated run (newest first) with its reports. Generated {html.escape(_now().isoformat(timespec="seconds"))}
-by clientlens {html.escape(__version__)}.</p>
+<p>Each as-of date (newest first) with its reports, the status of each report's latest run and when it ran.
+Generated {html.escape(_now().isoformat(timespec="seconds"))} by clientlens {html.escape(__version__)}.</p>
 {body}
 </body></html>
 """
@@ -603,15 +895,20 @@ def run_notebook(notebook: str | os.PathLike, *, params_file: str | os.PathLike 
 def run_all(*, params_file: str | os.PathLike | None = None, overrides: dict | None = None,
             as_of: str | None = None, reports_dir: str | os.PathLike | None = None, force: bool = False,
             timeout: int = 1800, progress: bool = True, notebooks: Iterable[str | os.PathLike] | None = None,
-            on_result: Callable[[RunResult], None] | None = None) -> list[RunResult]:
+            on_result: Callable[[RunResult], None] | None = None, resume: bool = False) -> list[RunResult]:
     """Run every report notebook (``notebooks/NN_*.ipynb``) in order.
 
     All notebooks are validated (params, existing reports, data) before the first kernel starts;
     then each runs in turn and a failure does not stop the others. ``overrides`` apply to the
-    notebooks that declare each key (a key no notebook declares is an error).
+    notebooks that declare each key (a key no notebook declares is an error). A journal
+    (``reports/<as_of>/run-all.journal.json``) is written at the start and closed at the end, so the
+    index shows a run-all that died as incomplete. ``resume=True`` skips the reports already ok for
+    that date (made with the same parameters) and runs the others.
     """
     if timeout is None or timeout <= 0:
         raise ParamsError(f"timeout must be > 0 seconds; got {timeout}")
+    if resume and force:
+        raise ParamsError("--resume and --force exclude each other (resume keeps the reports already ok)")
     nbs = [resolve_notebook(n) for n in notebooks] if notebooks is not None else list_notebooks()
     if not nbs:
         raise ClientLensError(f"no notebooks NN_*.ipynb in {config.NOTEBOOKS_DIR}")
@@ -622,14 +919,72 @@ def run_all(*, params_file: str | os.PathLike | None = None, overrides: dict | N
     if unknown:
         valid = sorted({k for d in declared_all.values() for k in d})
         raise ParamsError(f"unknown parameter '{unknown[0]}' (override); valid keys: {', '.join(valid)}")
+    from .params import check_common_keys
+
+    check_common_keys(file_params, declared_all.values(), where=str(params_file) if params_file else "params")
     cache: dict = {}
     plans = [plan_run(nb, params_file=params_file, file_params=file_params,
                       overrides={k: v for k, v in overrides.items() if k in declared_all[nb]},
-                      as_of=as_of, reports_dir=reports_dir, force=force, data_cache=cache) for nb in nbs]
-    results = []
+                      as_of=as_of, reports_dir=reports_dir, force=force or resume, data_cache=cache,
+                      check_common=False) for nb in nbs]
+    skip = set()
+    if resume:
+        for plan in plans:
+            if _already_ok(plan):
+                skip.add(plan.stem)
+            plan.force = False if plan.stem not in skip and not plan.html_path.exists() else plan.force
+    journals = {}
     for plan in plans:
-        res = execute_plan(plan, timeout=timeout, progress=progress)
-        results.append(res)
-        if on_result:
-            on_result(res)
+        journals.setdefault(plan.day_dir, {"started_at": _now().isoformat(timespec="seconds"), "pid": os.getpid(),
+                                           "host": platform.node(), "status": "running", "resume": resume,
+                                           "params_file": str(params_file) if params_file else None,
+                                           "notebooks": [], "done": {}})["notebooks"].append(plan.stem)
+    for day, j in journals.items():
+        day.mkdir(parents=True, exist_ok=True)
+        _atomic_write_text(day / JOURNAL, json.dumps(j, indent=2))
+    results = []
+    status = "complete"
+    try:
+        for plan in plans:
+            if plan.stem in skip:
+                res = RunResult(stem=plan.stem, status="skipped", report=plan.html_path,
+                                manifest=plan.day_dir / f"{plan.stem}.manifest.json", duration_s=0.0,
+                                error="already ok for this date (--resume)")
+            else:
+                res = execute_plan(plan, timeout=timeout, progress=progress, update_index=False)
+            results.append(res)
+            j = journals[plan.day_dir]
+            j["done"][plan.stem] = res.status
+            _atomic_write_text(plan.day_dir / JOURNAL, json.dumps(j, indent=2))
+            write_index(plans[0].reports_root)
+            if on_result:
+                on_result(res)
+    except KeyboardInterrupt:
+        status = "interrupted"
+        raise
+    except BaseException:
+        status = "aborted"
+        raise
+    finally:
+        for day, j in journals.items():
+            j["status"] = status
+            j["ended_at"] = _now().isoformat(timespec="seconds")
+            _atomic_write_text(day / JOURNAL, json.dumps(j, indent=2))
+        write_index(plans[0].reports_root)
     return results
+
+
+def _comparable(params: dict) -> str:
+    drop = ("output_dir", "reports_dir")
+    return json.dumps({k: v for k, v in params.items() if k not in drop}, sort_keys=True, default=str)
+
+
+def _already_ok(plan: RunPlan) -> bool:
+    """True when the dated report exists with an ok manifest made with the same parameters."""
+    m = _read_json(plan.day_dir / f"{plan.stem}.manifest.json")
+    if not (m and m.get("status") == "ok" and plan.html_path.exists()):
+        return False
+    if _comparable(json.loads(json.dumps(plan.effective_params(), default=str))) != _comparable(m.get("params") or {}):
+        raise ClientLensError(f"{_show_path(plan.html_path)} was made with other parameters; "
+                              f"use --force to redo it")
+    return True

@@ -557,7 +557,7 @@ def suggest_channel(base: pd.DataFrame, rm_min_aum: float = 500_000.0, aum_col: 
 def marketing_list(base: pd.DataFrame, scores, *, probabilities=None, reasons: pd.DataFrame | None = None,
                    top_n: int | None = None, top_frac: float | None = None, exclude_opt_out: bool = True,
                    recent_contact_days: int | None = 90, rm_min_aum: float = 500_000.0,
-                   allow_raw_ids: bool = False, id_salt: str = "clientlens") -> pd.DataFrame:
+                   allow_raw_ids: bool = False) -> pd.DataFrame:
     """The ranked target list (定名单): best scores first, after the contact rules.
 
     Parameters
@@ -579,7 +579,7 @@ def marketing_list(base: pd.DataFrame, scores, *, probabilities=None, reasons: p
         Leave out customers contacted by a campaign within this many days (``None``: keep them).
     rm_min_aum : float
         Channel rule threshold (:func:`suggest_channel`).
-    allow_raw_ids, id_salt
+    allow_raw_ids
         Raw ids only when ``allow_raw_ids``; otherwise ``customer_id_masked`` (:func:`clientlens.privacy.mask_ids`).
 
     Returns
@@ -641,7 +641,7 @@ def marketing_list(base: pd.DataFrame, scores, *, probabilities=None, reasons: p
     take = idx[order]
     out = pd.DataFrame({"rank": np.arange(1, size + 1)})
     id_col = "customer_id" if allow_raw_ids else "customer_id_masked"
-    out[id_col] = ids[take] if allow_raw_ids else mask_ids(ids[take], salt=id_salt).to_numpy()
+    out[id_col] = ids[take] if allow_raw_ids else mask_ids(ids[take]).to_numpy()
     out["score"] = s[take]
     if probabilities is not None:
         p = L._check_score(probabilities, len(base), name="probabilities")
@@ -763,8 +763,7 @@ def verdict_table(values: dict, thresholds: dict | None = None, notes: dict | No
 
 # --------------------------------------------------------------------------- pipeline used by 05 and 06
 
-def score_frame(model: dict, frame: pd.DataFrame, *, allow_raw_ids: bool = False,
-                id_salt: str = "clientlens") -> pd.DataFrame:
+def score_frame(model: dict, frame: pd.DataFrame, *, allow_raw_ids: bool = False) -> pd.DataFrame:
     """Scores of ``frame`` rows: masked id, ``score`` (points), ``prob`` (scorecard), ``prob_challenger``
     (when a challenger is present) and the scorecard bin index of each model variable (``bin_<variable>``,
     for variable PSI). ``model`` is the dict of :func:`fit_response_model`."""
@@ -773,7 +772,7 @@ def score_frame(model: dict, frame: pd.DataFrame, *, allow_raw_ids: bool = False
     sc = model["scorecard"]
     out = pd.DataFrame(index=frame.index)
     out["customer_id" if allow_raw_ids else "customer_id_masked"] = show_ids(
-        frame["customer_id"].to_numpy(), allow_raw=allow_raw_ids, salt=id_salt).to_numpy()
+        frame["customer_id"].to_numpy(), allow_raw=allow_raw_ids).to_numpy()
     out["score"] = sc.score(frame)
     out["prob"] = sc.predict_proba(frame)[:, 1]
     if model.get("challenger") is not None:
@@ -856,7 +855,7 @@ def fit_response_model(bank, campaigns: Sequence[str], *, feature_lag_days: int 
                        base_score: float = 600.0, base_odds: float = 19.0, C: float = 1.0,
                        fit_challenger: bool = True, challenger_params: dict | None = None,
                        random_state: int | None = 42, allow_raw_ids: bool = False,
-                       id_salt: str = "clientlens", sample: ModelSample | None = None,
+                       sample: ModelSample | None = None,
                        binning_info: dict | None = None, as_of: str | None = None) -> dict:
     """Training sample -> scorecard (+ challenger) -> scored development and validation samples.
 
@@ -914,7 +913,7 @@ def fit_response_model(bank, campaigns: Sequence[str], *, feature_lag_days: int 
                                         **(challenger_params or {}))
         ch.fit(dev, dev["response"])
     model = {"scorecard": sc, "challenger": ch}
-    samples = score_frame(model, frame, allow_raw_ids=allow_raw_ids, id_salt=id_salt)
+    samples = score_frame(model, frame, allow_raw_ids=allow_raw_ids)
     samples.insert(1, "campaign_id", frame["campaign_id"].to_numpy())
     samples.insert(2, "group", frame["group"].to_numpy())
     samples.insert(3, "contact_date", pd.to_datetime(frame["contact_date"]).to_numpy())

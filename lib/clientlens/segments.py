@@ -1002,15 +1002,14 @@ def project_2d(Xt: np.ndarray, labels, sample: int = 5_000, random_state=None) -
     return out
 
 
-def assignment_table(customer_ids, labels, segment_labels: Mapping | None = None, *, mask_ids: bool = False,
-                     salt: str = "clientlens") -> pd.DataFrame:
+def assignment_table(customer_ids, labels, segment_labels: Mapping | None = None, *, mask_ids: bool = False) -> pd.DataFrame:
     """Customer-to-segment table to save as the report's artefact.
 
     Columns ``customer_id``, ``segment`` (int) and ``segment_name`` (the label). The raw id is
     kept by default because later notebooks join on it (the artefact stays inside the bank,
     like the input data; reports never display it). ``mask_ids=True`` stores
-    :func:`clientlens.privacy.mask_ids` instead (salted hashes; joinable by re-masking with
-    the same salt).
+    :func:`clientlens.privacy.mask_ids` instead (keyed hashes; joinable by re-masking with
+    the same key).
     """
     from .privacy import mask_ids as _mask
 
@@ -1018,7 +1017,7 @@ def assignment_table(customer_ids, labels, segment_labels: Mapping | None = None
     labels = np.asarray(labels)
     if len(ids) != len(labels):
         raise DataError(f"{len(ids)} customer ids but {len(labels)} labels")
-    out = pd.DataFrame({"customer_id": (_mask(ids, salt) if mask_ids else ids).to_numpy(),
+    out = pd.DataFrame({"customer_id": (_mask(ids) if mask_ids else ids).to_numpy(),
                         "segment": labels.astype("int64")})
     names = segment_labels if segment_labels is not None else {}
     out["segment_name"] = out["segment"].map(lambda s: str(names.get(s, f"segment {s}"))).astype("str")
