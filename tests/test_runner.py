@@ -88,7 +88,7 @@ def test_report_manifest_index_then_refusal_then_failure_keeps_good_report(setup
     assert rc == 1
     assert "AssertionError: planted failure for the test" in err
     after = tree_hashes(day)
-    for name in ("01_tiny.html", "01_tiny.ipynb", "01_tiny_files/artefact.txt"):
+    for name in good:   # every file of the good run, its manifest included, is byte-identical
         assert after[name] == good[name], name
     failed = (day / "01_tiny.FAILED.html").read_text(encoding="utf-8")
     body = _body(failed)
@@ -96,7 +96,7 @@ def test_report_manifest_index_then_refusal_then_failure_keeps_good_report(setup
     assert top < body.index("Test report")                     # error at the top of the page
     assert "planted failure for the test" in body[top:top + 2000]
     assert "Provenance" in body
-    manifest = json.loads((day / "01_tiny.manifest.json").read_text())
+    manifest = json.loads((day / "01_tiny.FAILED.manifest.json").read_text())   # the failure's own manifest
     assert manifest["status"] == "failed" and "planted failure" in manifest["error"]
     assert manifest["last_ok_report"] == "01_tiny.html"
     index = (s["reports"] / "index.html").read_text(encoding="utf-8")
@@ -106,6 +106,7 @@ def test_report_manifest_index_then_refusal_then_failure_keeps_good_report(setup
     rc, out, err = _run(capsys, s, "--force")
     assert rc == 0, err
     assert not (day / "01_tiny.FAILED.html").exists() and not (day / "01_tiny.FAILED.ipynb").exists()
+    assert not (day / "01_tiny.FAILED.manifest.json").exists()
     assert (day / "01_tiny_files" / "artefact.txt").read_text() == "k=3"
     assert json.loads((day / "01_tiny.manifest.json").read_text())["status"] == "ok"
 
@@ -148,13 +149,13 @@ def test_bad_as_of_and_timeout_exit_2(setup, capsys):
 def test_as_of_precedence_cli_then_params_then_notebook_default(setup):
     nb, bank, reports = setup["nb"], setup["bank"], setup["reports"]
     pf = setup["tmp"] / "p.yaml"
-    pf.write_text("common:\n  as_of: 2025-12-31\n  data_dir: %s\n" % bank)
+    pf.write_text("common:\n  as_of: 2026-06-30\n  data_dir: %s\n" % bank)
     plan = runner.plan_run(nb, overrides={"data_dir": str(bank)}, reports_dir=reports)
     assert plan.as_of == AS_OF and plan.html_path == reports.resolve() / AS_OF / "01_tiny.html"
     plan = runner.plan_run(nb, params_file=pf, reports_dir=reports)
-    assert plan.as_of == "2025-12-31" and plan.params["as_of"] == "2025-12-31"
-    plan = runner.plan_run(nb, params_file=pf, as_of="2024-06-30", reports_dir=reports)
-    assert plan.as_of == "2024-06-30" and plan.params["as_of"] == "2024-06-30"
+    assert plan.as_of == "2026-06-30" and plan.params["as_of"] == "2026-06-30"
+    plan = runner.plan_run(nb, params_file=pf, as_of="2026-03-31", reports_dir=reports)
+    assert plan.as_of == "2026-03-31" and plan.params["as_of"] == "2026-03-31"
     assert set(plan.fingerprints) == {"customers.csv", "transactions.csv"}
 
 
@@ -215,7 +216,8 @@ def test_index_lists_dated_runs_newest_first_with_status_and_links(tmp_path):
              else "ValueError: bad", "outputs": {"html": html}}))
     (tmp_path / "_scratch").mkdir()
     page = runner.write_index(tmp_path).read_text()
-    assert page.index("<h2>2026-10-31</h2>") < page.index("<h2>2026-09-30</h2>")
+    assert page.index("<h2>As of 2026-10-31") < page.index("<h2>As of 2026-09-30")
+    assert page.count("latest run") == 1
     assert "href='2026-10-31/01_y.FAILED.html'" in page and "ValueError: bad" in page
     assert "href='2026-09-30/00_x.manifest.json'" in page and "12.5 s" in page
     assert "_scratch" not in page

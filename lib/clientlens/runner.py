@@ -864,7 +864,7 @@ td.num {{ text-align: right; }}
 .sum {{ color: #555; }}
 </style></head><body>
 <h1>ClientLens reports</h1>
-<p>Each as-of date (newest first) with its reports, the status of each report's latest run and when it ran.
+<p>Each as-of date (newest first) with its reports, the status of each report's most recent attempt and when it ran.
 Generated {html.escape(_now().isoformat(timespec="seconds"))} by clientlens {html.escape(__version__)}.</p>
 {body}
 </body></html>
