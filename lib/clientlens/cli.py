@@ -1,8 +1,10 @@
 """Command line: ``clientlens demo | run | run-all | index | params``.
 
 Exit codes: 0 success; 1 a notebook failed (its FAILED report was written); 2 bad input found
-before any kernel started (bad params, bad data, existing report without ``--force``): the
-message is printed on one line as ``clientlens: error: <message>``, without a traceback.
+before any kernel started (bad params, bad data, existing report without ``--force``, the report
+being written by another run): the message is printed on one line as ``clientlens: error: <message>``,
+without a traceback; 130 interrupted (Ctrl-C), 143 terminated (SIGTERM), the run recorded as interrupted.
+A report whose checks show FAIL is still exit 0, but the result line says so.
 """
 from __future__ import annotations
 
@@ -52,6 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     a = sub.add_parser("run-all", help="run every notebooks/NN_*.ipynb in order")
     _run_options(a)
+    a.add_argument("--resume", action="store_true",
+                   help="skip the reports already ok for this date (same parameters) and run the rest")
 
     i = sub.add_parser("index", help="regenerate reports/index.html")
     i.add_argument("--reports-dir", metavar="DIR", help="reports root (default: reports/)")
@@ -77,6 +81,8 @@ def _print_result(res) -> None:
     from .runner import _show_path
 
     tail = f"  {res.error}" if res.error else ""
+    if res.status == "ok" and getattr(res, "fail_checks", 0):
+        tail += f"  ({res.fail_checks} FAIL check(s) in the report: read them before using it)"
     print(f"{res.status:6s} {res.stem:28s} {res.duration_s:8.1f} s  {_show_path(res.report)}{tail}",
           file=sys.stderr if res.status != "ok" else sys.stdout, flush=True)
 
@@ -133,10 +139,14 @@ def _cmd_run_all(args) -> int:
         raise ParamsError(f"--timeout must be > 0 seconds; got {args.timeout}")
     results = run_all(params_file=args.params, overrides=_overrides(args.param), as_of=args.as_of,
                       reports_dir=args.reports_dir, force=args.force, timeout=args.timeout,
-                      progress=not args.no_progress, on_result=_print_result)
-    n_fail = sum(r.status != "ok" for r in results)
+                      progress=not args.no_progress, on_result=_print_result, resume=args.resume)
+    n_fail = sum(r.status not in ("ok", "skipped") for r in results)
+    n_skip = sum(r.status == "skipped" for r in results)
+    n_checks = sum(r.fail_checks for r in results if r.status == "ok")
     root = config.resolve(args.reports_dir) if args.reports_dir else config.REPORTS_DIR
-    print(f"{len(results) - n_fail} ok, {n_fail} failed; index: {_show_path(root / 'index.html')}")
+    extra = (f", {n_skip} skipped (already ok)" if n_skip else "") + \
+        (f"; {n_checks} FAIL check(s) in the reports" if n_checks else "")
+    print(f"{len(results) - n_fail - n_skip} ok, {n_fail} failed{extra}; index: {_show_path(root / 'index.html')}")
     return EXIT_OK if n_fail == 0 else EXIT_FAILED
 
 
@@ -169,9 +179,12 @@ def main(argv: list[str] | None = None) -> int:
     except ClientLensError as exc:
         _err(str(exc))
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        _err("interrupted")
-        return 130
+    except KeyboardInterrupt as exc:
+        from .runner import RunInterrupted
+
+        term = isinstance(exc, RunInterrupted)
+        _err("terminated (SIGTERM)" if term else "interrupted")
+        return 143 if term else 130
 
 
 if __name__ == "__main__":  # python -m clientlens.cli

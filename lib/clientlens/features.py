@@ -75,7 +75,7 @@ import pandas as pd
 
 from . import DataError, ParamsError
 from .data import BankData
-from .data import quote_ident as _q, quote_literal as _lit
+from .data import date_literal, quote_ident as _q, quote_literal as _lit
 from .params import to_date as _as_date
 from .schema import PRODUCT_BALANCE_COLUMNS, TXN_CATEGORIES, TXN_CHANNELS
 
@@ -103,11 +103,11 @@ WITH t AS (
     SELECT customer_id,
            amount,
            direction = 'out' AS is_out,
-           date_diff('day', txn_date, DATE '{as_of}') AS d,
-           date_diff('month', date_trunc('month', txn_date), DATE '{as_of_month}') AS mi,
-           date_diff('month', date_trunc('month', txn_date), DATE '{m0_month}') AS km{extra_cols}
+           date_diff('day', txn_date, {as_of}) AS d,
+           date_diff('month', date_trunc('month', txn_date), {as_of_month}) AS mi,
+           date_diff('month', date_trunc('month', txn_date), {m0_month}) AS km{extra_cols}
     FROM transactions
-    WHERE txn_date <= DATE '{as_of}'
+    WHERE txn_date <= {as_of}
 )
 SELECT customer_id,
 {aggregates}
@@ -118,10 +118,10 @@ GROUP BY customer_id
 SQL_BALANCES = """
 WITH b AS (
     SELECT *,
-           date_diff('month', date_trunc('month', month_end), DATE '{ref_month}') AS mi
+           date_diff('month', date_trunc('month', month_end), {ref_month}) AS mi
     FROM monthly_balances
-    WHERE month_end <= DATE '{as_of}'
-      AND month_end > DATE '{ref_month}' - INTERVAL 13 MONTH
+    WHERE month_end <= {as_of}
+      AND month_end > {ref_month} - INTERVAL 13 MONTH
 )
 SELECT customer_id,
 {aggregates}
@@ -131,14 +131,14 @@ GROUP BY customer_id
 
 SQL_CAMPAIGNS = """
 SELECT customer_id,
-       sum(CAST((date_diff('day', contact_date, DATE '{as_of}') < 365) AS INTEGER)) AS n_contacts_365d,
-       sum(CAST((date_diff('day', contact_date, DATE '{as_of}') < 365 AND response = 1) AS INTEGER))
+       sum(CAST((date_diff('day', contact_date, {as_of}) < 365) AS INTEGER)) AS n_contacts_365d,
+       sum(CAST((date_diff('day', contact_date, {as_of}) < 365 AND response = 1) AS INTEGER))
            AS n_responses_365d,
        count(*) AS n_contacts_total,
        sum(CAST((response = 1) AS INTEGER)) AS n_responses_total,
-       min(date_diff('day', contact_date, DATE '{as_of}')) AS days_since_last_contact
+       min(date_diff('day', contact_date, {as_of})) AS days_since_last_contact
 FROM campaigns
-WHERE contact_date <= DATE '{as_of}'
+WHERE contact_date <= {as_of}
 GROUP BY customer_id
 """
 
@@ -195,17 +195,17 @@ def wide_table_sql(bank: BankData, as_of, *, windows=DEFAULT_WINDOWS) -> _Plan:
     anchors = month_windows(as_of)
     ws = _check_windows(windows)
     _complete(bank.con)
-    a = anchors["as_of"].isoformat()
+    a = date_literal(anchors["as_of"])  # DATE 'YYYY-MM-DD' of a validated date, never text from params
     ccols = set(bank.columns.get("customers", []))
     tcols = set(bank.columns.get("transactions", []))
 
     # customers ---------------------------------------------------------------
     sel = ["customer_id"]
     if "birth_date" in ccols:
-        sel.append(f"CASE WHEN birth_date IS NULL THEN NULL ELSE (year(DATE '{a}') - year(birth_date)) - "
-                   f"CASE WHEN strftime(DATE '{a}', '%m%d') < strftime(birth_date, '%m%d') THEN 1 ELSE 0 END "
+        sel.append(f"CASE WHEN birth_date IS NULL THEN NULL ELSE (year({a}) - year(birth_date)) - "
+                   f"CASE WHEN strftime({a}, '%m%d') < strftime(birth_date, '%m%d') THEN 1 ELSE 0 END "
                    f"END AS age")
-    sel.append(f"date_diff('day', open_date, DATE '{a}') AS tenure_days")
+    sel.append(f"date_diff('day', open_date, {a}) AS tenure_days")
     for c in ("gender", "education", "occupation", "income_monthly", "city", "risk_appetite"):
         if c in ccols:
             sel.append(c)
@@ -267,7 +267,7 @@ def wide_table_sql(bank: BankData, as_of, *, windows=DEFAULT_WINDOWS) -> _Plan:
     for m in range(3):
         aggs.append(f"{cnt(f'km = {m}{key_cond}')} AS key_txn_m{m}")
     txn_sql = SQL_TRANSACTIONS.format(
-        as_of=a, as_of_month=anchors["as_of_month"].isoformat(), m0_month=anchors["m0_month"].isoformat(),
+        as_of=a, as_of_month=date_literal(anchors["as_of_month"]), m0_month=date_literal(anchors["m0_month"]),
         extra_cols=extra_cols, aggregates=",\n".join("    " + x for x in aggs))
 
     # balances ---------------------------------------------------------------
@@ -276,11 +276,11 @@ def wide_table_sql(bank: BankData, as_of, *, windows=DEFAULT_WINDOWS) -> _Plan:
     products: tuple[str, ...] = ()
     if bank.has("monthly_balances"):
         bcols = set(bank.columns["monthly_balances"])
-        ref = bank.con.execute(f"SELECT max(month_end) FROM monthly_balances WHERE month_end <= DATE '{a}'"
+        ref = bank.con.execute(f"SELECT max(month_end) FROM monthly_balances WHERE month_end <= {a}"
                                ).fetchall()[0][0]
         if ref is not None:
             ref_month_end = ref if isinstance(ref, _dt.date) else _as_date("month_end", ref)
-            rm = _month_start(ref_month_end).isoformat()
+            rm = date_literal(_month_start(ref_month_end))
             products = tuple(p for p in PRODUCT_BALANCE_COLUMNS if p in bcols) + ("aum",)
             baggs = []
             for p in products:
@@ -380,7 +380,7 @@ def _final_sql(plan: _Plan) -> str:
         inv = " + ".join(f"coalesce(b.{x}, 0)" for x in INVESTMENT_COLUMNS if x in plan.balance_products) or "0"
         cols.append(f"CASE WHEN coalesce(b.aum, 0) > 0 THEN CAST(({dep}) AS DOUBLE) / b.aum END AS deposit_share")
         cols.append(f"CASE WHEN coalesce(b.aum, 0) > 0 THEN CAST(({inv}) AS DOUBLE) / b.aum END AS investment_share")
-        cols.append(f"DATE '{plan.ref_month_end.isoformat()}' AS balance_month_end")
+        cols.append(f"{date_literal(plan.ref_month_end)} AS balance_month_end")
     if plan.campaigns:
         joins.append("LEFT JOIN k USING (customer_id)")
         for x in ("n_contacts_365d", "n_responses_365d", "n_contacts_total", "n_responses_total"):
@@ -408,7 +408,7 @@ def _configure(con, threads: int | None, memory_limit: str | None) -> dict:
         if value is None:
             continue
         try:
-            old[key] = con.execute(f"SELECT current_setting('{key}')").fetchall()[0][0]
+            old[key] = con.execute("SELECT current_setting(?)", [key]).fetchall()[0][0]
             con.execute(f"SET {key} = {_lit(value) if isinstance(value, str) else value}").fetchall()
         except Exception:  # pragma: no cover - a setting unknown to this DuckDB
             old.pop(key, None)

@@ -755,7 +755,26 @@ def _to_html(nb, title: str) -> str:
     c.TagRemovePreprocessor.remove_cell_tags = set(REMOVE_TAGS)
     exporter = HTMLExporter(config=c, exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
-    return body
+    return strip_external(body)
+
+
+_EXTERNAL_SCRIPT = re.compile(r"<script\b[^>]*\bsrc\s*=\s*[\"']?(?:https?:)?//[^>]*>\s*</script>", re.I)
+_EXTERNAL_LINK = re.compile(r"<link\b[^>]*\bhref\s*=\s*[\"']?(?:https?:)?//[^>]*>", re.I)
+_SCRIPT_BLOCK = re.compile(r"<script\b[^>]*>(.*?)</script>", re.I | re.S)
+_REMOTE_IMPORT = re.compile(r"""(?:\bimport\b[^;]*?|\bimport\s*\()\s*["'](?:https?:)?//""", re.I)
+
+
+def strip_external(page: str) -> str:
+    """The report page without anything loaded from the internet.
+
+    nbconvert's template references require.js, MathJax and mermaid on a CDN; reports are read
+    inside the bank (often offline) and must load nothing from outside, so those ``<script src>``
+    / ``<link href>`` tags and inline scripts importing remote modules are removed. Reports show
+    no code, widgets or LaTeX that would need them.
+    """
+    page = _EXTERNAL_SCRIPT.sub("", page)
+    page = _EXTERNAL_LINK.sub("", page)
+    return _SCRIPT_BLOCK.sub(lambda m: "" if _REMOTE_IMPORT.search(m.group(1)) else m.group(0), page)
 
 
 # --------------------------------------------------------------------------- index
