@@ -81,8 +81,9 @@ def _utf8_copy(path: Path, encoding: str) -> Path:
                 os.fdopen(fd, "w", encoding="utf-8", newline="") as dst:
             for block in iter(lambda: src.read(1 << 20), ""):
                 dst.write(block)
-    except UnicodeDecodeError as exc:
-        raise DataError(f"{path}: not valid {encoding} text (byte {exc.start:,}); check the encoding param "
+    except UnicodeError as exc:
+        where = f" (byte {exc.start:,})" if isinstance(exc, UnicodeDecodeError) else ""
+        raise DataError(f"{path}: not valid {encoding} text{where}; check the encoding param "
                         f"(load_options: encoding)") from None
     _TRANSCODED[key] = Path(tmp)
     return Path(tmp)
@@ -402,7 +403,7 @@ def load_bank(
 def _read_error(label: str, files: list[Path], table: str, exc: Exception) -> DataError:
     """A one-line, human message for a file DuckDB cannot read."""
     first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    low = first.lower()
+    low = str(exc).lower()
     if files[0].suffix.lower() == ".csv" and ("unicode" in low or "utf-8" in low or "utf8" in low
                                               or "encoding" in low):
         return DataError(f"{label}: not UTF-8 text; if the extract is GBK/GB18030, set the encoding param "
@@ -499,6 +500,9 @@ def _open_table_checked(bank: BankData, table: Table, files: list[Path], cmap: d
             if count and problem.startswith(("note:", "flag:")):
                 kind, what = problem.split(":", 1)
                 eg = f" (e.g. {example!r})" if example is not None else ""
+                if kind == "note" and "dated after as_of" in what and count == n_rows:
+                    raise DataError(f"{label}: column {_shown(col_name, source_of)}: all {count:,} transaction(s) are "
+                                    f"dated after as_of {opts['as_of'].isoformat()}{eg}: as_of is before the data")
                 if kind == "note":
                     bank.notes.append(f"{label}: column {_shown(col_name, source_of)}: {count:,} {what}")
                 else:

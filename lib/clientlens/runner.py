@@ -164,6 +164,9 @@ def validate_data(params: dict, cache: dict | None = None) -> tuple[Path, dict, 
     if "load_options" in params:
         if not isinstance(params["load_options"], dict):
             raise ParamsError(f"load_options must be a mapping; got {params['load_options']!r}")
+        from .data import check_load_options
+
+        check_load_options(params["load_options"])  # unknown keys and bad values, one line each
         kwargs.update(params["load_options"] or {})
         if params.get("as_of"):
             kwargs["as_of"] = params["as_of"]
