@@ -6,6 +6,7 @@ Notebook runs start a kernel (~3-5 s each), so the end-to-end checks are grouped
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -440,3 +441,158 @@ def test_report_kernels_use_encrypted_sockets(setup, capfd):
     assert res.status == "ok"
     err = capfd.readouterr().err
     assert "without encryption" not in err
+    assert "IPKernelApp" not in err and "KeyboardInterrupt" not in err   # successful runs print nothing alarming
+
+
+# --------------------------------------------------------------------------- interruption and concurrency (issue 11)
+
+SLOW_PARAMS = '''data_dir: str = "data/demo"        # folder with the contract tables
+as_of: str = "2026-10-31"          # analysis date (YYYY-MM-DD)
+output_dir: str = ""               # set by the runner
+reports_dir: str = "reports"       # root of dated reports
+sleep: float = 60.0                # seconds to sleep (tests)'''
+SLOW_BODY = '''import os, time
+from pathlib import Path
+Path(reports_dir, "kernel_" + Path(output_dir).parent.name.split("-")[1] + ".pid").write_text(str(os.getpid()))
+time.sleep(sleep)
+print("slept")'''
+
+
+def _project(tmp_path) -> tuple[Path, dict]:
+    """A project folder (CLIENTLENS_HOME) with 01_fast, 02_slow and 03_fast notebooks and a tiny bank."""
+    proj = tmp_path / "proj"
+    (proj / "notebooks").mkdir(parents=True)
+    (proj / "pyproject.toml").write_text("")
+    write_notebook(proj / "notebooks" / "01_fast.ipynb")
+    write_notebook(proj / "notebooks" / "02_slow.ipynb", params=SLOW_PARAMS, body=SLOW_BODY)
+    write_notebook(proj / "notebooks" / "03_fast.ipynb")
+    write_tiny_bank(proj / "bank")
+    env = dict(os.environ, CLIENTLENS_HOME=str(proj), PYTHONUNBUFFERED="1")
+    return proj, env
+
+
+def _cli(*args) -> list[str]:
+    import sys
+
+    return [sys.executable, "-m", "clientlens.cli", *map(str, args), "--no-progress"]
+
+
+def _wait_for(path: Path, proc, timeout: float = 180.0) -> None:
+    import time
+
+    t0 = time.monotonic()
+    while not path.exists():
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() - t0 < timeout, f"{path} never appeared"
+        time.sleep(0.2)
+    time.sleep(0.5)
+
+
+def _kill_quietly(pid: int, sig=None) -> None:
+    import signal
+
+    try:
+        os.kill(pid, sig or signal.SIGKILL)
+    except OSError:
+        pass
+
+
+@pytest.mark.slow
+def test_kill_9_of_run_all_midway_then_resume_gives_every_report_ok(tmp_path):
+    import signal
+    import subprocess
+
+    proj, env = _project(tmp_path)
+    reports = proj / "reports"
+    args = ["--reports-dir", reports, "-p", f"data_dir={proj / 'bank'}"]
+    p = subprocess.Popen(_cli("run-all", *args), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    marker = reports / "kernel_02_slow.pid"
+    try:
+        _wait_for(marker, p)
+    finally:
+        p.send_signal(signal.SIGKILL)
+        p.communicate()
+        if marker.exists():
+            _kill_quietly(int(marker.read_text()))
+    day = reports / AS_OF
+    assert (day / "01_fast.html").exists() and not (day / "02_slow.html").exists()
+    assert list(day.glob(".staging-02_slow-*"))                     # what a dead run leaves behind
+    runner.write_index(reports)
+    index = (reports / "index.html").read_text()
+    assert "INCOMPLETE" in index and "all ok" not in index            # not "1 report(s), all ok"
+    first = (day / "01_fast.html").read_bytes()
+
+    r = subprocess.run(_cli("run-all", "--resume", *args, "-p", "sleep=0"), env=env, capture_output=True, text=True,
+                       timeout=600)
+    assert r.returncode == 0, r.stderr
+    assert "2 ok, 0 failed, 1 skipped (already ok)" in r.stdout
+    assert (day / "01_fast.html").read_bytes() == first              # skipped, untouched
+    for stem in ("01_fast", "02_slow", "03_fast"):
+        assert json.loads((day / f"{stem}.manifest.json").read_text())["status"] == "ok"
+    assert not list(day.glob(".staging-*")) and not list(day.glob(".*.lock")) and not list(day.glob(".*.tmp"))
+    index = (reports / "index.html").read_text()
+    assert "INCOMPLETE" not in index and "3 report(s), all ok" in index and "latest run" in index
+    assert json.loads((day / runner.JOURNAL).read_text())["status"] == "complete"
+
+
+@pytest.mark.slow
+def test_two_concurrent_runs_of_one_report_exactly_one_writes(tmp_path):
+    import subprocess
+
+    proj, env = _project(tmp_path)
+    reports = proj / "reports"
+    cmd = _cli("run", "02_slow", "--reports-dir", reports, "-p", f"data_dir={proj / 'bank'}", "-p", "sleep=4")
+    procs = [subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(2)]
+    outs = [p.communicate(timeout=600) for p in procs]
+    codes = sorted(p.returncode for p in procs)
+    assert codes == [0, 2], outs
+    loser = outs[[p.returncode for p in procs].index(2)][1]
+    assert ("is being written by another run" in loser or "already exists" in loser), loser
+    assert len(loser.strip().splitlines()) == 1
+    day = reports / AS_OF
+    assert json.loads((day / "02_slow.manifest.json").read_text())["status"] == "ok"
+    assert not list(day.glob(".staging-*")) and not list(day.glob(".*.lock"))
+    assert not (day / "02_slow.FAILED.manifest.json").exists()
+
+
+@pytest.mark.slow
+def test_sigterm_marks_the_report_interrupted_and_keeps_the_good_one(tmp_path):
+    import signal
+    import subprocess
+    import time
+
+    proj, env = _project(tmp_path)
+    reports = proj / "reports"
+    base = ["--reports-dir", reports, "-p", f"data_dir={proj / 'bank'}"]
+    ok = subprocess.run(_cli("run", "02_slow", *base, "-p", "sleep=0"), env=env, capture_output=True, text=True,
+                        timeout=600)
+    assert ok.returncode == 0, ok.stderr
+    day = reports / AS_OF
+    good = tree_hashes(day)
+    marker = reports / "kernel_02_slow.pid"
+    marker.unlink()
+    p = subprocess.Popen(_cli("run", "02_slow", *base, "--force"), env=env, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    _wait_for(marker, p)
+    kernel = int(marker.read_text())
+    p.send_signal(signal.SIGTERM)
+    out, err = p.communicate(timeout=120)
+    assert p.returncode == 143, err
+    assert err.strip().endswith("clientlens: error: terminated (SIGTERM)")
+    after = tree_hashes(day)
+    assert all(after[k] == v for k, v in good.items())               # the good report, manifest included
+    m = json.loads((day / "02_slow.FAILED.manifest.json").read_text())
+    assert m["status"] == "interrupted" and "SIGTERM" in m["error"]
+    index = (reports / "index.html").read_text()
+    assert ">interrupted<" in index and "last good report" in index
+    assert not list(day.glob(".staging-*")) and not list(day.glob(".*.lock"))
+    for _ in range(50):                                                # the kernel was shut down
+        try:
+            os.kill(kernel, 0)
+        except OSError:
+            break
+        time.sleep(0.2)
+    else:
+        _kill_quietly(kernel)
+        pytest.fail("the kernel outlived the interrupted run")

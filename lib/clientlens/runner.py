@@ -843,8 +843,9 @@ def write_index(reports_dir: str | os.PathLike | None = None) -> Path:
         n_fail = sum(1 for m in items if m.get("status") != "ok")
         summary = f"{len(items)} report(s), {n_fail} failed" if n_fail else f"{len(items)} report(s), all ok"
         journal = _journal_state(root / day)
-        if journal:
-            summary = f"<span class='{journal[0]}'>{journal[1]}</span> · {summary}"
+        if journal:  # an unfinished run-all is never "all ok"
+            summary = (f"<span class='{journal[0]}'>{journal[1]}</span> · {len(items)} report(s) so far, "
+                       f"{n_fail} failed")
         first = min(str(m.get("started_at") or "") for m in items)
         last = max(str(m.get("ended_at") or "") for m in items)
         rows = []
