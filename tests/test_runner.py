@@ -407,6 +407,58 @@ def test_run_all_every_notebook_on_demo_small(demo_small, tmp_path, capsys):
     clv_html = (tmp_path / "reports" / AS_OF / "04_clv.html").read_text(encoding="utf-8")
     matched = re.search(r"([\d,]+) of ([\d,]+) valued customers matched", clv_html)
     assert matched and matched.group(1) == matched.group(2), matched and matched.group(0)
+    _assert_masks_cannot_be_recomputed_from_reports(tmp_path / "reports", raw)
+    _assert_reports_load_nothing_from_the_internet(tmp_path / "reports")
+
+
+def _assert_masks_cannot_be_recomputed_from_reports(reports: Path, raw_ids) -> None:
+    """Issue 11: no file under reports/ holds the id key, and no string found there re-creates the masks."""
+    import hashlib
+    import hmac
+
+    import pandas as pd
+
+    from clientlens.privacy import id_key, mask_ids
+
+    key = id_key()
+    sample = sorted(raw_ids)[:50]
+    masks = set(mask_ids(sample))
+    # the kernel used the same key as this process: the saved masks are HMAC(key, raw id)
+    saved = set(pd.read_parquet(reports / AS_OF / "01_profile_files" / "tags.parquet")["customer_id_masked"])
+    assert masks <= saved
+    candidates = {"clientlens", ""}
+    for f in sorted(reports.rglob("*")):
+        if not f.is_file():
+            continue
+        data = f.read_bytes()
+        assert key not in data, f"id key in {f.name}"
+        assert b"id_salt" not in data, f.name
+        if f.name.endswith(".manifest.json"):
+            def strings(v):
+                if isinstance(v, str):
+                    yield v
+                elif isinstance(v, dict):
+                    for x in v.values():
+                        yield from strings(x)
+                elif isinstance(v, list):
+                    for x in v:
+                        yield from strings(x)
+            candidates |= set(strings(json.loads(data)))
+    for c in candidates:   # neither the old salted hash nor an HMAC keyed by anything in a manifest
+        k = c.encode()
+        for cid in sample[:5]:
+            assert "K-" + hashlib.sha256((c + "|" + cid).encode()).hexdigest()[:12] not in saved
+            assert "K-" + hmac.new(k, cid.encode(), hashlib.sha256).hexdigest()[:12] not in saved
+
+
+def _assert_reports_load_nothing_from_the_internet(reports: Path) -> None:
+    tag = re.compile(r"<(script|link|img|iframe)\b[^>]*>", re.I)
+    for f in sorted(reports.rglob("*.html")):
+        page = f.read_text(encoding="utf-8")
+        for m in tag.finditer(page):
+            assert not re.search(r"\b(src|href)\s*=\s*[\"']?(https?:)?//", m.group(0), re.I), (f.name, m.group(0))
+        for m in re.finditer(r"<script\b[^>]*>(.*?)</script>", page, re.S | re.I):
+            assert not re.search(r"import[^;]*[\"'](https?:)?//", m.group(1)), (f.name, m.group(1)[:200])
 
 
 def test_file_map_lets_every_notebook_read_files_not_named_after_the_tables(demo_small, tmp_path):

@@ -967,6 +967,11 @@ def run_all(*, params_file: str | os.PathLike | None = None, overrides: dict | N
         _atomic_write_text(day / JOURNAL, json.dumps(j, indent=2))
     results = []
     status = "complete"
+    import signal
+    import threading
+
+    in_main = threading.current_thread() is threading.main_thread()
+    old_term = signal.signal(signal.SIGTERM, _raise_interrupted) if in_main else None
     try:
         for plan in plans:
             if plan.stem in skip:
@@ -989,6 +994,8 @@ def run_all(*, params_file: str | os.PathLike | None = None, overrides: dict | N
         status = "aborted"
         raise
     finally:
+        if in_main:
+            signal.signal(signal.SIGTERM, old_term if old_term is not None else signal.SIG_DFL)
         for day, j in journals.items():
             j["status"] = status
             j["ended_at"] = _now().isoformat(timespec="seconds")
