@@ -156,3 +156,38 @@ def test_require_int_refuses_bools_floats_and_small_values_with_one_line():
     for bad in (1, True, 2.5, "3", None):
         with pytest.raises(ParamsError, match=r"^k must be an integer >= 2; got "):
             require_int("k", bad, 2)
+
+
+# --------------------------------------------------------------------------- rules declared once (issue 11, item 7)
+
+def test_declared_rules_name_real_parameters_and_the_shipped_params_pass_them():
+    """Every rule of clientlens.params.RULES / RELATIONS names a parameter some notebook declares, and the
+    notebooks' defaults merged with params/default.yaml pass every rule and the common-key check."""
+    from clientlens import config
+    from clientlens.params import RELATIONS, RULES, check_common_keys, check_rules, load_params_file, params_for
+    from clientlens.runner import list_notebooks
+
+    nbs = list_notebooks()
+    declared = {nb: notebook_parameters(nb) for nb in nbs}
+    names = set().union(*[set(d) for d in declared.values()])
+    assert set(RULES) <= names, sorted(set(RULES) - names)
+    assert {r[0] for r in RELATIONS} | {r[2] for r in RELATIONS} <= names
+    file_params = load_params_file(config.DEFAULT_PARAMS_FILE)
+    check_common_keys(file_params, declared.values())
+    for nb, d in declared.items():
+        effective = {k: v["default"] for k, v in d.items()}
+        effective.update(params_for(nb, file_params))
+        check_rules(effective, where=f"{nb.stem}: ")
+
+
+def test_rules_messages_in_the_style_of_unknown_keys():
+    from clientlens.params import check_common_keys, check_rules
+
+    with pytest.raises(ParamsError, match=r"^03: k_max must be >= 2; got 1$"):
+        check_rules({"k_max": 1}, where="03: ")
+    with pytest.raises(ParamsError, match=r"auc_warn must be >= auc_fail .*; got auc_warn=0.5, auc_fail=0.6$"):
+        check_rules({"auc_warn": 0.5, "auc_fail": 0.6})
+    check_rules({"auc_warn": 0.6, "auc_fail": 0.6, "k_max": "x"})   # equal is allowed; types are checked elsewhere
+    with pytest.raises(ParamsError, match=r"p.yaml: unknown key 'data_dri' in common .*; valid common keys: a, data_dir$"):
+        check_common_keys({"common": {"data_dri": 1}}, [{"data_dir": 1, "a": 1, "b": 1}, {"data_dir": 1, "a": 1}],
+                          where="p.yaml")

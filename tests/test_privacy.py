@@ -1,0 +1,80 @@
+"""Pseudonymised ids with a secret key (issue 11, item 2): HMAC-SHA256, key never a parameter.
+
+Reference: RFC 2104 / FIPS 198-1 HMAC, computed here with Python's ``hmac`` (the recipe the README gives
+the bank's own systems to map a mask back).
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from clientlens import ClientLensError
+from clientlens import privacy
+from clientlens.privacy import id_key, mask_ids
+
+
+def _hmac_mask(key: str, cid: str) -> str:
+    return "K-" + hmac.new(key.encode(), cid.encode(), hashlib.sha256).hexdigest()[:12]
+
+
+def test_masks_are_hmac_sha256_of_the_raw_id_with_the_key_rfc2104():
+    key = os.environ["CLIENTLENS_ID_KEY"]
+    assert mask_ids(["C00000001", "O'Brien"]).tolist() == [_hmac_mask(key, "C00000001"), _hmac_mask(key, "O'Brien")]
+
+
+def test_same_key_same_masks_another_key_unlinkable(monkeypatch):
+    ids = [f"C{i:08d}" for i in range(200)]
+    first = mask_ids(ids).tolist()
+    assert mask_ids(ids).tolist() == first                    # stable across calls (and runs)
+    monkeypatch.setenv("CLIENTLENS_ID_KEY", "another-key-of-enough-length-42")
+    other = mask_ids(ids).tolist()
+    assert not set(first) & set(other)                        # nothing links the two
+    assert len(set(other)) == len(ids)
+
+
+def test_key_file_is_created_on_first_use_with_mode_0600(tmp_path, monkeypatch):
+    path = tmp_path / "cfg" / "clientlens" / "id_key"
+    monkeypatch.delenv("CLIENTLENS_ID_KEY")
+    monkeypatch.setenv("CLIENTLENS_ID_KEY_FILE", str(path))
+    key = id_key()
+    assert path.exists() and stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert len(key) == 64 and int(key, 16) >= 0                # 32 random bytes, hex
+    assert id_key() == key                                    # read back, not regenerated
+    assert mask_ids(["C1"]).tolist() == [_hmac_mask(key.decode(), "C1")]
+
+
+def test_default_key_file_is_in_the_users_config_not_the_project(monkeypatch):
+    from clientlens import config
+
+    monkeypatch.delenv("CLIENTLENS_ID_KEY_FILE")
+    p = privacy.key_path()
+    assert p == (Path.home() / ".config" / "clientlens" / "id_key").resolve()
+    assert config.PROJECT_ROOT not in p.parents
+
+
+def test_tests_never_touch_the_real_home_key_file():
+    assert os.environ.get("CLIENTLENS_ID_KEY") and os.environ.get("CLIENTLENS_ID_KEY_FILE")
+    assert privacy.key_path() != (Path.home() / ".config" / "clientlens" / "id_key").resolve()
+
+
+@pytest.mark.parametrize("value, fragment", [("", "is empty"), ("   ", "is empty"), ("short-key", "too short")])
+def test_empty_or_short_keys_are_refused_in_one_line(monkeypatch, value, fragment):
+    monkeypatch.setenv("CLIENTLENS_ID_KEY", value)
+    with pytest.raises(ClientLensError, match=fragment) as info:
+        mask_ids(["C1"])
+    assert "\n" not in str(info.value) and (not value.strip() or value not in str(info.value))
+
+
+def test_a_key_file_inside_the_project_is_refused(monkeypatch):
+    from clientlens import config
+
+    monkeypatch.delenv("CLIENTLENS_ID_KEY")
+    monkeypatch.setenv("CLIENTLENS_ID_KEY_FILE", str(config.PROJECT_ROOT / "id_key"))
+    with pytest.raises(ClientLensError, match="must lie outside the project folder"):
+        id_key()
+    assert not (config.PROJECT_ROOT / "id_key").exists()
