@@ -98,3 +98,10 @@ def test_console_script_is_installed_and_errors_on_one_line(tmp_path):
     assert res.returncode == 2
     assert res.stderr.count("\n") == 1 and res.stderr.startswith("clientlens: error: 00_data_overview: unknown "
                                                                  "parameter 'nope' (override); valid keys: ")
+
+
+def test_run_all_help_shows_resume(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["run-all", "--help"])
+    out = capsys.readouterr().out
+    assert "--resume" in out and "already ok" in out

@@ -536,6 +536,15 @@ def _rmdir_quiet(path: Path) -> None:
         pass
 
 
+def _log_tail(path: Path) -> str:
+    """The last non-empty line of the kernel's own output (shown only when a run fails)."""
+    try:
+        lines = [ln.strip() for ln in path.read_text(encoding="utf-8", errors="replace").splitlines() if ln.strip()]
+    except OSError:
+        return ""
+    return _ANSI.sub("", lines[-1])[:300] if lines else ""
+
+
 def _count_fail_checks(nb) -> int:
     n = 0
     for cell in nb.cells:
@@ -582,6 +591,9 @@ def _execute_locked(plan: RunPlan, *, timeout: int, progress: bool, update_index
         except Exception as exc:  # kernel died, timeout, kernel not found ...
             text = _ANSI.sub("", str(exc)).split("Here is a preview of the cell contents")[0].strip()
             error = _one_line(f"{type(exc).__name__}: {text}")
+            tail = _log_tail(stage / "kernel.log")
+            if tail:
+                error = _one_line(f"{error} (kernel said: {tail})")
         # from here on a second signal must not leave half-written files: ignore them while recording
         if in_main:
             signal.signal(signal.SIGTERM, signal.SIG_IGN)
