@@ -449,3 +449,29 @@ def test_hostile_values_are_escaped_in_report_tables_callouts_and_captions():
                                   caption=HOSTILE[0])
     assert "<img" not in v and "<script>" not in v and "R&amp;D" in v
     assert report.esc(HOSTILE[1]) == "&lt;img src=x onerror=alert(1)&gt;"
+
+
+# --------------------------------------------------------------------------- static audit of the SQL
+
+def test_no_value_is_formatted_into_sql_in_lib_or_notebooks():
+    """Audit of every f-string SQL site (issue 11, item 1): no ``'{...}'`` (a value pasted between quotes)
+    in a line of SQL. Values are bound (``?``), names go through ``quote_ident``, dates through
+    ``date_literal`` (a typed date, never text). The two allowed sites are validated constants."""
+    import re
+
+    import nbformat
+
+    allowed = {"return f\"DATE '{value.isoformat()}'\"",                     # data.date_literal (typed date)
+               "return f\"CAST(date_trunc('{period}', {col}) AS DATE)\""}   # clv: period checked against PERIODS
+    sql_word = re.compile(r"\b(SELECT|WHERE|FROM|DATE|JOIN|IN \(|current_setting)\b")
+    pasted = re.compile(r"'\{[^}]+\}'")
+    sources = [(p.name, p.read_text(encoding="utf-8")) for p in sorted((config.PROJECT_ROOT / "lib").rglob("*.py"))]
+    for nb_path in sorted((config.PROJECT_ROOT / "notebooks").glob("*.ipynb")):
+        nb = nbformat.read(str(nb_path), as_version=4)
+        sources += [(nb_path.name, c.source) for c in nb.cells if c.cell_type == "code"]
+    offenders = []
+    for name, text in sources:
+        for line in text.splitlines():
+            if pasted.search(line) and sql_word.search(line) and line.strip() not in allowed:
+                offenders.append(f"{name}: {line.strip()}")
+    assert not offenders, offenders
