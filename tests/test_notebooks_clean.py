@@ -59,8 +59,6 @@ def test_parameters_cell_has_typed_literals_and_the_common_keys(path):
         assert "#" in line, f"{name}: no comment explaining it"
         declared[name] = base
     for key, typ in COMMON_KEYS.items():
-        if key == "id_salt" and key not in declared:
-            continue  # being removed (issue 11: keyed HMAC); new notebooks do not declare it
         assert declared.get(key) == typ, f"missing common parameter {key}: {typ}"
     # the id key is a secret read by the kernel itself (clientlens.privacy), never a parameter (issue 11)
     assert not {"id_salt", "id_key", "salt"} & set(declared)
