@@ -289,7 +289,8 @@ RULES: dict[str, dict] = {
         "iv_min", "iv_max", "psi_watch", "psi_shifted", "holdout_error_warn", "holdout_error_fail",
         "auc_warn", "auc_fail", "ks_warn", "ks_fail", "lift_top10_warn", "lift_top10_fail",
         "capture_top20_warn", "capture_top20_fail", "score_psi_warn", "score_psi_fail", "variable_psi_warn",
-        "variable_psi_fail", "calibration_warn", "calibration_fail", "recent_contact_days", "rm_min_aum",
+        "variable_psi_fail", "rank_order_p_warn", "rank_order_p_fail", "hl_p_warn", "hl_p_fail",
+        "recalibration_p_warn", "recalibration_p_fail", "recent_contact_days", "rm_min_aum",
         "penalizer", "cost_per_transaction", "list_top_n", "feature_lag_days")},
 }
 
@@ -306,7 +307,9 @@ RELATIONS: list[tuple[str, str, str, str]] = [
      "higher is better: the warn threshold is above the fail threshold"),
     ("score_psi_warn", "<=", "score_psi_fail", "lower is better: the warn threshold is below the fail threshold"),
     ("variable_psi_warn", "<=", "variable_psi_fail", "lower is better: the warn threshold is below the fail threshold"),
-    ("calibration_warn", "<=", "calibration_fail", "lower is better: the warn threshold is below the fail threshold"),
+    ("rank_order_p_warn", ">=", "rank_order_p_fail", "p-values: a break is named below warn, fails below fail"),
+    ("hl_p_warn", ">=", "hl_p_fail", "p-values: WARN below warn, FAIL below fail"),
+    ("recalibration_p_warn", ">=", "recalibration_p_fail", "p-values: WARN below warn, FAIL below fail"),
 ]
 
 _OPS = {"<": lambda a, b: a < b, "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b}
