@@ -332,13 +332,15 @@ def test_an_id_with_a_quote_is_a_legitimate_campaign(ctx):
     plan = runner.plan_run(ctx["nb"], overrides={"data_dir": str(ctx["bank"]), "evaluation_campaign": "O'Brien",
                                                  "campaigns": ["O'Brien", "FD2026"]}, reports_dir=ctx["reports"])
     assert plan.params["evaluation_campaign"] == "O'Brien"
-    # the post-evaluation cell of the real 06 notebook binds the campaign id
-    nb = nbformat.read(str(config.PROJECT_ROOT / "notebooks" / "06_model_validation.ipynb"), as_version=4)
-    cell = next(c for c in nb.cells if "FROM campaigns WHERE campaign_id" in c.source)
-    assert "campaign_id = ?" in cell.source and "{evaluation_campaign}'" not in cell.source
+    # 06's post-evaluation (clientlens.validation.post_evaluation) binds the campaign id
+    import inspect
     import re
 
-    query = re.search(r"execute\('([^']*)'", cell.source).group(1)
+    from clientlens import validation
+
+    src = inspect.getsource(validation.post_evaluation)
+    assert "campaign_id = ?" in src and "{campaign}'" not in src
+    query = re.search(r"execute\('([^']*)'", src).group(1)
     bank = load_bank(ctx["bank"])
     for cid, expected in (("O'Brien", [("model", 1)]), ("x' OR '1'='1", []),
                           ("x' UNION ALL SELECT 'model', 1 --", [])):
