@@ -491,7 +491,7 @@ def _reason(row, rules: EventRules) -> str:
 
 def campaign_tasks(events: pd.DataFrame, customers: pd.DataFrame | None, rules: EventRules | dict | None = None, *,
                    exclude_opt_out: bool = True, clv: pd.DataFrame | None = None, allow_raw_ids: bool = False,
-                   id_salt: str = "clientlens", catalogue=None) -> pd.DataFrame:
+                   catalogue=None) -> pd.DataFrame:
     """Campaign management: events (after cooldown) -> contact tasks.
 
     Steps, each counted in ``attrs["funnel"]``: opt-outs removed; one task per customer and
