@@ -266,7 +266,6 @@ RULES: dict[str, dict] = {
     "max_n_bins": {"min": 2, "integer": True},
     "history_days": {"min": 1, "integer": True},
     "holdout_months": {"min": 1, "integer": True},
-    "horizon_months": {"min": 1, "integer": True},
     "bins_per_decade": {"min": 1, "integer": True},
     "top_categories": {"min": 1, "integer": True},
     # shares in (0, 1]
@@ -291,7 +290,7 @@ RULES: dict[str, dict] = {
         "capture_top20_warn", "capture_top20_fail", "score_psi_warn", "score_psi_fail", "variable_psi_warn",
         "variable_psi_fail", "rank_order_p_warn", "rank_order_p_fail", "hl_p_warn", "hl_p_fail",
         "recalibration_p_warn", "recalibration_p_fail", "recent_contact_days", "rm_min_aum",
-        "penalizer", "cost_per_transaction", "list_top_n", "feature_lag_days")},
+        "penalizer", "list_top_n", "feature_lag_days")},
 }
 
 #: (left, operator, right, why): checked when a notebook declares both
