@@ -1009,7 +1009,7 @@ def campaign_samples(bank, campaigns: str | Sequence[str], *, feature_lag_days: 
                      validation_share: float = 0.3, oot_date: str | None = "", comparison: str = "holdout",
                      comparison_campaign: str | None = None, exclude_columns: Iterable[str] | None = None,
                      random_state=42, as_of: str | None = None, holdout_share: float | None = None,
-                     in_time_share: float = 0.0) -> BinningSamples:
+                     in_time_share: float = 0.0, sample=None) -> BinningSamples:
     """The binning's development sample and its PSI comparison sample.
 
     The development sample is the development part of the split the response model uses
@@ -1023,7 +1023,8 @@ def campaign_samples(bank, campaigns: str | Sequence[str], *, feature_lag_days: 
 
     Features are :func:`clientlens.scoring.candidate_features` minus ``exclude_columns`` (default: the
     scorecard's :data:`clientlens.scoring.DEFAULT_EXCLUDE`), so both reports see the same candidates.
-    ``holdout_share`` is an older name of ``validation_share``.
+    ``holdout_share`` is an older name of ``validation_share``. ``sample``: the
+    :class:`clientlens.samples.ModelSample` of these settings when already built (the run cache's).
     """
     from .samples import describe_meta, model_sample, training_frame
     from .scoring import DEFAULT_EXCLUDE, candidate_features
@@ -1041,9 +1042,9 @@ def campaign_samples(bank, campaigns: str | Sequence[str], *, feature_lag_days: 
         if comparison_campaign in campaigns:
             raise ParamsError(f"comparison_campaign {comparison_campaign!r} is one of the development campaigns; "
                               f"pick a later campaign or comparison: holdout")
-    ms = model_sample(bank, campaigns, feature_lag_days=feature_lag_days, split=split,
-                      validation_share=validation_share, oot_date=oot_date, random_state=random_state, as_of=as_of,
-                      in_time_share=in_time_share)
+    ms = sample if sample is not None else model_sample(
+        bank, campaigns, feature_lag_days=feature_lag_days, split=split, validation_share=validation_share,
+        oot_date=oot_date, random_state=random_state, as_of=as_of, in_time_share=in_time_share)
     notes = [f"{cid}: {k:,} contact(s) without a known response left out"
              for cid, k in ms.frame.attrs.get("dropped_no_response", {}).items() if k]
     feats = candidate_features(ms.frame, exclude=DEFAULT_EXCLUDE if exclude_columns is None else exclude_columns)

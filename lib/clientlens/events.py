@@ -352,41 +352,68 @@ def _maturities(bank, ev: str, start: _dt.date, end: _dt.date, rules: EventRules
 def _surges(bank, start: _dt.date, end: _dt.date, rules: EventRules, only: str = "") -> pd.DataFrame:
     """Spend surge on each day: the last w days vs the mean of the two w-day windows before.
 
+    One pass over the window, not one join per day: a customer's three window sums change only
+    on the days a spend day enters a window or moves on (its day, and w, 2w and 3w days later).
+    Those change days (plus the window's first day) are probe rows, interleaved with the daily spend
+    rows; three ``RANGE`` window sums over each customer's days give the state at every probe,
+    which holds until the customer's next probe. Days whose state meets the rule are emitted; so the
+    result for a window equals the daily job run on each of its days (tested).
+
     Sums are exact (amounts as DECIMAL cents), so the result does not depend on row order or
     DuckDB's thread count: a DOUBLE sum can differ in its last bit between runs and flip a
     comparison that sits on a threshold.
     """
+    from .features import DEFAULT_MEMORY_LIMIT, _configure, _restore
+
     w = int(rules.surge_window_days)
     first = start - _dt.timedelta(days=3 * w - 1)
     ra, rc = float(rules.surge_amount_ratio), float(rules.surge_count_ratio)
-    return bank.con.execute(f"""
+    d0, d1 = f"DATE {_lit(start.isoformat())}", f"DATE {_lit(end.isoformat())}"
+    sql = f"""
         WITH daily AS (
             SELECT CAST(customer_id AS VARCHAR) AS customer_id, txn_date AS day,
                    sum(CAST(amount AS DECIMAL(18, 2))) AS amt, count(*) AS n
             FROM transactions
             WHERE direction = 'out' AND category IN ({_sql_list(rules.spend_categories)}) {('AND ' + only) if only else ''}
-              AND txn_date BETWEEN DATE {_lit(first.isoformat())} AND DATE {_lit(end.isoformat())}
+              AND txn_date BETWEEN DATE {_lit(first.isoformat())} AND {d1}
             GROUP BY ALL),
-        days AS (SELECT CAST(d AS DATE) AS day FROM {_sql_days(start, end)}),
-        win AS (
-            SELECT s.customer_id, d.day AS event_date, date_diff('day', s.day, d.day) // {w} AS k,
-                   sum(s.amt) AS amt, sum(s.n) AS n
-            FROM days d JOIN daily s ON s.day <= d.day AND s.day > d.day - {3 * w}
-            GROUP BY ALL),
+        probes AS (   -- days on which a window sum of the customer can change, inside [start, end]
+            SELECT DISTINCT customer_id, p AS day FROM (
+                SELECT customer_id, unnest([day, day + {w}, day + {2 * w}, day + {3 * w}, {d0}]) AS p FROM daily)
+            WHERE p BETWEEN {d0} AND {d1}),
+        rows_ AS (
+            SELECT customer_id, day, amt, n, FALSE AS probe FROM daily
+            UNION ALL
+            SELECT customer_id, day, CAST(0 AS DECIMAL(18, 2)), 0, TRUE FROM probes),
+        state AS (
+            SELECT customer_id, day, probe,
+                   sum(amt) OVER (c RANGE BETWEEN {w - 1} PRECEDING AND CURRENT ROW) AS a0,
+                   sum(amt) OVER (c RANGE BETWEEN {2 * w - 1} PRECEDING AND {w} PRECEDING) AS a1,
+                   sum(amt) OVER (c RANGE BETWEEN {3 * w - 1} PRECEDING AND {2 * w} PRECEDING) AS a2,
+                   sum(n) OVER (c RANGE BETWEEN {w - 1} PRECEDING AND CURRENT ROW) AS n0,
+                   sum(n) OVER (c RANGE BETWEEN {3 * w - 1} PRECEDING AND {w} PRECEDING) AS n12
+            FROM (SELECT *, date_diff('day', {d0}, day) AS dn FROM rows_)
+            WINDOW c AS (PARTITION BY customer_id ORDER BY dn)),
         per AS (
-            SELECT customer_id, event_date,
-                   coalesce(sum(amt) FILTER (WHERE k = 0), 0) AS value,
-                   coalesce(sum(amt) FILTER (WHERE k > 0), 0) / 2 AS baseline,
-                   coalesce(sum(n) FILTER (WHERE k = 0), 0) AS n_now,
-                   coalesce(sum(n) FILTER (WHERE k > 0), 0) / 2 AS n_before
-            FROM win GROUP BY ALL)
-        SELECT customer_id, event_date, 'spend_surge' AS event,
-               CAST(value AS DOUBLE) AS value, CAST(baseline AS DOUBLE) AS baseline,
+            SELECT customer_id, day,
+                   coalesce(lead(day) OVER (PARTITION BY customer_id ORDER BY day), {d1} + 1) AS until,
+                   coalesce(a0, 0) AS value, (coalesce(a1, 0) + coalesce(a2, 0)) / 2 AS baseline,
+                   coalesce(n0, 0) AS n_now, coalesce(n12, 0) / 2 AS n_before
+            FROM state WHERE probe),
+        hits AS (
+            SELECT * FROM per
+            WHERE baseline > 0 AND value > baseline * (1 + {ra!r}) AND n_now > n_before * (1 + {rc!r})
+              AND value >= {float(rules.surge_min_spend)!r})
+        SELECT customer_id, CAST(unnest(range(day, until, INTERVAL 1 DAY)) AS DATE) AS event_date,
+               'spend_surge' AS event, CAST(value AS DOUBLE) AS value, CAST(baseline AS DOUBLE) AS baseline,
                CAST(n_now AS DOUBLE) AS n_now, CAST(n_before AS DOUBLE) AS n_before,
                CAST(NULL AS DOUBLE) AS amount_usd
-        FROM per
-        WHERE baseline > 0 AND value > baseline * (1 + {ra!r}) AND n_now > n_before * (1 + {rc!r})
-          AND value >= {float(rules.surge_min_spend)!r}""").df()
+        FROM hits"""
+    old = _configure(bank.con, None, DEFAULT_MEMORY_LIMIT)
+    try:
+        return bank.con.execute(sql).df()
+    finally:
+        _restore(bank.con, old)
 
 
 def _birthdays(bank, start: _dt.date, end: _dt.date, lead: int, only: str = "") -> pd.DataFrame:

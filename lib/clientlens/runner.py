@@ -632,6 +632,7 @@ def _write_outputs(plan: RunPlan, stage: Path, files_stage: Path, out_nb: Path, 
     final_files = plan.day_dir / f"{plan.stem}_files"
     manifest = _manifest(plan, params, status, error, started, ended, duration, final_files)
     manifest["fail_checks"] = _count_fail_checks(nb) if status == "ok" else None
+    manifest["intermediates"] = _intermediates(files_stage)
     manifest_path = plan.day_dir / f"{plan.stem}.manifest.json"
     failed_manifest = plan.day_dir / f"{plan.stem}.FAILED.manifest.json"
     failed_html = plan.day_dir / f"{plan.stem}.FAILED.html"
@@ -694,6 +695,18 @@ def _manifest(plan: RunPlan, params: dict, status: str, error: str | None, start
     }
 
 
+def _intermediates(files_dir: Path) -> list[dict]:
+    """The run-cache intermediates the notebook used (``clientlens.cache`` logs them in its output folder)."""
+    from .cache import LOG_FILE
+
+    try:
+        doc = json.loads((files_dir / LOG_FILE).read_text(encoding="utf-8"))
+        return [{k: r.get(k) for k in ("intermediate", "what", "status", "entry", "seconds")}
+                for r in doc.get("intermediates", [])]
+    except (OSError, ValueError, AttributeError, TypeError):
+        return []
+
+
 def _md_escape(text: Any) -> str:
     s = text if isinstance(text, str) else repr(text)
     s = s if len(s) <= 160 else s[:159] + "…"
@@ -731,6 +744,12 @@ def _provenance_cell(manifest: dict):
         lines += ["", f"**Input files** (SHA-256, first 12 characters; folder `{_md_escape(manifest['data_dir'])}`)",
                   "", "| file | sha256 |", "| --- | --- |"]
         lines += [f"| {_md_escape(f)} | `{d[:12]}` |" for f, d in manifest["inputs"].items()]
+    if manifest.get("intermediates"):
+        lines += ["", f"**Intermediates** (run cache `{_md_escape(manifest['as_of'])}/_cache`: reused = computed "
+                  f"earlier in this dated run with the same inputs, code and parameters)", "",
+                  "| intermediate | status | seconds | entry |", "| --- | --- | --- | --- |"]
+        lines += [f"| {_md_escape(r.get('what'))} | {_md_escape(r.get('status'))} | {r.get('seconds') or 0:,.1f} | "
+                  f"`{_md_escape(r.get('entry') or '-')}` |" for r in manifest["intermediates"]]
     if manifest.get("loader_notes"):
         lines += ["", "**Loader notes**", ""] + [f"- {_md_escape(n)}" for n in manifest["loader_notes"]]
     cell = nbformat.v4.new_markdown_cell("\n".join(lines))

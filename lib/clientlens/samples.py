@@ -279,13 +279,17 @@ class ModelSample:
 
 def model_sample(bank, campaigns: str | Sequence[str], *, feature_lag_days: int = 1, split: str = "random",
                  validation_share: float = 0.3, oot_date: str | None = "", random_state: int | None = 42,
-                 as_of: str | None = None, in_time_share: float = 0.0) -> ModelSample:
+                 as_of: str | None = None, in_time_share: float = 0.0,
+                 frame: pd.DataFrame | None = None) -> ModelSample:
     """:func:`training_frame` + :func:`split_sample` + :func:`sample_meta`: the samples 02 and 05 share.
 
     ``in_time_share`` > 0 with ``split="out_of_time"``: three parts (development, in-time ``validation``
-    holdout, ``out_of_time``; see :func:`split_sample`)."""
+    holdout, ``out_of_time``; see :func:`split_sample`). ``frame``: the :func:`training_frame` of these
+    campaigns and ``feature_lag_days`` when already built (:meth:`clientlens.cache.RunCache.model_sample`
+    passes the run's stored copy)."""
     campaigns = [campaigns] if isinstance(campaigns, str) else list(campaigns)
-    frame = training_frame(bank, campaigns, feature_lag_days=feature_lag_days)
+    if frame is None:
+        frame = training_frame(bank, campaigns, feature_lag_days=feature_lag_days)
     labels = split_sample(frame, method=split, validation_share=validation_share, oot_date=oot_date or None,
                           random_state=random_state, in_time_share=in_time_share if split == "out_of_time" else 0.0)
     meta = sample_meta(frame, labels, campaigns=campaigns, feature_lag_days=feature_lag_days, split=split,

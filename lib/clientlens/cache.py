@@ -1,0 +1,433 @@
+"""The run cache: intermediates computed once per dated run and reused by every report.
+
+Several reports need the same expensive intermediates: the customer wide table and tags as of the
+run date (01, 03, 04, 05), the campaign modelling sample (02, 05), the RFM summary (04), the event
+back-test (07). :class:`RunCache` computes each once, materialises it as Parquet in one place per
+dated run, ``reports/<as_of>/_cache/``, and hands later reports (or a re-run, or an analyst
+re-running cells in JupyterLab, which resolves the same folder) the stored copy.
+
+An entry is keyed by a hash of
+
+* the input data: the SHA-256 of every loaded file (memoised by size and modification time in
+  ``_cache/fingerprints.json``, so a changed file is re-hashed) and the loader's view definitions
+  (file paths, ``column_map``, ``value_map``, ``unknown_customers`` and casts);
+* the code version: the package version and a hash of the source of the library modules that
+  produce the intermediate (not the git commit: an uncommitted edit invalidates too);
+* the parameters that shape it (as-of date, windows, tag rules, campaigns, RFM settings, rules);
+* a fingerprint of the id-masking key (the mask of a fixed probe string, which does not reveal the
+  key): a new key recomputes, so stored masked ids always match the run's.
+
+Entries hold masked ids only (``customer_id_masked``), like every other file of a report folder;
+raw ids are restored in memory from the loaded customers table. An entry is a folder written under
+a temporary name and renamed into place, so a concurrent or killed run never leaves a half-written
+one; a newer entry of the same intermediate and parameters replaces the older one.
+
+Every use is logged (``intermediates.json`` in the report's output folder: what was reused, what
+was computed); the runner lists it in the report's provenance. ``CLIENTLENS_CACHE=off`` in the
+environment turns the cache off (everything is computed, nothing is stored).
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import hashlib
+import importlib.util
+import json
+import os
+import shutil
+import time
+import uuid
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from . import __version__, config
+
+__all__ = ["RunCache", "CACHE_DIRNAME", "LOG_FILE", "ENV_SWITCH", "code_fingerprint", "mask_key_fingerprint",
+           "cache_enabled"]
+
+CACHE_DIRNAME = "_cache"
+LOG_FILE = "intermediates.json"
+ENV_SWITCH = "CLIENTLENS_CACHE"
+_ID = "customer_id"
+_MASKED = "customer_id_masked"
+_STALE_TMP_SECONDS = 3600
+#: library modules whose source shapes each intermediate (with ``cache`` and ``privacy`` always)
+KIND_MODULES = {
+    "wide": ("data", "schema", "features"),
+    "tags": ("data", "schema", "features", "tags"),
+    "sample": ("data", "schema", "features", "samples"),
+    "rfm": ("data", "schema", "clv"),
+    "events": ("data", "schema", "params", "events"),
+}
+
+
+def cache_enabled() -> bool:
+    """False when the environment sets ``CLIENTLENS_CACHE`` to off / 0 / false / no."""
+    return os.environ.get(ENV_SWITCH, "on").strip().lower() not in ("off", "0", "false", "no")
+
+
+def _sha(obj) -> str:
+    return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode("utf-8")).hexdigest()
+
+
+_CODE_FP: dict[tuple, str] = {}
+
+
+def code_fingerprint(modules: Sequence[str]) -> str:
+    """SHA-256 of the package version and the source files of ``clientlens.<module>`` for each module."""
+    mods = tuple(sorted(set(modules) | {"cache", "privacy"}))
+    if mods not in _CODE_FP:
+        h = hashlib.sha256(__version__.encode())
+        for m in mods:
+            spec = importlib.util.find_spec(f"clientlens.{m}")
+            h.update(m.encode())
+            h.update(Path(spec.origin).read_bytes() if spec and spec.origin else b"?")
+        _CODE_FP[mods] = h.hexdigest()
+    return _CODE_FP[mods]
+
+
+def mask_key_fingerprint() -> str:
+    """The masked form of a fixed probe string: changes with the masking key, never reveals it."""
+    from .privacy import mask_ids
+
+    return str(mask_ids(pd.Series(["clientlens-run-cache-probe"])).iloc[0])
+
+
+def _file_digest(path: Path, memo: dict) -> str:
+    from .data import file_sha256
+
+    st = path.stat()
+    key = str(path.resolve())
+    stamp = [st.st_size, st.st_mtime_ns, st.st_ino]
+    hit = memo.get(key)
+    if hit and hit.get("stamp") == stamp:
+        return hit["sha256"]
+    digest = file_sha256(path)
+    memo[key] = {"stamp": stamp, "sha256": digest}
+    return digest
+
+
+def _atomic_json(path: Path, obj) -> None:
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    tmp.write_text(json.dumps(obj, indent=1, default=str, ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _params_json(value):
+    """Parameters as plain JSON values (tuples -> lists, dates -> ISO), for keys and the log."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        value = dataclasses.asdict(value)
+    if isinstance(value, dict):
+        return {str(k): _params_json(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
+    if isinstance(value, (list, tuple)):
+        return [_params_json(v) for v in value]
+    if isinstance(value, (_dt.date, _dt.datetime, pd.Timestamp)):
+        return value.isoformat()
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+class RunCache:
+    """Intermediates of one dated run, stored in ``directory`` and reused across reports.
+
+    Parameters
+    ----------
+    bank : clientlens.data.BankData
+        The loaded input data (its files and view definitions are part of every key).
+    directory : path
+        Where entries live (``reports/<as_of>/_cache``; see :meth:`for_run`).
+    log_dir : path, optional
+        The report's output folder: ``intermediates.json`` there lists every intermediate used.
+    enabled : bool, optional
+        Default: on unless ``CLIENTLENS_CACHE=off``. Off: everything is computed, nothing stored.
+    """
+
+    def __init__(self, bank, directory, *, log_dir=None, enabled: bool | None = None):
+        self.bank = bank
+        self.directory = Path(directory)
+        self.log_dir = Path(log_dir) if log_dir else None
+        self.enabled = cache_enabled() if enabled is None else bool(enabled)
+        self.log: list[dict] = []
+        self._inputs: str | None = None
+        self._ids: tuple[pd.Index, pd.Index] | None = None
+        if self.enabled:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            self._clean_stale_tmp()
+
+    @classmethod
+    def for_run(cls, bank, as_of, reports_dir="reports", *, log_dir=None, enabled: bool | None = None) -> "RunCache":
+        """The cache of the dated run ``as_of`` under ``reports_dir`` (relative paths: project root)."""
+        from .params import to_date
+
+        day = to_date("as_of", as_of).isoformat()
+        return cls(bank, config.resolve(reports_dir) / day / CACHE_DIRNAME, log_dir=log_dir, enabled=enabled)
+
+    # ------------------------------------------------------------------ intermediates
+
+    def wide_table(self, as_of, *, windows=None) -> pd.DataFrame:
+        """:func:`clientlens.features.build_wide_table` as of ``as_of`` (one row per customer)."""
+        from .features import DEFAULT_WINDOWS, _check_windows, build_wide_table
+        from .params import to_date
+
+        day = to_date("as_of", as_of)
+        win = _check_windows(DEFAULT_WINDOWS if windows is None else windows)
+        params = {"as_of": day, "windows": list(win)}
+        frames, _ = self._get("wide", params, lambda: ({"wide": build_wide_table(self.bank, day, windows=win)}, {}),
+                              f"customer wide table as of {day} (windows {', '.join(map(str, win))} days)")
+        return frames["wide"]
+
+    def wide_and_tags(self, as_of, *, windows=None, rules=None) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The wide table (:meth:`wide_table`) and its tags (:func:`clientlens.tags.build_tags` with ``rules``)."""
+        from .features import DEFAULT_WINDOWS, _check_windows
+        from .params import to_date
+        from .tags import TagRules, build_tags
+
+        day = to_date("as_of", as_of)
+        win = _check_windows(DEFAULT_WINDOWS if windows is None else windows)
+        rules = TagRules.from_params(rules)
+        wide = self.wide_table(day, windows=win)
+        params = {"as_of": day, "windows": list(win), "rules": _params_json(rules)}
+        frames, _ = self._get("tags", params, lambda: ({"tags": build_tags(wide, rules)}, {}),
+                              f"customer tags as of {day}")
+        return wide, frames["tags"]
+
+    def training_frame(self, campaigns, *, feature_lag_days: int = 1) -> pd.DataFrame:
+        """:func:`clientlens.samples.training_frame`: contacts of ``campaigns`` with features before contact."""
+        from .samples import training_frame
+
+        ids = [campaigns] if isinstance(campaigns, str) else [str(c) for c in campaigns]
+        params = {"campaigns": ids, "feature_lag_days": int(feature_lag_days)}
+
+        def compute():
+            f = training_frame(self.bank, ids, feature_lag_days=feature_lag_days)
+            return {"frame": f}, {}
+
+        frames, _ = self._get("sample", params, compute,
+                              f"campaign sample of {', '.join(ids)} (features {feature_lag_days} day(s) before contact)")
+        return frames["frame"]
+
+    def model_sample(self, campaigns, *, feature_lag_days: int = 1, split: str = "random",
+                     validation_share: float = 0.3, oot_date: str | None = "", random_state: int | None = 42,
+                     as_of: str | None = None, in_time_share: float = 0.0):
+        """:func:`clientlens.samples.model_sample` on the cached :meth:`training_frame` (the split is recomputed)."""
+        from .samples import model_sample
+
+        frame = self.training_frame(campaigns, feature_lag_days=feature_lag_days)
+        return model_sample(self.bank, campaigns, feature_lag_days=feature_lag_days, split=split,
+                            validation_share=validation_share, oot_date=oot_date, random_state=random_state,
+                            as_of=as_of, in_time_share=in_time_share, frame=frame)
+
+    def rfm_summary(self, *, as_of, period: str = "day", calibration_end=None, directions=("out",),
+                    categories=None, refunds: str = "drop"):
+        """:func:`clientlens.clv.rfm_summary` of the bank (an :class:`clientlens.clv.RFMSummary`)."""
+        from . import clv
+        from .params import to_date
+
+        day = to_date("as_of", as_of)
+        cal = to_date("calibration_end", calibration_end) if calibration_end not in (None, "") else None
+        params = {"as_of": day, "period": period, "calibration_end": cal,
+                  "directions": None if directions is None else list(directions),
+                  "categories": list(categories) if categories else None, "refunds": refunds}
+
+        def compute():
+            r = clv.rfm_summary(self.bank, as_of=day, period=period, calibration_end=cal, directions=directions,
+                                categories=categories, refunds=refunds)
+            frames = {"table": r.table}
+            if r.holdout_daily is not None:
+                frames["holdout_daily"] = r.holdout_daily
+            meta = {"period": r.period, "observation_end": r.observation_end, "calibration_end": r.calibration_end,
+                    "counts": r.counts, "notes": r.notes}
+            return frames, meta
+
+        frames, meta = self._get("rfm", params, compute, f"RFM summary as of {day} by {period}"
+                                 + (f", calibration to {cal}" if cal else ""))
+        return clv.RFMSummary(table=frames["table"], period=meta["period"],
+                              observation_end=to_date("observation_end", meta["observation_end"]),
+                              calibration_end=(to_date("calibration_end", meta["calibration_end"])
+                                               if meta.get("calibration_end") else None),
+                              holdout_daily=frames.get("holdout_daily"), counts=dict(meta["counts"]),
+                              notes=list(meta["notes"]))
+
+    def daily_job(self, start, end, rules=None, warmup_days: int | None = None):
+        """:func:`clientlens.events.run_daily_job` over ``start``..``end``: ``(triggered, kept)``."""
+        from . import events as E
+        from .params import to_date
+
+        rules = E.EventRules.from_params(rules)
+        s, e = to_date("start", start), to_date("end", end)
+        params = {"start": s, "end": e, "rules": _params_json(rules), "warmup_days": warmup_days}
+
+        def compute():
+            trig, kept = E.run_daily_job(self.bank, s, e, rules, warmup_days=warmup_days)
+            return {"triggered": trig, "kept": kept}, {}
+
+        frames, _ = self._get("events", params, compute, f"event rules run on every day from {s} to {e}")
+        return frames["triggered"], frames["kept"]
+
+    # ------------------------------------------------------------------ machinery
+
+    def inputs_fingerprint(self) -> str:
+        """Hash of the input files' SHA-256 digests and the loader's view definitions."""
+        if self._inputs is None:
+            memo_path = self.directory / "fingerprints.json"
+            memo = {}
+            if self.enabled and memo_path.is_file():
+                try:
+                    memo = json.loads(memo_path.read_text(encoding="utf-8"))
+                except (OSError, ValueError):
+                    memo = {}
+            n_before = json.dumps(memo, sort_keys=True)
+            files = {t: [_file_digest(Path(f), memo) for f in fs] for t, fs in sorted(self.bank.files.items())}
+            names = sorted(self.bank.files) + [f"_raw_{t}" for t in sorted(self.bank.files)]
+            views = self.bank.con.execute(
+                "SELECT view_name, sql FROM duckdb_views() WHERE NOT internal AND view_name IN "
+                f"({', '.join('?' for _ in names)}) ORDER BY view_name", names).fetchall()
+            self._inputs = _sha({"files": files, "views": [list(v) for v in views],
+                                 "columns": {t: list(c) for t, c in sorted(self.bank.columns.items())}})
+            if self.enabled and json.dumps(memo, sort_keys=True) != n_before:
+                try:
+                    _atomic_json(memo_path, memo)
+                except OSError:
+                    pass
+        return self._inputs
+
+    def key(self, kind: str, params: dict) -> tuple[str, str]:
+        """``(slot, key)`` of an intermediate: slot = kind and params; key = slot + inputs, code, masking key."""
+        p = _params_json(params)
+        slot = _sha({"kind": kind, "params": p})
+        key = _sha({"slot": slot, "inputs": self.inputs_fingerprint(), "code": code_fingerprint(KIND_MODULES[kind]),
+                    "mask_key": mask_key_fingerprint()})
+        return slot[:10], key[:24]
+
+    def _get(self, kind: str, params: dict, compute: Callable[[], tuple[dict, dict]], what: str):
+        t0 = time.perf_counter()
+        status, entry, frames, meta = "computed (cache off)", None, None, None
+        if self.enabled:
+            slot, key = self.key(kind, params)
+            entry = self.directory / f"{kind}-{slot}-{key}"
+            if (entry / "meta.json").is_file():
+                try:
+                    frames, meta = self._read(entry)
+                    status = "reused"
+                except Exception:  # noqa: BLE001 - an unreadable entry is recomputed and replaced
+                    frames = None
+            if frames is None:
+                status = "computed"
+        if frames is None:
+            frames, meta = compute()
+            if self.enabled:
+                try:
+                    self._write(entry, slot, frames, meta)
+                except Exception as exc:  # noqa: BLE001 - the report goes on without storing
+                    status = f"computed (not stored: {type(exc).__name__})"
+        self._record({"intermediate": kind, "what": what, "status": status,
+                      "entry": entry.name if entry is not None else None,
+                      "seconds": round(time.perf_counter() - t0, 2), "params": _params_json(params)})
+        return frames, meta
+
+    def _record(self, row: dict) -> None:
+        self.log.append(row)
+        if self.log_dir is not None:
+            try:
+                self.log_dir.mkdir(parents=True, exist_ok=True)
+                _atomic_json(self.log_dir / LOG_FILE, {"cache_dir": str(self.directory), "intermediates": self.log})
+            except OSError:
+                pass
+
+    # ids: masked on disk, raw in memory
+    def _id_maps(self) -> tuple[pd.Index, pd.Index]:
+        if self._ids is None:
+            from .privacy import mask_ids
+
+            raw = self.bank.con.execute("SELECT CAST(customer_id AS VARCHAR) FROM customers").fetchnumpy()
+            raw = np.asarray(next(iter(raw.values())), dtype=object)
+            masked = mask_ids(raw).to_numpy(dtype=object)
+            raw_idx, masked_idx = pd.Index(raw, dtype=object), pd.Index(masked, dtype=object)
+            if not (raw_idx.is_unique and masked_idx.is_unique):
+                raise ValueError("customer ids or their masks are not unique")
+            self._ids = (raw_idx, masked_idx)
+        return self._ids
+
+    def _translate(self, values, to_masked: bool) -> np.ndarray:
+        raw_idx, masked_idx = self._id_maps()
+        src, dst = (raw_idx, masked_idx) if to_masked else (masked_idx, raw_idx)
+        pos = src.get_indexer(pd.Index(np.asarray(values, dtype=object), dtype=object))
+        if (pos < 0).any():
+            raise ValueError("an id of the entry is not among the loaded customers")
+        return dst.to_numpy()[pos]
+
+    def _write(self, entry: Path, slot: str, frames: dict, meta: dict) -> None:
+        kind = entry.name.split("-", 1)[0]
+        tmp = self.directory / f".tmp-{entry.name}-{uuid.uuid4().hex[:8]}"
+        tmp.mkdir(parents=True)
+        try:
+            info = {}
+            for name, df in frames.items():
+                disk, fi = self._to_disk(df)
+                disk.to_parquet(tmp / f"{name}.parquet", index=False)
+                info[name] = fi
+            _atomic_json(tmp / "meta.json", {"clientlens": __version__, "frames": info, "meta": _params_json(meta),
+                                             "created": _dt.datetime.now().astimezone().isoformat(timespec="seconds")})
+            if entry.exists():        # an unreadable older copy
+                shutil.rmtree(entry, ignore_errors=True)
+            try:
+                os.rename(tmp, entry)
+            except OSError:           # another run stored it first: theirs is as good
+                shutil.rmtree(tmp, ignore_errors=True)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        for old in self.directory.glob(f"{kind}-{slot}-*"):
+            if old.name != entry.name:
+                shutil.rmtree(old, ignore_errors=True)
+
+    def _to_disk(self, df: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+        info = {"index": None, "dtypes": {}, "attrs": _params_json(dict(df.attrs))}
+        if df.index.name == _ID:
+            info["index"] = _ID
+            info["index_dtype"] = str(df.index.dtype)
+            df = df.reset_index()
+        elif not isinstance(df.index, pd.RangeIndex) or df.index.start != 0 or df.index.step != 1:
+            df = df.reset_index(drop=True)
+        info["dtypes"] = {str(c): str(t) for c, t in df.dtypes.items()}
+        disk = pd.DataFrame(df, copy=False)
+        disk.attrs = {}
+        if _ID in disk.columns:
+            disk = disk.assign(**{_ID: self._translate(disk[_ID].astype(str).to_numpy(), to_masked=True)})
+            disk = disk.rename(columns={_ID: _MASKED})
+        return disk, info
+
+    def _read(self, entry: Path) -> tuple[dict, dict]:
+        doc = json.loads((entry / "meta.json").read_text(encoding="utf-8"))
+        frames = {}
+        for name, fi in doc["frames"].items():
+            df = pd.read_parquet(entry / f"{name}.parquet")
+            if _MASKED in df.columns and _ID in fi["dtypes"]:
+                df[_MASKED] = self._translate(df[_MASKED].to_numpy(), to_masked=False)
+                df = df.rename(columns={_MASKED: _ID})
+            for col, dtype in fi["dtypes"].items():
+                if col in df.columns and str(df[col].dtype) != dtype:
+                    df[col] = df[col].astype(dtype)
+            if fi.get("index") == _ID:
+                df = df.set_index(_ID)
+                df.index = df.index.astype(fi.get("index_dtype", "str"))
+            df.attrs = dict(fi.get("attrs") or {})
+            frames[name] = df
+        return frames, doc.get("meta") or {}
+
+    def _clean_stale_tmp(self) -> None:
+        now = time.time()
+        for tmp in self.directory.glob(".tmp-*"):
+            try:
+                if now - tmp.stat().st_mtime > _STALE_TMP_SECONDS:
+                    shutil.rmtree(tmp, ignore_errors=True)
+            except OSError:
+                pass
+
+    def summary(self) -> pd.DataFrame:
+        """The intermediates used so far: what, status (reused / computed), seconds."""
+        return pd.DataFrame(self.log, columns=["intermediate", "what", "status", "seconds", "entry"])
