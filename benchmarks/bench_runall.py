@@ -1,14 +1,29 @@
-"""``clientlens run-all`` end to end on the default demo bank (20,000 customers, seed 42).
+"""``clientlens run-all`` end to end on a demo bank: the default 20,000 customers, and 1M.
 
 Runs every ``notebooks/NN_*.ipynb`` with ``params/default.yaml`` into a temporary reports folder,
 so the project's ``reports/`` is untouched. Figures: wall time, peak memory of the runner process (the kernels run
 in child processes: their memory is reported as ``children_peak_rss_mb``), notebooks ok/failed.
+
+``run_all@1M`` (issue 18) runs the whole set twice in the same reports folder: **cold** (empty run
+cache ``reports/<as_of>/_cache``) and **warm** (a re-run with ``force``, unchanged inputs: every
+intermediate is reused). Per report: wall time and the peak resident memory of its kernel (the
+kernel's ``VmHWM``, sampled every 0.5 s while it runs), and the intermediates it reused. One command::
+
+    .venv/bin/python -m benchmarks.run -k run_all@1M
+
+(generates the 1M demo bank into ``benchmarks/.cache`` first if absent, untimed).
+Set ``CLIENTLENS_BENCH_KEEP=<folder>`` to keep the reports (executed notebooks carry papermill's
+per-cell durations).
 """
 from __future__ import annotations
 
+import json
+import os
 import resource
 import shutil
 import tempfile
+import threading
+import time
 from pathlib import Path
 
 from benchmarks.harness import ROOT, Case, demo_data
@@ -35,7 +50,97 @@ def _run(params: dict, cache: Path) -> dict:
             "children_peak_rss_mb": round(children, 1)}
 
 
+class _KernelPeaks:
+    """Samples the peak resident memory (VmHWM) of every descendant process of this one."""
+
+    def __init__(self, every: float = 0.5):
+        self.every, self.peaks, self._stop = every, {}, threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+
+    def _descendants(self) -> list[int]:
+        children: dict[int, list[int]] = {}
+        for d in os.listdir("/proc"):
+            if d.isdigit():
+                try:
+                    with open(f"/proc/{d}/stat") as fh:
+                        ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
+                    children.setdefault(ppid, []).append(int(d))
+                except (OSError, ValueError, IndexError):
+                    pass
+        out, todo = [], [os.getpid()]
+        while todo:
+            for c in children.get(todo.pop(), []):
+                out.append(c)
+                todo.append(c)
+        return out
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            for pid in self._descendants():
+                try:
+                    with open(f"/proc/{pid}/status") as fh:
+                        hwm = next((int(line.split()[1]) for line in fh if line.startswith("VmHWM:")), 0)
+                except (OSError, ValueError):
+                    continue
+                self.peaks[pid] = max(self.peaks.get(pid, 0), hwm)
+            self._stop.wait(self.every)
+
+    def start(self) -> "_KernelPeaks":
+        self._thread.start()
+        return self
+
+    def take(self) -> float:
+        """Largest peak (MB) among processes seen since the last call; forgets them."""
+        peak = max(self.peaks.values(), default=0) / 1024.0
+        self.peaks.clear()
+        return round(peak, 1)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def _run_cold_warm(params: dict, cache: Path) -> dict:
+    from clientlens.runner import run_all
+
+    data = demo_data(params["customers"], params.get("seed", 42))
+    keep = os.environ.get("CLIENTLENS_BENCH_KEEP")
+    root = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="bench_runall_"))
+    reports = root / "reports"
+    out = {}
+    try:
+        for phase in ("cold", "warm"):
+            if phase == "cold":
+                shutil.rmtree(reports, ignore_errors=True)
+            sampler, per = _KernelPeaks().start(), {}
+
+            def on_result(r, per=per, sampler=sampler):
+                m = json.loads(Path(r.manifest).read_text(encoding="utf-8"))
+                per[r.stem] = {"status": r.status, "wall_s": r.duration_s, "kernel_peak_rss_mb": sampler.take(),
+                               "intermediates": {i["intermediate"]: i["status"] for i in m.get("intermediates", [])}}
+
+            t0 = time.perf_counter()
+            sampler.take()
+            try:
+                run_all(params_file=ROOT / "params" / "default.yaml", overrides={"data_dir": str(data)},
+                        reports_dir=reports, force=True, progress=False, on_result=on_result)
+            finally:
+                sampler.stop()
+            out[phase] = {"wall_s": round(time.perf_counter() - t0, 1),
+                          "ok": sum(p["status"] == "ok" for p in per.values()), "notebooks": len(per),
+                          "max_kernel_peak_rss_mb": max((p["kernel_peak_rss_mb"] for p in per.values()), default=0),
+                          "per_notebook": per}
+            print(f"[run_all@1M] {phase}: {json.dumps(out[phase])}", flush=True)
+    finally:
+        if not keep:
+            shutil.rmtree(root, ignore_errors=True)
+    return out
+
+
 CASES = [
     Case(name="run_all", size="20k", run=_run, prepare=_prepare, params={"customers": 20_000, "seed": 42},
          target="make demo report stage on the default demo; every notebook ok"),
+    Case(name="run_all", size="1M", run=_run_cold_warm, prepare=_prepare, params={"customers": 1_000_000, "seed": 42},
+         target="cold <= 10 min and <= 12 GB per kernel; warm (re-run, same inputs) <= 5 min (2 cores)",
+         timeout=7200),
 ]

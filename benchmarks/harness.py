@@ -57,6 +57,7 @@ class Case:
     prepare: Callable | None = None
     params: dict = dataclasses.field(default_factory=dict)
     target: str = ""
+    timeout: int = 3600             # seconds for each of prepare and run
 
     @property
     def id(self) -> str:
@@ -100,8 +101,10 @@ def _run_in_this_process(key: str, phase: str) -> dict:
     return {"wall_s": round(wall, 3), "peak_rss_mb": round(_peak_rss_mb(), 1), **extra}
 
 
-def run_case(key: str, timeout: int = 3600) -> dict:
+def run_case(key: str, timeout: int | None = None) -> dict:
     """Prepare then run one case, each in a fresh subprocess; return its figures."""
+    if timeout is None:
+        timeout = discover()[key][1].timeout
     env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     cmd = [sys.executable, "-m", "benchmarks.harness"]
     prep = subprocess.run(cmd + ["--phase", "prepare", key], cwd=ROOT, env=env, timeout=timeout,

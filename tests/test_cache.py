@@ -1,0 +1,189 @@
+"""Tests of clientlens.cache (the run cache) and of the one-pass event back-test.
+
+References: the direct computations the cache replaces (build_wide_table, build_tags, model_sample,
+rfm_summary, run_daily_job on the same bank must give frames identical to the last bit), and the
+daily event job run on each day of the window by itself (the back-test must equal it day by day).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import shutil
+
+import pandas as pd
+import pytest
+
+from clientlens import cache as cache_mod
+from clientlens import clv, events as E, samples
+from clientlens.cache import CACHE_DIRNAME, LOG_FILE, RunCache
+from clientlens.data import load_bank
+from clientlens.features import build_wide_table
+from clientlens.tags import TagRules, build_tags
+
+AS_OF = "2026-10-31"
+
+
+def _all(rc: RunCache):
+    wide, tags = rc.wide_and_tags(AS_OF)
+    ms = rc.model_sample(["FD2026"], as_of=AS_OF)
+    rfm = rc.rfm_summary(as_of=AS_OF, calibration_end="2026-04-30")
+    trig, kept = rc.daily_job("2026-10-18", AS_OF)
+    return wide, tags, ms, rfm, trig, kept
+
+
+def test_cached_intermediates_equal_direct_computation_cold_and_warm(demo_small, tmp_path):
+    bank = load_bank(demo_small)
+    direct_wide = build_wide_table(bank, AS_OF)
+    direct_tags = build_tags(direct_wide)
+    direct_ms = samples.model_sample(bank, ["FD2026"], as_of=AS_OF)
+    direct_rfm = clv.rfm_summary(bank, as_of=AS_OF, calibration_end="2026-04-30")
+    direct_trig, direct_kept = E.run_daily_job(bank, "2026-10-18", AS_OF)
+    for round_, status in ((1, "computed"), (2, "reused")):
+        rc = RunCache.for_run(load_bank(demo_small), AS_OF, tmp_path / "reports", log_dir=tmp_path / f"out{round_}")
+        wide, tags, ms, rfm, trig, kept = _all(rc)
+        assert [r["status"] for r in rc.log] == [status] * 5, rc.log
+        pd.testing.assert_frame_equal(wide, direct_wide, check_exact=True)
+        pd.testing.assert_frame_equal(tags, direct_tags, check_exact=True)
+        pd.testing.assert_frame_equal(ms.frame, direct_ms.frame, check_exact=True)
+        assert ms.frame.attrs == direct_ms.frame.attrs
+        assert ms.meta == direct_ms.meta and (ms.labels == direct_ms.labels).all()
+        pd.testing.assert_frame_equal(rfm.table, direct_rfm.table, check_exact=True)
+        pd.testing.assert_frame_equal(rfm.holdout_daily, direct_rfm.holdout_daily, check_exact=True)
+        assert (rfm.counts, rfm.notes, rfm.calibration_end, rfm.observation_end) == \
+            (direct_rfm.counts, direct_rfm.notes, direct_rfm.calibration_end, direct_rfm.observation_end)
+        pd.testing.assert_frame_equal(trig, direct_trig, check_exact=True)
+        pd.testing.assert_frame_equal(kept, direct_kept, check_exact=True)
+        assert kept.attrs == direct_kept.attrs
+        log = json.loads((tmp_path / f"out{round_}" / LOG_FILE).read_text())
+        assert [r["intermediate"] for r in log["intermediates"]] == ["wide", "tags", "sample", "rfm", "events"]
+
+
+def test_entries_hold_masked_ids_only_and_no_partial_entry(demo_small, tmp_path):
+    rc = RunCache.for_run(load_bank(demo_small), AS_OF, tmp_path / "reports")
+    _all(rc)
+    raw = set(pd.read_parquet(demo_small / "customers.parquet")["customer_id"].astype(str))
+    files = sorted((tmp_path / "reports" / AS_OF / CACHE_DIRNAME).rglob("*.parquet"))
+    assert len(files) >= 6
+    for f in files:
+        df = pd.read_parquet(f)
+        assert "customer_id" not in df.columns and df.index.name != "customer_id", f
+        for c in df.columns:
+            if df[c].dtype == object or str(df[c].dtype).startswith(("str", "string")):
+                assert not set(df[c].dropna().astype(str)) & raw, (f, c)
+    text = "".join(p.read_text() for p in (tmp_path / "reports" / AS_OF / CACHE_DIRNAME).rglob("*.json"))
+    assert not set(re.findall(r"C\d{8}", text)) & raw
+    assert not list((tmp_path / "reports" / AS_OF / CACHE_DIRNAME).glob(".tmp-*"))
+
+
+def test_changed_input_file_invalidates_the_cache(demo_small, tmp_path):
+    data = tmp_path / "bank"
+    shutil.copytree(demo_small, data)
+    rc = RunCache.for_run(load_bank(data), AS_OF, tmp_path / "reports")
+    wide1 = rc.wide_table(AS_OF)
+    # the same data again: reused; then one customer's income changes in the input file
+    rc = RunCache.for_run(load_bank(data), AS_OF, tmp_path / "reports")
+    rc.wide_table(AS_OF)
+    assert rc.log[-1]["status"] == "reused"
+    cust = pd.read_parquet(data / "customers.parquet")
+    cust.loc[0, "income_monthly"] = float(cust.loc[0, "income_monthly"]) + 1000.0
+    cust.to_parquet(data / "customers.parquet", index=False)
+    rc = RunCache.for_run(load_bank(data), AS_OF, tmp_path / "reports")
+    wide2 = rc.wide_table(AS_OF)
+    assert rc.log[-1]["status"] == "computed"
+    i = wide2.index[wide2["customer_id"] == str(cust.loc[0, "customer_id"])][0]
+    assert wide2.loc[i, "income_monthly"] == wide1.loc[i, "income_monthly"] + 1000.0
+    # the older entry of the same intermediate and parameters was replaced, not kept beside it
+    assert len(list((tmp_path / "reports" / AS_OF / CACHE_DIRNAME).glob("wide-*"))) == 1
+
+
+def test_changed_feature_parameter_tag_rule_code_or_mask_key_recomputes(demo_small, tmp_path, monkeypatch):
+    bank = load_bank(demo_small)
+    rc = RunCache.for_run(bank, AS_OF, tmp_path / "reports")
+    rc.wide_and_tags(AS_OF)
+    rc.wide_and_tags(AS_OF, windows=[30, 90, 180, 365])                    # a feature parameter: both recomputed
+    assert [r["status"] for r in rc.log[-2:]] == ["computed", "computed"]
+    pd.testing.assert_frame_equal(rc.wide_table(AS_OF, windows=[365, 180, 90, 30]),
+                                  build_wide_table(bank, AS_OF, windows=[30, 90, 180, 365]))
+    assert rc.log[-1]["status"] == "reused"
+    rules = TagRules(**{**TagRules().__dict__, "fatigue_min_contacts": TagRules().fatigue_min_contacts + 1})
+    rc.wide_and_tags(AS_OF, rules=rules)                          # a tag rule: wide reused, tags recomputed
+    assert [r["status"] for r in rc.log[-2:]] == ["reused", "computed"]
+    monkeypatch.setattr(cache_mod, "code_fingerprint", lambda modules: "edited library source")
+    rc.wide_table(AS_OF)
+    assert rc.log[-1]["status"] == "computed"
+    monkeypatch.setattr(cache_mod, "mask_key_fingerprint", lambda: "another masking key")
+    rc.wide_table(AS_OF)
+    assert rc.log[-1]["status"] == "computed"
+
+
+def test_cache_off_by_environment_stores_nothing(demo_small, tmp_path, monkeypatch):
+    monkeypatch.setenv("CLIENTLENS_CACHE", "off")
+    rc = RunCache.for_run(load_bank(demo_small), AS_OF, tmp_path / "reports")
+    rc.wide_table(AS_OF)
+    assert rc.log[-1]["status"] == "computed (cache off)"
+    assert not (tmp_path / "reports").exists()
+
+
+def test_interrupted_write_leaves_no_entry_and_the_next_run_recomputes(demo_small, tmp_path, monkeypatch):
+    bank = load_bank(demo_small)
+    calls = []
+
+    def broken(self, path, *a, **k):
+        calls.append(path)
+        raise KeyboardInterrupt("killed while writing")
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", broken)
+    with pytest.raises(KeyboardInterrupt):
+        RunCache.for_run(bank, AS_OF, tmp_path / "reports").wide_table(AS_OF)
+    monkeypatch.undo()
+    d = tmp_path / "reports" / AS_OF / CACHE_DIRNAME
+    assert calls and not list(d.glob("wide-*")) and not list(d.glob(".tmp-*"))
+    rc = RunCache.for_run(bank, AS_OF, tmp_path / "reports")
+    rc.wide_table(AS_OF)
+    assert rc.log[-1]["status"] == "computed" and len(list(d.glob("wide-*"))) == 1
+
+
+# --------------------------------------------------------------------------- one-pass back-test
+
+def _surge_by_definition(bank, day: dt.date, rules: E.EventRules) -> pd.DataFrame:
+    """The surge rule on one day, straight from its definition in pandas (independent of the SQL)."""
+    w = rules.surge_window_days
+    t = bank.sql("SELECT CAST(customer_id AS VARCHAR) AS customer_id, txn_date, CAST(amount AS DECIMAL(18, 2)) AS a "
+                 "FROM transactions WHERE direction = 'out' AND category IN ('consumption')")
+    age = (pd.Timestamp(day) - pd.to_datetime(t["txn_date"])).dt.days
+    t = t[(age >= 0) & (age < 3 * w)].assign(k=age // w)
+    t["a"] = t["a"].map(lambda x: int(round(float(x) * 100)))      # cents: exact sums
+    g = t.groupby(["customer_id", "k"]).agg(a=("a", "sum"), n=("a", "size")).unstack("k", fill_value=0)
+    g = g.reindex(columns=pd.MultiIndex.from_product([["a", "n"], [0, 1, 2]]), fill_value=0)
+    now, base = g[("a", 0)], (g[("a", 1)] + g[("a", 2)]) / 2
+    n_now, n_before = g[("n", 0)], (g[("n", 1)] + g[("n", 2)]) / 2
+    hit = (base > 0) & (now > base * (1 + rules.surge_amount_ratio)) & (n_now > n_before * (1 + rules.surge_count_ratio))
+    return pd.DataFrame({"customer_id": g.index[hit], "value": now[hit].to_numpy() / 100.0})
+
+
+def test_backtest_equals_the_daily_job_run_day_by_day_on_demo_small(demo_small):
+    """One pass per rule over 21 days == the daily job run on each day alone: every rule hit, and the
+    events kept by the cooldown (both with a warm-up long enough to hold every cooldown chain: with
+    the default warm-up, cooldown + 3 surge windows, a chain of repeats longer than it can differ)."""
+    bank = load_bank(demo_small)
+    rules = E.EventRules()
+    start, end = E.event_window(AS_OF, 21)
+    trig_w, kept_w = E.run_daily_job(bank, start, end, rules, warmup_days=400)
+    trig_d, kept_d = [], []
+    for i in range((end - start).days + 1):
+        day = start + dt.timedelta(days=i)
+        t, k = E.run_daily_job(bank, day, day, rules, warmup_days=400)
+        trig_d.append(t)
+        kept_d.append(k)
+    assert len(trig_w) > 1000 and {"spend_surge", "large_inflow", "large_outflow", "birthday"} <= set(trig_w["event"])
+    pd.testing.assert_frame_equal(trig_w, pd.concat(trig_d, ignore_index=True), check_exact=True)
+    pd.testing.assert_frame_equal(kept_w, pd.concat(kept_d, ignore_index=True), check_exact=True)
+    # and the surge hits of three days equal the rule's definition computed in pandas
+    for day in (start, start + dt.timedelta(days=11), end):
+        got = trig_w[(trig_w["event"] == "spend_surge") & (trig_w["event_date"] == pd.Timestamp(day))]
+        ref = _surge_by_definition(bank, day, rules)
+        assert len(ref) > 0
+        assert sorted(got["customer_id"]) == sorted(ref["customer_id"])
+        assert got.set_index("customer_id")["value"].sort_index().tolist() == \
+            ref.set_index("customer_id")["value"].sort_index().tolist()
