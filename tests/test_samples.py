@@ -98,7 +98,9 @@ def chain(demo_small, tmp_path_factory):
     variables = ["aum", "fund", "income_monthly", "age", "n_txn_365d", "has_fund", "share_mobile"]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        b = binning.WoeBinner(variables=variables, keep_suspicious=True, min_event_count=10,
+        # FD2026 on the 3k demo has few responders: the default per-bin floor (max(5% of events, 20))
+        # would leave every variable with one bin, so this chain test sets its own floor
+        b = binning.WoeBinner(variables=variables, keep_suspicious=True, min_event_count=10, min_bin_events=5,
                               random_state=42).fit(smp.X_dev, smp.y_dev)
     path = binning.save_binning(b, tmp_path_factory.mktemp("b02") / "binning.pkl", meta=smp.meta)
     ms = SM.model_sample(bank, ["FD2026"], **kw)                                     # 05's own sample
