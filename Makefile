@@ -10,7 +10,7 @@ LAB_ARGS ?=
 
 
 .DEFAULT_GOAL := help
-.PHONY: help venv kernel demo-data demo test lab bench clean
+.PHONY: help venv kernel spark demo-data demo test lab bench clean
 
 help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -25,6 +25,9 @@ venv: $(STAMP) ## Create .venv and install the pinned dependencies
 
 kernel: $(STAMP) ## Register the project's Jupyter kernel ("clientlens") in .venv
 	$(PY) -m ipykernel install --sys-prefix --name clientlens --display-name "Python (clientlens)" >/dev/null
+
+spark: $(STAMP) ## Install the optional Spark extra (engine: spark; needs Java 17 or 21)
+	PIP_CONSTRAINT=constraints.txt $(PIP) install --quiet -e ".[dev,spark]"
 
 demo-data: $(STAMP) ## Generate the demo bank (DEMO_CUSTOMERS, DEMO_SEED) into data/demo
 	$(VENV)/bin/clientlens demo --customers $(DEMO_CUSTOMERS) --seed $(DEMO_SEED) --out data/demo

@@ -80,7 +80,7 @@ from .params import to_date as _as_date
 from .schema import PRODUCT_BALANCE_COLUMNS, TXN_CATEGORIES, TXN_CHANNELS
 
 __all__ = [
-    "build_wide_table", "campaign_frame", "wide_table_sql", "month_windows",
+    "build_wide_table", "campaign_frame", "wide_table_sql", "plan_sql", "month_windows",
     "SQL_TRANSACTIONS", "SQL_BALANCES", "SQL_CAMPAIGNS", "SQL_CUSTOMERS",
 ]
 
@@ -390,6 +390,17 @@ def _final_sql(plan: _Plan) -> str:
     return f"SELECT {select}\nFROM c {' '.join(joins)}\nORDER BY customer_id"
 
 
+def plan_sql(plan: _Plan) -> str:
+    """The whole wide-table statement of a plan (one query; DuckDB SQL of the portable subset)."""
+    parts = [("c", plan.customers), ("t", plan.transactions)]
+    if plan.balances:
+        parts.append(("b", plan.balances))
+    if plan.campaigns:
+        parts.append(("k", plan.campaigns))
+    ctes = ",\n".join(f"{n} AS ({s})" for n, s in parts)
+    return f"WITH {ctes}\n{plan.final}"
+
+
 def _complete(con) -> None:
     """Finish any result left pending on the connection (DuckDB 2 refuses new work until then)."""
     if hasattr(con, "complete"):
@@ -458,14 +469,7 @@ def build_wide_table(bank: BankData, as_of, *, windows=DEFAULT_WINDOWS, threads:
     con = bank.con
     old = _configure(con, threads, memory_limit)
     try:
-        parts = [("c", plan.customers), ("t", plan.transactions)]
-        if plan.balances:
-            parts.append(("b", plan.balances))
-        if plan.campaigns:
-            parts.append(("k", plan.campaigns))
-        ctes = ",\n".join(f"{n} AS ({s})" for n, s in parts)
-        sql = f"WITH {ctes}\n{plan.final}"
-        df = con.execute(sql).df()
+        df = con.execute(plan_sql(plan)).df()
     finally:
         _restore(con, old)
     return _finish(df, plan)

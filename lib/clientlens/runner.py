@@ -266,6 +266,13 @@ def plan_run(notebook: str | os.PathLike, *, params_file: str | os.PathLike | No
         from .privacy import id_key
 
         id_key()  # a bad or unusable id key stops the run before a kernel starts (never shown)
+    if "engine" in effective:  # engine: duckdb | spark (and the Spark extra) is checked before a kernel starts
+        from .engine import check_engine
+        check_engine(effective["engine"], **{k: effective[k] for k in
+                                             ("spark_master", "spark_remote", "spark_conf", "spark_tables")
+                                             if k in effective})
+    if effective.get("spark_tables"):  # catalog tables: the warehouse validates them, DuckDB cannot read them
+        check_data = False
     if check_data and effective.get("data_dir"):
         plan.data_dir, plan.fingerprints, plan.loader_notes, facts = validate_data(effective, data_cache)
         check_against_data(stem, effective, facts, declared)

@@ -1,0 +1,154 @@
+"""engine: duckdb | spark (issue 16): one SQL source, the same numbers on both engines.
+
+The equality tests run the DuckDB wide table and its SQLGlot transpilation on a local Spark
+(``local[2]``, 2 shuffle partitions) on the 3k demo bank. They skip with the install hint when
+the ``spark`` extra is absent and with a clear reason when Java 17+ is absent.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from clientlens import ClientLensError, ParamsError, engine
+
+AS_OF = "2026-10-31"
+
+
+def _skip_without_spark():
+    if not engine.spark_available():
+        pytest.skip(engine.INSTALL_HINT)
+    jv = engine.java_version()
+    if jv is None or jv < engine.MIN_JAVA:
+        pytest.skip(f"engine: spark needs Java 17 or 21 on PATH or JAVA_HOME; found {jv or 'none'}")
+
+
+@pytest.fixture(scope="module")
+def spark():
+    _skip_without_spark()
+    session = engine.spark_session(master="local[2]", conf={"spark.sql.shuffle.partitions": "2"})
+    yield session
+    session.stop()  # never leave a JVM behind
+
+
+def assert_same_frame(a: pd.DataFrame, b: pd.DataFrame, key: str, rtol: float = 1e-9) -> None:
+    """Identical keys, columns and integer/text values; floats equal to ``rtol`` relative (NaN == NaN)."""
+    assert list(a.columns) == list(b.columns)
+    assert a[key].tolist() == b[key].tolist()
+    for c in a.columns:
+        x, y = a[c], b[c]
+        if pd.api.types.is_float_dtype(x) or pd.api.types.is_float_dtype(y):
+            xa, ya = x.to_numpy(dtype="float64"), y.to_numpy(dtype="float64")
+            assert np.array_equal(np.isnan(xa), np.isnan(ya)), c
+            ok = ~np.isnan(xa)
+            np.testing.assert_allclose(xa[ok], ya[ok], rtol=rtol, atol=0, err_msg=c)
+        else:
+            assert x.dtype == y.dtype, (c, x.dtype, y.dtype)
+            assert x.fillna("<NA>").tolist() == y.fillna("<NA>").tolist(), c
+
+
+# --------------------------------------------------------------------------- parameters (no Spark needed)
+
+def test_check_engine_names_the_valid_engines():
+    assert engine.check_engine("duckdb") == "duckdb"
+    with pytest.raises(ParamsError, match="engine must be one of duckdb, spark; got 'polars'"):
+        engine.check_engine("polars")
+    with pytest.raises(ParamsError, match="not both"):
+        engine.check_engine("duckdb", spark_master="yarn", spark_remote="sc://h:15002")
+    with pytest.raises(ParamsError, match="sc://host:port"):
+        engine.check_engine("duckdb", spark_remote="http://h")
+    with pytest.raises(ParamsError, match="unknown table"):
+        engine.check_engine("duckdb", spark_tables={"txns": "db.txns"})
+
+
+def test_engine_spark_without_the_extra_says_how_to_install(monkeypatch):
+    monkeypatch.setattr(engine, "spark_available", lambda: False)
+    with pytest.raises(ClientLensError) as info:
+        engine.check_engine("spark")
+    assert str(info.value) == engine.INSTALL_HINT and "make spark" in str(info.value)
+
+
+def test_run_with_engine_spark_without_the_extra_stops_before_a_kernel(monkeypatch, capsys, demo_small, tmp_path):
+    from test_data import run_cli
+
+    monkeypatch.setattr(engine, "spark_available", lambda: False)
+    rc, out, err = run_cli(capsys, "run", "01_profile", "-p", "engine=spark", "-p", f"data_dir={demo_small}",
+                           "--reports-dir", tmp_path / "r")
+    assert rc == 2 and err == f"clientlens: error: {engine.INSTALL_HINT}\n"
+    assert not (tmp_path / "r").exists() or not list((tmp_path / "r").rglob("*.html"))
+
+
+def test_to_spark_sql_refuses_duckdb_only_constructs():
+    for sql, what in [("SELECT * FROM t QUALIFY row_number() OVER (ORDER BY a) = 1", "QUALIFY"),
+                      ("SELECT CAST(x AS HUGEINT) FROM t", "HUGEINT"),
+                      ("SELECT list_transform(xs, x -> x + 1) FROM t", "list functions")]:
+        with pytest.raises(ClientLensError, match=what):
+            engine.to_spark_sql(sql)
+
+
+def test_wide_table_sql_transpiles_to_spark_without_duckdb_spellings(demo_small):
+    pytest.importorskip("sqlglot", reason=engine.INSTALL_HINT)
+    from clientlens.data import load_bank
+    from clientlens.features import plan_sql, wide_table_sql
+
+    sql = engine.to_spark_sql(plan_sql(wide_table_sql(load_bank(demo_small), AS_OF)))
+    assert "DATEDIFF(DAY" in sql and "DATE_FORMAT(" in sql and "SHIFTLEFT(" in sql
+    for duckdb_only in ("strftime", "date_diff(", "<<", '"'):
+        assert duckdb_only not in sql
+
+
+# --------------------------------------------------------------------------- equality on local Spark
+
+@pytest.mark.spark
+def test_spark_wide_table_and_tags_equal_duckdb_on_demo_small(spark, demo_small):
+    from clientlens.data import load_bank
+    from clientlens.tags import build_tags
+
+    d_bank = load_bank(demo_small)
+    s_bank = engine.open_spark_bank(spark, demo_small)
+    assert s_bank.columns == d_bank.columns
+    d = engine.wide_table(d_bank, AS_OF)
+    s = engine.wide_table(s_bank, AS_OF)
+    assert len(d) == 3_000
+    assert_same_frame(d, s, "customer_id")
+    # tags are rules over the wide table on the driver: identical
+    assert_same_frame(build_tags(d), build_tags(s), "customer_id", rtol=0)
+
+
+@pytest.mark.spark
+def test_spark_unknown_customers_fail_or_drop_like_duckdb(spark, demo_small, tmp_path):
+    from clientlens import DataError
+
+    bank = tmp_path / "bank"
+    bank.mkdir()
+    for f in demo_small.glob("*.parquet"):
+        df = pd.read_parquet(f)
+        if f.stem == "transactions":
+            df = pd.concat([df, df.head(2).assign(customer_id="NOBODY")], ignore_index=True)
+        df.to_parquet(bank / f.name, index=False)
+    with pytest.raises(DataError, match="2 row"):
+        engine.open_spark_bank(spark, bank)
+    s_bank = engine.open_spark_bank(spark, bank, unknown_customers="drop")
+    assert any("dropped" in n for n in s_bank.notes)
+    assert spark.sql("SELECT count(*) FROM transactions WHERE customer_id = 'NOBODY'").collect()[0][0] == 0
+
+
+@pytest.mark.spark
+@pytest.mark.slow
+def test_run_01_profile_on_spark_writes_the_duckdb_artefacts(demo_small, tmp_path):
+    """`clientlens run 01_profile -p engine=spark` renders; its wide and tags artefacts equal DuckDB's."""
+    _skip_without_spark()
+    from clientlens import runner
+
+    arts = {}
+    for eng in ("duckdb", "spark"):
+        reports = tmp_path / eng
+        res = runner.run_notebook("01_profile", overrides={"data_dir": str(demo_small), "engine": eng,
+                                                           "spark_master": "local[2]",
+                                                           "spark_conf": {"spark.sql.shuffle.partitions": 2}},
+                                  reports_dir=reports, progress=False)
+        assert res.status == "ok", res.error
+        files = next(reports.rglob("tags.parquet")).parent
+        arts[eng] = {a: pd.read_parquet(files / f"{a}.parquet") for a in ("wide", "tags")}
+    for a in ("wide", "tags"):
+        assert_same_frame(arts["duckdb"][a], arts["spark"][a], "customer_id_masked")
