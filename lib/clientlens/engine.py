@@ -42,7 +42,8 @@ import pandas as pd
 from . import ClientLensError, DataError, ParamsError
 
 __all__ = ["ENGINES", "INSTALL_HINT", "PORTABILITY", "check_engine", "java_version", "spark_available",
-           "spark_session", "to_spark_sql", "SparkBank", "open_spark_bank", "open_bank", "wide_table"]
+           "spark_session", "to_spark_sql", "SparkBank", "open_spark_bank", "open_bank", "wide_table",
+           "spark_wide_frame"]
 
 ENGINES = ("duckdb", "spark")
 MIN_JAVA = 17  # Spark 4 runs on Java 17 or 21
@@ -375,13 +376,26 @@ def wide_table(bank, as_of, **kwargs) -> pd.DataFrame:
     kwargs.pop("memory_limit", None)
     if kwargs:
         raise ParamsError(f"unknown argument(s) for the Spark wide table: {sorted(kwargs)}")
+    sdf, plan = spark_wide_frame(bank, as_of, windows=windows)
+    df = sdf.toPandas()  # one row per customer comes to the driver
+    return features._finish(_like_duckdb(df, sdf.schema), plan)
+
+
+def spark_wide_frame(bank: SparkBank, as_of, *, windows=None):
+    """The wide table as a (lazy) Spark DataFrame, and its plan; nothing is collected.
+
+    Holds every SQL column of :func:`clientlens.features.build_wide_table`; the two base-wide
+    columns ``aum_share`` and ``aum_pct_rank`` are added on the driver by :func:`wide_table`
+    (a global rank would move the whole table to one Spark task). Use it to score or
+    aggregate in Spark (e.g. ``createOrReplaceTempView("scoring_base")`` for the SQL scorecard).
+    """
+    from . import features
+
     for t in ("customers", "transactions"):
         if not bank.has(t):
             raise DataError(f"{bank.data_dir}: table '{t}' is required for the wide table")
-    plan = features.wide_table_sql(bank, as_of, windows=windows)
-    sdf = bank.spark.sql(to_spark_sql(features.plan_sql(plan)))
-    df = sdf.toPandas()
-    return features._finish(_like_duckdb(df, sdf.schema), plan)
+    plan = features.wide_table_sql(bank, as_of, windows=windows or features.DEFAULT_WINDOWS)
+    return bank.spark.sql(to_spark_sql(features.plan_sql(plan))), plan
 
 
 def _like_duckdb(df: pd.DataFrame, schema) -> pd.DataFrame:
@@ -389,7 +403,7 @@ def _like_duckdb(df: pd.DataFrame, schema) -> pd.DataFrame:
     for f in schema.fields:
         t = f.dataType.typeName()
         if t == "date":
-            df[f.name] = pd.to_datetime(df[f.name])
+            df[f.name] = pd.to_datetime(df[f.name]).astype("datetime64[us]")
         elif t in ("long", "integer") and df[f.name].dtype == object:
             df[f.name] = df[f.name].astype("float64")
-    return df
+    return df.copy()  # one block per dtype again (the casts above fragment the frame)

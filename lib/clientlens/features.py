@@ -98,8 +98,10 @@ SELECT {select}
 FROM customers
 """
 
+# Inner CTEs have names of their own (tx, bx): SQLGlot lifts nested CTEs into the outer WITH for
+# Spark, which refuses two CTEs of the same name (clientlens.engine).
 SQL_TRANSACTIONS = """
-WITH t AS (
+WITH tx AS (
     SELECT customer_id,
            amount,
            direction = 'out' AS is_out,
@@ -111,12 +113,12 @@ WITH t AS (
 )
 SELECT customer_id,
 {aggregates}
-FROM t
+FROM tx
 GROUP BY customer_id
 """
 
 SQL_BALANCES = """
-WITH b AS (
+WITH bx AS (
     SELECT *,
            date_diff('month', date_trunc('month', month_end), {ref_month}) AS mi
     FROM monthly_balances
@@ -125,7 +127,7 @@ WITH b AS (
 )
 SELECT customer_id,
 {aggregates}
-FROM b
+FROM bx
 GROUP BY customer_id
 """
 
