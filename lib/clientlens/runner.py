@@ -982,7 +982,10 @@ def run_all(*, params_file: str | os.PathLike | None = None, overrides: dict | N
         raise ParamsError(f"unknown parameter '{unknown[0]}' (override); valid keys: {', '.join(valid)}")
     from .params import check_common_keys
 
-    check_common_keys(file_params, declared_all.values(), where=str(params_file) if params_file else "params")
+    # a common key is valid when any report notebook declares it, not only the ones run now (a subset
+    # run with the full params file must not fail on another report's settings)
+    every = {nb: declared_all.get(nb) or notebook_parameters(nb) for nb in set(nbs) | set(list_notebooks())}
+    check_common_keys(file_params, every.values(), where=str(params_file) if params_file else "params")
     cache: dict = {}
     plans = [plan_run(nb, params_file=params_file, file_params=file_params,
                       overrides={k: v for k, v in overrides.items() if k in declared_all[nb]},
