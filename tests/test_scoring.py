@@ -176,15 +176,6 @@ def test_export_list_and_model_roundtrip(tmp_path):
         S.load_model(tmp_path / "bad.pkl")
 
 
-def test_verdict_table_grades_and_thresholds():
-    v = S.verdict_table({"auc": 0.75, "ks": 0.15, "score_psi": 0.3, "calibration_error": 0.01},
-                        thresholds={"auc": {"warn": 0.8, "fail": 0.7}})
-    assert v["verdict"].tolist() == ["WARN", "WARN", "FAIL", "PASS"]
-    assert v["threshold"].iloc[0] == "PASS if >= 0.8; FAIL if < 0.7"
-    with pytest.raises(ParamsError, match="unknown check"):
-        S.verdict_table({}, thresholds={"gini": (1, 2)})
-
-
 # --------------------------------------------------------------------------- demo bank
 
 def test_campaign_with_missing_target_has_a_clear_message(demo_small, tmp_path):

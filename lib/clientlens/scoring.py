@@ -58,8 +58,8 @@ from .samples import ModelSample, model_sample, split_sample, training_frame  # 
 __all__ = [
     "DEFAULT_EXCLUDE", "candidate_features", "training_frame", "split_sample", "points_scale", "prob_to_points",
     "points_to_prob", "ResponseScorecard", "GradientBoostingChallenger", "describe_variable", "suggest_channel",
-    "marketing_list", "export_list", "save_model", "load_model", "validation_metrics", "verdict_table",
-    "DEFAULT_THRESHOLDS", "fit_response_model", "score_frame", "TARGET_DEFINITION", "choose_binning",
+    "marketing_list", "export_list", "save_model", "load_model", "validation_metrics",
+    "fit_response_model", "score_frame", "TARGET_DEFINITION", "choose_binning",
 ]
 
 #: The target in words, for the model card.
@@ -71,18 +71,6 @@ TARGET_DEFINITION = ("response = 1 when a contacted customer responded to the ca
 #: the opt-out flag (a contact rule, not a behaviour) and base-size dependent shares.
 DEFAULT_EXCLUDE = ("customer_id", "campaign_id", "contact_date", "group", "response", "contact_channel", "product",
                    "open_date", "balance_month_end", "marketing_opt_out", "aum_share", "sample")
-
-#: Default verdict thresholds of the validation report (section ``06_model_validation`` of ``params/default.yaml``):
-#: metric -> (warn, fail, higher_is_better).
-DEFAULT_THRESHOLDS = {
-    "auc": (0.70, 0.60, True),
-    "ks": (0.20, 0.10, True),
-    "lift_top10": (2.0, 1.5, True),
-    "capture_top20": (0.35, 0.25, True),
-    "score_psi": (0.10, 0.25, False),
-    "variable_psi": (0.10, 0.25, False),
-    "calibration_error": (0.02, 0.04, False),
-}
 
 
 # --------------------------------------------------------------------------- data
@@ -711,54 +699,6 @@ def validation_metrics(y_true, prob, n: int = 10, n_bins: int = 10) -> dict:
             "lift_top10": L.lift_at(y, prob, 0.1), "capture_top10": L.capture_at(y, prob, 0.1),
             "capture_top20": L.capture_at(y, prob, 0.2), "calibration_error": L.expected_calibration_error(table=cal),
             "mean_predicted": float(np.mean(prob)), "hosmer_lemeshow": hl["statistic"], "hl_p_value": hl["p_value"]}
-
-
-_CHECK_LABELS = {
-    "auc": "AUC (ranking power, 0.5 = random)", "ks": "KS (max gap responders vs non-responders)",
-    "lift_top10": "Lift in the top 10% (x overall rate)", "capture_top20": "Capture rate in the top 20%",
-    "score_psi": "Score PSI (development vs recent)", "variable_psi": "Largest variable PSI",
-    "calibration_error": "Calibration error (ECE, response-rate points)",
-}
-
-
-def verdict_table(values: dict, thresholds: dict | None = None, notes: dict | None = None) -> pd.DataFrame:
-    """PASS / WARN / FAIL per check.
-
-    Parameters
-    ----------
-    values : dict
-        ``{check: value}`` for checks among :data:`DEFAULT_THRESHOLDS` (others are ignored).
-    thresholds : dict, optional
-        ``{check: (warn, fail)}`` or ``{check: {"warn": .., "fail": ..}}`` overriding the defaults.
-    notes : dict, optional
-        ``{check: text}`` shown in a ``note`` column.
-
-    Returns
-    -------
-    DataFrame
-        ``check``, ``value``, ``threshold`` (text: ``PASS if >= 0.7; FAIL if < 0.6``), ``verdict``, ``note``.
-    """
-    from .report import grade
-
-    th = dict(DEFAULT_THRESHOLDS)
-    for k, v in (thresholds or {}).items():
-        if k not in th:
-            raise ParamsError(f"unknown check {k!r} in thresholds; valid: {sorted(th)}")
-        warn, fail = (v["warn"], v["fail"]) if isinstance(v, dict) else v
-        th[k] = (float(warn), float(fail), th[k][2])
-    rows = []
-    for k, (warn, fail, hib) in th.items():
-        if k not in values:
-            continue
-        val = values[k]
-        if hib:
-            text = f"PASS if >= {warn:g}; FAIL if < {fail:g}"
-        else:
-            text = f"PASS if < {warn:g}; FAIL if >= {fail:g}"
-        rows.append({"check": _CHECK_LABELS.get(k, k), "value": float(val) if val is not None else np.nan,
-                     "threshold": text, "verdict": grade(val, warn=warn, fail=fail, higher_is_better=hib),
-                     "note": (notes or {}).get(k, "")})
-    return pd.DataFrame(rows, columns=["check", "value", "threshold", "verdict", "note"])
 
 
 # --------------------------------------------------------------------------- pipeline used by 05 and 06
