@@ -725,7 +725,7 @@ def overall_message(res: Mapping, source_note: str = "") -> tuple[str, str, str]
             "FAIL": f"{n_fail} check(s) fail: do not use the model's list without remediation."}[res["overall"]]
     which = (" (contacts after the development period: the model is tested on a later time)"
              if res["primary"] == "out_of_time" else " (a random in-time holdout: the data has no later sample)")
-    return (f"{text}\n\nThe verdict uses the **{res['names'][res['primary']]}** sample{which}. {source_note}",
+    return (f"{text}\n\nThe verdict uses the {res['names'][res['primary']]} sample{which}. {source_note}",
             {"PASS": "pass", "WARN": "warning", "FAIL": "fail"}[res["overall"]], f"Overall: {res['overall']}")
 
 
