@@ -402,7 +402,17 @@ class RunInterrupted(KeyboardInterrupt):
     """SIGTERM received during a run (SIGINT raises :class:`KeyboardInterrupt` itself)."""
 
 
+def _quiet_interrupted_run() -> None:
+    """After an interruption the kernel's death and the executor's orphaned asyncio tasks are expected: keep
+    them off stderr, whose last line must be the command's own one-line message."""
+    import logging
+
+    for name in ("asyncio", "traitlets", "nbclient", "papermill"):
+        logging.getLogger(name).disabled = True
+
+
 def _raise_interrupted(signum, frame):
+    _quiet_interrupted_run()
     raise RunInterrupted(f"signal {signum}")
 
 
@@ -593,6 +603,7 @@ def _execute_locked(plan: RunPlan, *, timeout: int, progress: bool, update_index
             error = _one_line(f"{exc.ename}: {_ANSI.sub('', str(exc.evalue))}" if exc.evalue else exc.ename)
             error += f" (cell {exc.exec_count})" if exc.exec_count else ""
         except KeyboardInterrupt as exc:  # SIGINT, or SIGTERM (RunInterrupted)
+            _quiet_interrupted_run()
             interrupted = exc
             error = "interrupted by " + ("SIGTERM" if isinstance(exc, RunInterrupted) else "SIGINT (Ctrl-C)")
         except Exception as exc:  # kernel died, timeout, kernel not found ...
