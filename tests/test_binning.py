@@ -175,7 +175,7 @@ def test_prescreen_selects_the_same_variables_as_full_binning(synth):
 
 def test_keep_suspicious_and_max_selected(synth):
     X, y, _ = synth
-    b = WoeBinner(keep_suspicious=True, max_selected=2, random_state=0).fit(X, y)
+    b = WoeBinner(keep_suspicious=True, leak_auc=1.0, max_selected=2, random_state=0).fit(X, y)  # AUC check off
     s = b.summary_.set_index("variable")
     assert b.selected_ == ["leak", "x_strong"]
     assert s.at["region", "reason"].startswith("rank") or s.at["x_medium", "reason"].startswith("rank")

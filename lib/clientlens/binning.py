@@ -539,7 +539,17 @@ class WoeBinner:
         Keep variables with ``iv_min <= IV <= iv_max`` (domain.md bands: useless below 0.02,
         suspicious above 0.5).
     keep_suspicious : bool
-        Keep variables above ``iv_max`` (flagged ``suspicious``) instead of dropping them.
+        Keep variables above ``iv_max`` (flagged ``suspicious``) when the automated leakage checks find no
+        leak (default: IV > 0.5 means "check for leakage", not "drop"); ``False`` drops them all.
+    leak_auc : float
+        Leakage check: a variable whose binned single-variable AUC (either direction) is at least this
+        separates the target almost perfectly: a leak, dropped with the reason.
+    target_name : str, optional
+        Leakage check: a variable whose name contains the target's name (or is contained in it) is a leak.
+    feature_dates : dict, optional
+        Leakage check: ``{variable: date the variable was measured}``; a date after ``obs_date`` is a leak.
+    obs_date : str or date, optional
+        The observation date the features must precede (with ``feature_dates``).
     max_corr : float or None
         Among kept variables (in IV order), drop one whose absolute WOE correlation with a
         stronger kept variable exceeds this.
@@ -568,10 +578,11 @@ class WoeBinner:
 
     def __init__(self, variables=None, categorical_variables=None, special_codes=None,
                  monotonic_trend="auto_asc_desc", trends=None, user_splits=None, max_n_bins=10,
-                 min_bin_size=0.05, min_event_count=30, min_bin_events=None, iv_min=0.02, iv_max=0.5, keep_suspicious=False,
+                 min_bin_size=0.05, min_event_count=30, min_bin_events=None, iv_min=0.02, iv_max=0.5, keep_suspicious=True,
                  max_corr=0.7, max_vif=10.0, max_selected=20, prescreen=True, prescreen_bins=20,
                  prescreen_factor=0.5, id_unique_share=0.95, corr_sample=200_000, n_jobs=1,
-                 random_state=None, solver="cp"):
+                 random_state=None, solver="cp", leak_auc=0.95, target_name=None, feature_dates=None,
+                 obs_date=None):
         self.variables = variables
         self.categorical_variables = categorical_variables
         self.special_codes = special_codes
@@ -596,6 +607,10 @@ class WoeBinner:
         self.n_jobs = n_jobs
         self.random_state = random_state
         self.solver = solver
+        self.leak_auc = leak_auc
+        self.target_name = target_name
+        self.feature_dates = feature_dates
+        self.obs_date = obs_date
 
     # ------------------------------------------------------------------ validation
     def _check_params(self) -> None:
@@ -618,6 +633,7 @@ class WoeBinner:
         num("min_bin_events", self.min_bin_events, 1, allow_none=True, integer=True)
         num("iv_min", self.iv_min, 0)
         num("iv_max", self.iv_max, 0)
+        num("leak_auc", self.leak_auc, 0.5, 1)
         if self.iv_max < self.iv_min:
             raise ParamsError(f"iv_max must be >= iv_min; got iv_min={self.iv_min}, iv_max={self.iv_max}")
         num("max_corr", self.max_corr, 0, 1, allow_none=True)
@@ -760,12 +776,16 @@ class WoeBinner:
             r = rows[vb.name]
             r.update(iv=vb.iv, ks=vb.ks, gini=vb.gini, n_bins=vb.n_bins, trend=vb.trend, iv_band=iv_band(vb.iv))
 
-        # 3. IV range
+        # 3. IV range; above iv_max the automated leakage checks decide (leakage_)
+        self.leakage_ = self._leakage_checks(X, yv, [v for v in candidates if rows[v]["iv"] > self.iv_max], rows)
+        found = dict(zip(self.leakage_["variable"], self.leakage_["finding"]))
         passed = []
         for v in candidates:
             iv = rows[v]["iv"]
             if iv < self.iv_min:
                 rows[v]["reason"] = f"IV {iv:.4f} < iv_min {self.iv_min:g} ({iv_band(iv)})"
+            elif iv > self.iv_max and found.get(v):
+                rows[v]["reason"] = f"IV {iv:.4f} > iv_max {self.iv_max:g}: suspicious; leak found: {found[v]}"
             elif iv > self.iv_max and not self.keep_suspicious:
                 rows[v]["reason"] = f"IV {iv:.4f} > iv_max {self.iv_max:g}: suspicious, check for leakage"
             else:
@@ -790,6 +810,34 @@ class WoeBinner:
         self.summary_ = summary
         self.variables_ = variables
         return self
+
+    def _leakage_checks(self, X: pd.DataFrame, yv: np.ndarray, variables: list[str], rows: dict) -> pd.DataFrame:
+        """The automated checks of every variable above ``iv_max``: binned single-variable AUC, name
+        repeating the target's, measured after the observation date. ``finding`` is empty when none fires."""
+        from .lift import auc as _auc
+
+        tn = str(self.target_name or "").strip().lower()
+        obs = pd.Timestamp(self.obs_date) if self.obs_date else None
+        out = []
+        for v in variables:
+            er = self.binnings_[v].transform(X[v], "event_rate")
+            a = float(_auc(yv, er)) if len(np.unique(er)) > 1 else 0.5
+            a = max(a, 1.0 - a)
+            name = str(v).lower()
+            same_name = bool(tn) and len(tn) >= 2 and (tn in name or name in tn)
+            fdate = (self.feature_dates or {}).get(v)
+            after = bool(obs is not None and fdate is not None and pd.Timestamp(fdate) > obs)
+            finding = "; ".join(f for f, hit in (
+                (f"single-variable AUC {a:.3f} >= {self.leak_auc:g}", a >= self.leak_auc),
+                (f"the name repeats the target's ('{self.target_name}')", same_name),
+                (f"measured on {fdate}, after the observation date {obs.date() if obs is not None else ''}", after))
+                if hit)
+            out.append({"variable": v, "iv": rows[v]["iv"], "single_auc": a, "name_repeats_target": same_name,
+                        "dated_after_observation": after, "finding": finding,
+                        "decision": "dropped: leak" if finding else
+                        ("kept for review" if self.keep_suspicious else "dropped (keep_suspicious is off)")})
+        return pd.DataFrame(out, columns=["variable", "iv", "single_auc", "name_repeats_target",
+                                          "dated_after_observation", "finding", "decision"])
 
     def _options(self, v: str, kind: str) -> dict:
         trend = (self.trends or {}).get(v, self.monotonic_trend)
@@ -1099,6 +1147,8 @@ def reason_kind(reason: str) -> str:
                          ("rank", "max count"), ("WOE constant", "unusable")):
         if r.startswith(prefix):
             return kind
+    if "leak found" in r:
+        return "leak found (IV > iv_max)"
     if r.startswith("IV"):
         return "suspicious IV (> iv_max)" if "iv_max" in r else "useless IV (< iv_min)"
     return "unusable (missing, constant, id-like, type)"

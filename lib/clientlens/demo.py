@@ -316,6 +316,9 @@ SCHEMAS = {
                            ("open_date", _D), ("maturity_date", _D)]),
     "maturities_truth": pa.schema([("customer_id", _S), ("product", _S), ("maturity_date", _D), ("amount", _F),
                                    ("event", _S), ("should_trigger", _B)]),
+    "targets_truth": pa.schema([("customer_id", _S), ("convert_hazard", _F), ("convert_month_end", _D),
+                                ("outflow_hazard", _F), ("outflow_month_end", _D), ("fund_hazard", _F),
+                                ("fund_month_end", _D)]),
 }
 
 _SURNAMES = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈")
@@ -483,8 +486,119 @@ def _stage_at(cal: _Calendar, mi: int, aum_m: np.ndarray, d_cust: np.ndarray, d_
     return stage
 
 
+#: Planted targeting mechanisms (clientlens.targets, issue 12): who converts to a primary account, who moves
+#: assets out, who takes up a fund. Each is a constant monthly hazard ``sigmoid(intercept + coef . z)`` over
+#: the last ``window_months`` month-ends, driven by attributes and behaviour visible in the tables
+#: (z as in :func:`_target_drivers`). The first month whose uniform draw is below the hazard is the event
+#: month; P(event within h months | eligible) = 1 - (1 - hazard)^h (truth/targets_truth.parquet).
+TARGETS = {
+    "window_months": 6,
+    "convert": {"intercept": -6.2, "coef": {"payroll": 0.9, "mobile": 0.7, "z_income": 0.5, "z_activity": 0.7,
+                                            "z_age": -0.3}},
+    "outflow": {"intercept": -5.5, "coef": {"z_activity": -0.7, "branch": 0.7, "z_age": 0.4, "deposit_share": 1.2,
+                                            "payroll": -0.7}},
+    "fund": {"intercept": -4.9, "coef": {"aggressive": 1.2, "balanced": 0.6, "z_aum": 0.5, "mobile": 0.6,
+                                         "holds_wealth": 0.7, "z_age": -0.3}},
+    "outflow_keep": (0.10, 0.35),   # AUM after an outflow: this share of the balances before (uniform)
+    "fund_share": (0.10, 0.30),     # share of the AUM moved from deposits into the new fund (AUM unchanged)
+}
+
+
+def _target_drivers(age, income, risk, ch, payroll, level, lam, shares, held) -> dict:
+    """Standardised drivers of the planted targets (fixed scales of ``_Z``, chunk-independent)."""
+    return {
+        "z_age": (age - _Z["age"][0]) / _Z["age"][1],
+        "z_income": (np.log10(np.maximum(income, 100.0)) - _Z["income"][0]) / _Z["income"][1],
+        "z_activity": (np.log1p(np.nan_to_num(lam, nan=0.0) * 90.0) - _Z["activity"][0]) / _Z["activity"][1],
+        "z_aum": (np.log10(level + 1.0) - _Z["aum"][0]) / _Z["aum"][1],
+        "payroll": payroll.astype(float), "mobile": ch[:, 0].astype(float), "branch": ch[:, 3].astype(float),
+        "balanced": (risk == 1).astype(float), "aggressive": (risk == 2).astype(float),
+        "deposit_share": shares[:, 0] + shares[:, 1], "holds_wealth": held[:, 2].astype(float),
+    }
+
+
+def _target_hazard(kind: str, z: dict) -> np.ndarray:
+    spec = TARGETS[kind]
+    lin = spec["intercept"] + sum(c * z[k] for k, c in spec["coef"].items())
+    return 1.0 / (1.0 + np.exp(-lin))
+
+
+def _event_month(trng, hazard: np.ndarray, eligible: np.ndarray, M: int) -> np.ndarray:
+    """First month index of the planting window with a draw below the hazard; -1 when none."""
+    W = TARGETS["window_months"]
+    hit = (trng.random((len(hazard), W)) < hazard[:, None]) & eligible[:, None]
+    first = np.argmax(hit, axis=1)
+    return np.where(hit.any(axis=1), M - W + first, -1)
+
+
+def _plant_fund_and_outflow(trng, comp: np.ndarray, has_row: np.ndarray, z: dict, active: np.ndarray,
+                            held: np.ndarray) -> dict:
+    """Fund uptake (deposits moved into a new fund, AUM unchanged) and asset outflow (every balance scaled
+    down) at the planted event months; ``comp`` (n, M, 5) is changed in place."""
+    n, M = has_row.shape
+    W = TARGETS["window_months"]
+    mm = np.arange(M)[None, :]
+    q_fund = _target_hazard("fund", z)
+    fund_m = _event_month(trng, q_fund, active & ~held[:, 3] & has_row[:, M - W - 1], M)
+    s = trng.uniform(*TARGETS["fund_share"], n)
+    after = (mm >= fund_m[:, None]) & (fund_m[:, None] >= 0)
+    tot = comp.sum(axis=2)
+    want = np.round(np.where(after, s[:, None] * tot, 0.0), 2)
+    from_demand = np.minimum(want, np.maximum(comp[:, :, 0] - 10.0, 0.0))
+    from_time = np.minimum(want - from_demand, comp[:, :, 1])
+    comp[:, :, 0] -= from_demand
+    comp[:, :, 1] -= from_time
+    comp[:, :, 3] += from_demand + from_time
+    q_out = _target_hazard("outflow", z)
+    out_m = _event_month(trng, q_out, active & has_row[:, M - W - 1], M)
+    keep = trng.uniform(*TARGETS["outflow_keep"], n)
+    after = (mm >= out_m[:, None]) & (out_m[:, None] >= 0)
+    comp *= np.where(after, keep[:, None], 1.0)[:, :, None]
+    np.round(comp, 2, out=comp)
+    return {"fund_hazard": q_fund, "fund_month": fund_m, "outflow_hazard": q_out, "outflow_month": out_m}
+
+
+def _plant_conversion(trng, cal: _Calendar, z: dict, candidates: np.ndarray, has_row: np.ndarray,
+                      key_counts: np.ndarray, auto_sweep: np.ndarray, auto_debit: np.ndarray,
+                      n_products: np.ndarray, open_day: np.ndarray, mobile: np.ndarray) -> dict:
+    """Conversion to a primary account at the event month k: more than 5 key rows (incoming standing
+    transfers) in every month from k-2 on, and an auto-debit from month k when the customer had no link."""
+    n, M = has_row.shape
+    W = TARGETS["window_months"]
+    q = _target_hazard("convert", z)
+    conv_m = _event_month(trng, q, candidates & has_row[:, M - W - 3], M)
+    mm = np.arange(M)[None, :]
+    boost = (conv_m[:, None] >= 0) & (mm >= conv_m[:, None] - 2) & has_row
+    tgt = trng.integers(PRIMARY["min_key_txn"] + 1, 15, (n, M))
+    add = np.where(boost, np.maximum(tgt - key_counts, 0), 0)
+    unlinked = ~auto_sweep & ~auto_debit & (n_products[:, M - 1] <= PRIMARY["max_products"])
+    debit_m = np.repeat(auto_debit[:, None], M, axis=1)
+    conv = conv_m >= 0
+    debit_m[conv & unlinked] = mm[0][None, :] >= conv_m[conv & unlinked][:, None]
+    c_cust = np.repeat(np.repeat(np.arange(n), M), add.ravel())
+    c_m = np.repeat(np.tile(np.arange(M), n), add.ravel())
+    lo = np.maximum(cal.month_starts[c_m], open_day[c_cust])
+    hi = np.minimum(cal.month_ends[c_m], cal.as_of)
+    c_day = lo + np.floor(trng.random(len(c_m)) * (hi - lo + 1)).astype(np.int64)
+    c_amt = np.round(300.0 * np.exp(trng.standard_normal(len(c_m))), 2)
+    c_chan = np.where(mobile[c_cust], TXN_CHANNELS.index("mobile"), TXN_CHANNELS.index("branch"))
+    return {"convert_hazard": q, "convert_month": conv_m, "auto_debit_m": debit_m,
+            "auto_debit": auto_debit | (conv & unlinked),
+            "rows": (c_cust, c_day, c_amt, c_chan, np.full(len(c_cust), _CAT["transfer"]))}
+
+
+def _targets_truth(ids: pa.Array, cal: _Calendar, planted: dict) -> pa.Table:
+    cols = {"customer_id": ids}
+    for k in ("convert", "outflow", "fund"):
+        m = planted[f"{k}_month"]
+        cols[f"{k}_hazard"] = pa.array(planted[f"{k}_hazard"])
+        cols[f"{k}_month_end"] = _date_nullable(cal.month_ends[np.maximum(m, 0)], m >= 0)
+    return pa.table(cols, schema=SCHEMAS["targets_truth"])
+
+
 def _chunk(rng: np.random.Generator, first: int, n: int, cal: _Calendar, txn_offset: int,
-           prng: np.random.Generator, srng: np.random.Generator, hrng: np.random.Generator) -> dict:
+           prng: np.random.Generator, srng: np.random.Generator, hrng: np.random.Generator,
+           trng: np.random.Generator | None = None) -> dict:
     """One chunk of customers; ``rng`` draws the bank, ``prng`` (its own stream) the birthday spread
     and the planted event cases, ``hrng`` (another stream) the product mechanisms and the holdings
     table, so adding those left every other draw unchanged."""
@@ -653,6 +767,11 @@ def _chunk(rng: np.random.Generator, first: int, n: int, cal: _Calendar, txn_off
     comp = aum_target[:, :, None] * shares[:, None, :]            # (n, M, 5)
     comp[:, :, 0] += 10.0                                          # demand deposit floor
     comp = np.round(comp, 2)
+    # planted targets (own stream trng): fund uptake and asset outflow change the balances from the event month
+    if trng is None:
+        trng = np.random.default_rng([first, 12])
+    tz = _target_drivers(age, true_income, risk, ch, payroll, level, lam, shares, held)
+    planted_targets = _plant_fund_and_outflow(trng, comp, has_row, tz, active, held)
     aum = comp.sum(axis=2)
     has_loan = rng.random(n) < SEG["loan"][seg]
     loan0 = np.where(has_loan, np.round(np.exp(np.log(300e3) + 0.8 * rng.standard_normal(n)), -2), 0.0)
@@ -726,6 +845,13 @@ def _chunk(rng: np.random.Generator, first: int, n: int, cal: _Calendar, txn_off
         (mm < (ep_start + ep_len)[:, None]) & (mm < k3)
     retention = np.where(episode, np.round(rng.uniform(0.01, 0.19, (n, M)), 4), retention)
 
+    # planted conversions to a primary account (own stream): key rows and an auto-debit from the event month
+    conv = _plant_conversion(trng, cal, tz, active & ~forced & ~moved, has_row, key_counts, auto_sweep, auto_debit,
+                             n_products, open_day, ch[:, 0])
+    planted_targets.update({k: conv[k] for k in ("convert_hazard", "convert_month")})
+    auto_debit, auto_debit_m = conv["auto_debit"], conv["auto_debit_m"]
+    c_cust, c_day, c_amt, c_chan, c_cat = conv["rows"]
+
     # --- incoming rows ---------------------------------------------------------------------
     # regular rows, then the primary customers' extra key rows (smaller: standing transfers in)
     cnt_all = np.concatenate([in_counts.ravel(), add.ravel()])
@@ -760,12 +886,12 @@ def _chunk(rng: np.random.Generator, first: int, n: int, cal: _Calendar, txn_off
                               plant_primary, contact_stage)
 
     # all transactions of the chunk, sorted by customer, date, direction
-    t_cust = np.concatenate([o_cust, i_cust, s_cust])
-    t_day = np.concatenate([o_day, i_day, s_day])
-    t_amt = np.concatenate([o_amt, i_amt, s_amt])
-    t_dir = np.concatenate([np.ones(len(o_cust), np.int8), np.zeros(len(i_cust) + len(s_cust), np.int8)])
-    t_chan = np.concatenate([o_chan, i_chan, np.full(len(s_cust), -1)])
-    t_cat = np.concatenate([o_cat, i_cat, np.full(len(s_cust), _CAT["salary"])])
+    t_cust = np.concatenate([o_cust, i_cust, s_cust, c_cust])
+    t_day = np.concatenate([o_day, i_day, s_day, c_day])
+    t_amt = np.concatenate([o_amt, i_amt, s_amt, c_amt])
+    t_dir = np.concatenate([np.ones(len(o_cust), np.int8), np.zeros(len(i_cust) + len(s_cust) + len(c_cust), np.int8)])
+    t_chan = np.concatenate([o_chan, i_chan, np.full(len(s_cust), -1), c_chan])
+    t_cat = np.concatenate([o_cat, i_cat, np.full(len(s_cust), _CAT["salary"]), c_cat])
     order = np.lexsort((t_dir, t_day, t_cust))
     t_cust, t_day, t_amt, t_dir, t_chan, t_cat = (a[order] for a in (t_cust, t_day, t_amt, t_dir, t_chan, t_cat))
     n_txn = len(t_cust)
@@ -860,7 +986,7 @@ def _chunk(rng: np.random.Generator, first: int, n: int, cal: _Calendar, txn_off
         "wealth_mgmt": comp[b_cust, b_m, 2], "fund": comp[b_cust, b_m, 3], "insurance": comp[b_cust, b_m, 4],
         "loan": np.round(loan[b_cust, b_m], 2), "credit_card": card[b_cust, b_m], "aum": np.round(aum[b_cust, b_m], 2),
         "n_products": n_products[b_cust, b_m].astype(np.int64), "auto_sweep": pa.array(auto_sweep[b_cust]),
-        "auto_debit": pa.array(auto_debit[b_cust]), "payroll_amount": _num(salary[b_cust, b_m]),
+        "auto_debit": pa.array(auto_debit_m[b_cust, b_m]), "payroll_amount": _num(salary[b_cust, b_m]),
         "payroll_retention": _num(retention[b_cust, b_m])}, schema=SCHEMAS["monthly_balances"])
     transactions = pa.table({
         "txn_id": _fixed_strings("T", np.arange(txn_offset + 1, txn_offset + n_txn + 1), 11),
@@ -874,7 +1000,8 @@ def _chunk(rng: np.random.Generator, first: int, n: int, cal: _Calendar, txn_off
         "first_txn_date": _date_nullable(first_day, ~never), "dropout_date": _date_nullable(dropout, dropout >= 0),
         "alive_at_as_of": pa.array(alive), "n_txn_days": n_days.astype(np.int64), "base_propensity": base_prop},
         schema=SCHEMAS["customers_truth"])
-    return {"customers": customers, "monthly_balances": balances, "transactions": transactions,
+    return {"targets_truth": _targets_truth(ids, cal, planted_targets),
+            "customers": customers, "monthly_balances": balances, "transactions": transactions,
             "campaigns": pa.concat_tables(camp_rows + [strat["campaigns"]]), "customers_truth": truth,
             "campaign_truth": pa.concat_tables(camp_truth), "events_truth": events_truth, "summaries": summaries,
             "strategy_truth": strat["strategy_truth"], "strategy_summaries": strat["summaries"],
@@ -1106,7 +1233,8 @@ def generate_demo(out_dir, n_customers: int = 20_000, seed: int = 42, as_of: str
              "strategy_truth": out / "truth" / "strategy_truth.parquet",
              "migration_truth": out / "truth" / "migration_truth.parquet",
              "holdings": out / "holdings.parquet",
-             "maturities_truth": out / "truth" / "maturities_truth.parquet"}
+             "maturities_truth": out / "truth" / "maturities_truth.parquet",
+             "targets_truth": out / "truth" / "targets_truth.parquet"}
     writers = {k: pq.ParquetWriter(str(f) + ".part", SCHEMAS[k], compression="zstd", compression_level=1)
                for k, f in files.items()}
     rows = {k: 0 for k in files}
@@ -1124,7 +1252,8 @@ def generate_demo(out_dir, n_customers: int = 20_000, seed: int = 42, as_of: str
             prng = np.random.default_rng(np.random.SeedSequence(int(seed), spawn_key=(ci, 1)))
             srng = np.random.default_rng(np.random.SeedSequence(int(seed), spawn_key=(ci, 15)))
             hrng = np.random.default_rng(np.random.SeedSequence(int(seed), spawn_key=(ci, 14)))
-            res = _chunk(rng, first, size, cal, rows["transactions"], prng, srng, hrng)
+            trng = np.random.default_rng(np.random.SeedSequence(int(seed), spawn_key=(ci, 12)))
+            res = _chunk(rng, first, size, cal, rows["transactions"], prng, srng, hrng, trng)
             for k in files:
                 writers[k].write_table(res[k], row_group_size=1_000_000)
                 rows[k] += res[k].num_rows
@@ -1183,6 +1312,11 @@ def generate_demo(out_dir, n_customers: int = 20_000, seed: int = 42, as_of: str
                    "customers planned as growth or decline at as_of ramp their AUM only in the last 5 months, so "
                    "most of them were in maturity at the earlier date"},
         "products": {k: (list(v) if isinstance(v, tuple) else v) for k, v in PRODUCTS.items()},
+        "targets": {"window_months": TARGETS["window_months"],
+                    **{k: TARGETS[k] for k in ("convert", "outflow", "fund")},
+                    "outflow_keep": list(TARGETS["outflow_keep"]), "fund_share": list(TARGETS["fund_share"]),
+                    "note": "monthly hazards over the last window_months month-ends; P(event within h months | "
+                            "eligible) = 1 - (1 - hazard)^h; truth/targets_truth.parquet"},
     }
     (out / "truth" / "truth.json").write_text(json.dumps(truth, indent=2))
     seconds = round(time.perf_counter() - t0, 3)

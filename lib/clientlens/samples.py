@@ -253,6 +253,13 @@ def describe_meta(meta: dict | None) -> str:
     """One line describing a sample: campaigns, split, sizes and the id hash prefix."""
     if not meta:
         return "sample not recorded"
+    if meta.get("target"):   # a bank-derived or table target (clientlens.targets)
+        dates = ", ".join(f"{k} {v}" for k, v in (meta.get("features_as_of") or {}).items())
+        how = (f"out-of-time sample from {meta['oot_date']}" if meta.get("oot_date") else "no out-of-time sample")
+        return (f"development sample of '{', '.join(meta.get('campaigns', []))}' (observed at {dates or 'the table dates'}; "
+                f"random holdout {meta.get('validation_share', 0):.0%}, seed {meta.get('seed')}; {how}): "
+                f"{meta.get('n_dev', 0):,} rows, {meta.get('n_events', 0):,} events; ids hash "
+                f"{str(meta.get('dev_ids_sha256', ''))[:12]}")
     split = (f"stratified random split, validation share {meta['validation_share']:.0%}, seed {meta['seed']}"
              if meta.get("split") == "random" else f"out-of-time split at {meta.get('oot_date')}")
     return (f"development sample of {', '.join(meta.get('campaigns', []))} ({split}; features "
