@@ -821,7 +821,13 @@ class WoeBinner:
         out = []
         for v in variables:
             er = self.binnings_[v].transform(X[v], "event_rate")
-            a = float(_auc(yv, er)) if len(np.unique(er)) > 1 else 0.5
+            raw = _to_float(X[v]) if self.binnings_[v].dtype == "numerical" else None
+            if raw is not None and np.isfinite(raw).sum() > 1 and len(np.unique(yv[np.isfinite(raw)])) == 2:
+                ok = np.isfinite(raw)   # numbers: the raw values (finer than the bins) on the non-missing rows
+                er, yy = raw[ok], yv[ok]
+            else:
+                yy = yv
+            a = float(_auc(yy, er)) if len(np.unique(er)) > 1 else 0.5
             a = max(a, 1.0 - a)
             name = str(v).lower()
             same_name = bool(tn) and len(tn) >= 2 and (tn in name or name in tn)
