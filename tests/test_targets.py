@@ -220,3 +220,12 @@ def test_each_target_kind_runs_binning_model_and_validation_through_clientlens_r
         assert len(lst) > 2000 and "reason_1" in lst.columns
     manifest = json.loads((reports / AS_OF / "05_response_model.manifest.json").read_text())
     assert manifest["status"] == "ok"
+
+
+def test_leak_auc_outside_half_to_one_is_refused():
+    """leak_auc is an AUC threshold: 0.5 or below would call every informative variable a leak."""
+    from clientlens.params import check_rules
+
+    with pytest.raises(ParamsError, match="leak_auc"):
+        check_rules({"leak_auc": 0.4})
+    check_rules({"leak_auc": 0.95})

@@ -274,6 +274,7 @@ RULES: dict[str, dict] = {
     "top_share": {"min": 0, "min_exclusive": True, "max": 1},
     "max_missing": {"min": 0, "min_exclusive": True, "max": 1},
     "confidence": {"min": 0, "min_exclusive": True, "max": 1, "max_exclusive": True},
+    "leak_auc": {"min": 0.5, "min_exclusive": True, "max": 1},   # single-variable AUC at or above it: a leak
     # shares in [0, 1]
     "missing_warn_share": {"min": 0, "max": 1},
     "no_txn_warn_share": {"min": 0, "max": 1},

@@ -274,7 +274,8 @@ def plan_run(notebook: str | os.PathLike, *, params_file: str | os.PathLike | No
     if effective.get("spark_tables"):  # catalog tables: the warehouse validates them, DuckDB cannot read them
         check_data = False
     if "target" in effective:   # the modelling target (02, 05, 06): one-line error before a kernel starts
-        from .targets import check_target; check_target(effective["target"], data_dir=effective.get("data_dir"))  # noqa: E702
+        from .targets import check_target
+        check_target(effective["target"], data_dir=effective.get("data_dir"))
     if check_data and effective.get("data_dir"):
         plan.data_dir, plan.fingerprints, plan.loader_notes, facts = validate_data(effective, data_cache)
         check_against_data(stem, effective, facts, declared)
