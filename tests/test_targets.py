@@ -202,6 +202,10 @@ def test_each_target_kind_runs_binning_model_and_validation_through_clientlens_r
     import html as _h
 
     assert _h.escape(words["predicts"]) in m05 or words["predicts"] in m05   # 05 states the target in its words
+    m06 = (reports / AS_OF / "06_model_validation.html").read_text(encoding="utf-8")
+    assert _h.escape(words["predicts"]) in m06                              # so does 06
+    assert ("Labelled benchmark" in m06) == (kind == "primary_account_conversion")   # 36% / 3.6x only there
+    assert "36%" not in m06 or kind == "primary_account_conversion"
     sc = pd.read_parquet(reports / AS_OF / "05_response_model_files" / "scored_sample.parquet")
     assert {"sample", "target", "prob", "score"} <= set(sc.columns)
     assert set(sc["sample"]) <= {"development", "validation", "out_of_time"} and "validation" in set(sc["sample"])
