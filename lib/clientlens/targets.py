@@ -464,6 +464,7 @@ def _table_sample(target: dict, *, split: str, validation_share: float, random_s
     feats = [c for c in raw.columns if c not in roles]
     fates = []
     leak_dates = {}
+    cols: dict[str, np.ndarray] = {}   # gathered, then joined once (a wide table inserted column by column fragments)
     for c in feats:
         s = raw[c]
         if s.dtype == object or pd.api.types.is_string_dtype(s):   # dates written as text: parse when they are dates
@@ -475,12 +476,13 @@ def _table_sample(target: dict, *, split: str, validation_share: float, random_s
             if obs is not None and (s > obs).mean() > 0.01:
                 leak_dates[c] = float((s > obs).mean())
             elif obs is not None:
-                frame[f"{c}__days_before"] = (obs - s).dt.days.astype("float64").to_numpy()
+                cols[f"{c}__days_before"] = (obs - s).dt.days.astype("float64").to_numpy()
                 roles[c] = f"date: used as days before {target['date']} ({c}__days_before)"
                 continue
             roles[c] = "date"
             continue
-        frame[c] = s.to_numpy()
+        cols[c] = s.to_numpy()
+    frame = pd.concat([frame, pd.DataFrame(cols, index=frame.index)], axis=1)
     frame = frame[known.to_numpy()].reset_index(drop=True)
     dropped_unlabelled = int((~known).sum())
     # samples
