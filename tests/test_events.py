@@ -205,14 +205,21 @@ def test_rules_validate_with_one_line_messages():
     assert "more than 20%" in table.set_index("event").loc["spend_surge", "condition"]
 
 
-def test_missing_category_column_is_one_clear_error(tmp_path):
+def test_missing_optional_category_column_skips_the_rules_that_need_it(tmp_path):
+    """category is an optional contract column: its four rules are skipped with the reason, the others run."""
     d = make_bank(tmp_path / "b")
+    full = detect_events(load_bank(d, tables=["customers", "transactions"]), D, D)
     tx = pd.read_parquet(d / "transactions.parquet").drop(columns="category")
     tx.to_parquet(d / "transactions.parquet")
     b = load_bank(d, tables=["customers", "transactions"])
-    with pytest.raises(DataError, match="transactions: column 'category' is missing"):
-        detect_events(b, D, D)
-    assert set(detect_events(b, D, D, {"events": ["birthday"]})["event"]) == {"birthday"}
+    ev = detect_events(b, D, D)
+    assert set(ev.attrs["skipped"]) >= {"spend_surge", "large_inflow", "large_outflow", "fx_purchase"}
+    assert all("'category'" in why for e, why in ev.attrs["skipped"].items() if e in E_CATEGORY)
+    assert not set(ev["event"]) & E_CATEGORY
+    assert set(ev["event"]) == set(full["event"]) - E_CATEGORY and "birthday" in set(ev["event"])
+
+
+E_CATEGORY = {"spend_surge", "large_inflow", "large_outflow", "fx_purchase"}
 
 
 def test_daily_counts_have_every_day():

@@ -233,3 +233,26 @@ def test_leak_auc_outside_half_to_one_is_refused():
     with pytest.raises(ParamsError, match="leak_auc"):
         check_rules({"leak_auc": 0.4})
     check_rules({"leak_auc": 0.95})
+
+
+@pytest.mark.slow
+def test_optional_contract_columns_stay_optional_in_the_list_and_the_tasks(demo_small, tmp_path, capsys):
+    """Without customers.marketing_opt_out and transactions.category, 05 and 07 run: the rules that need them
+    are skipped with a note in the report, not an error."""
+    import shutil
+
+    bank = tmp_path / "bank"
+    shutil.copytree(demo_small, bank)
+    c = pd.read_parquet(bank / "customers.parquet")
+    c.drop(columns=["marketing_opt_out"]).to_parquet(bank / "customers.parquet", index=False)
+    t = pd.read_parquet(bank / "transactions.parquet")
+    t.drop(columns=["category"]).to_parquet(bank / "transactions.parquet", index=False)
+    reports = tmp_path / "reports"
+    for nb in ("05_response_model", "07_event_triggers"):
+        rc, out, err = run_cli(capsys, "run", nb, "-p", f"data_dir={bank}", "--reports-dir", reports, "--no-progress")
+        assert rc == 0, (nb, err[-2000:])
+    m05 = (reports / AS_OF / "05_response_model.html").read_text(encoding="utf-8")
+    assert "No marketing_opt_out column: the opt-out rule is skipped" in m05 and "rule skipped" in m05
+    m07 = (reports / AS_OF / "07_event_triggers.html").read_text(encoding="utf-8")
+    assert "Opt-out rule skipped" in m07
+    assert "skipped: transactions have no 'category' column" in m07.replace("&#x27;", "'")

@@ -220,6 +220,8 @@ def _sql_days(start: _dt.date, end: _dt.date) -> str:
 
 
 _COLUMNS = ["customer_id", "event_date", "event", "value", "baseline", "n_now", "n_before", "amount_usd"]
+#: rules that read the transactions' optional ``category`` column
+CATEGORY_EVENTS = frozenset({"spend_surge", "large_inflow", "large_outflow", "fx_purchase"})
 
 
 def detect_events(bank, start, end, rules: EventRules | dict | None = None, *,
@@ -255,13 +257,11 @@ def detect_events(bank, start, end, rules: EventRules | dict | None = None, *,
     parts, skipped = [], {}
     has_txn, has_cust = bank.has("transactions"), bank.has("customers")
     d0, d1 = f"DATE {_lit(start.isoformat())}", f"DATE {_lit(end.isoformat())}"
-    if has_txn:
-        cols = set(bank.columns.get("transactions", []))
-        need_cat = {"spend_surge", "large_inflow", "large_outflow", "fx_purchase"} & set(rules.events)
-        if need_cat and "category" not in cols:
-            raise DataError("transactions: column 'category' is missing; the spend, movement and FX event rules "
-                            "need it (leave those rules out of events to run without it)")
+    no_category = has_txn and "category" not in set(bank.columns.get("transactions", []))
     for ev in rules.events:
+        if no_category and ev in CATEGORY_EVENTS:   # an optional column absent: the rule is skipped, not an error
+            skipped[ev] = "transactions have no 'category' column (the rule needs it)"
+            continue
         only = ""
         if customers_only is not None:
             ids = list(customers_only.get(ev, ()))

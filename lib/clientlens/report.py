@@ -88,8 +88,8 @@ def fmt_pct(value: Any, decimals: int = 1) -> str:
 def _column_formatter(series: pd.Series, spec: str | Callable | None, percent: bool) -> Callable | None:
     if callable(spec):
         return lambda v: _MISSING if _isna(v) else spec(v)
-    if isinstance(spec, str):
-        return lambda v: _MISSING if _isna(v) else spec.format(v)
+    if isinstance(spec, str):   # a number format; a text cell in a numeric column (e.g. "rule skipped") as is
+        return lambda v: _MISSING if _isna(v) else (v if isinstance(v, str) else spec.format(v))
     if percent:
         return fmt_pct
     if pd.api.types.is_bool_dtype(series):
