@@ -278,6 +278,8 @@ RULES: dict[str, dict] = {
     # shares in [0, 1]
     "missing_warn_share": {"min": 0, "max": 1},
     "no_txn_warn_share": {"min": 0, "max": 1},
+    "reconcile_warn_share": {"min": 0, "max": 1},
+    "reconcile_fail_share": {"min": 0, "max": 1},
     "missing_warn": {"min": 0, "max": 1},
     "margin_rate": {"min": 0, "max": 1},
     "stability_threshold": {"min": 0, "max": 1},

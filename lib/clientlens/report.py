@@ -417,24 +417,48 @@ def date_coverage(bank, as_of: str | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["table", "column", "first", "last", "months", "empty", "after_as_of"])
 
 
-def missing_values(bank, min_share: float = 0.0) -> pd.DataFrame:
+def missing_values(bank, min_share: float = 0.0, by_design_when: Mapping[str, Mapping[str, Sequence]] | None = None
+                   ) -> pd.DataFrame:
     """Per column of every present table: empty values and their share (one scan per table).
 
-    Only columns with a missing share above ``min_share`` are returned, most missing first.
+    ``by_design_when`` names rows where a column is empty by design, e.g.
+    ``{"transactions.channel": {"category": ["salary"]}}`` (a salary credit has no channel): those empty
+    values are counted in ``empty_by_design`` and left out of ``missing`` and ``missing_share``. Only columns
+    with a missing share above ``min_share`` or empty values by design are returned, most missing first.
     """
+    conds = {}
+    for key, where in (by_design_when or {}).items():
+        table, _, col = str(key).partition(".")
+        if not isinstance(where, Mapping) or len(where) != 1:
+            raise ParamsError(f"missing_by_design_when[{key!r}] must map one column to its values; got {where!r}")
+        conds[(table, col)] = next(iter(where.items()))
     rows = []
     for table in sorted(bank.present):
         cols = bank.columns[table]
         if not cols:
             continue
-        select = ", ".join(f"count(*) - count({_qi(c)})" for c in cols)
-        values = bank.con.execute(f"SELECT count(*), {select} FROM {_qi(table)}").fetchone()
+        args: list = []
+        exprs = []
+        for c in cols:
+            cond = conds.get((table, c))
+            if cond is not None and cond[0] in cols:
+                marks = ", ".join("?" for _ in cond[1])
+                exprs.append(f"count(*) FILTER (WHERE {_qi(c)} IS NULL AND CAST({_qi(cond[0])} AS VARCHAR) IN ({marks}))"
+                             if cond[1] else "0")
+                args.extend(str(v) for v in cond[1])
+            else:
+                exprs.append("0")
+        select = ", ".join(f"count(*) - count({_qi(c)}), {e}" for c, e in zip(cols, exprs))
+        values = bank.con.execute(f"SELECT count(*), {select} FROM {_qi(table)}", args).fetchone()
         n = values[0]
-        for c, miss in zip(cols, values[1:]):
+        for i, c in enumerate(cols):
+            empty, design = values[1 + 2 * i], values[2 + 2 * i]
+            miss = empty - design
             share = miss / n if n else 0.0
-            if share > min_share:
-                rows.append({"table": table, "column": c, "rows": int(n), "missing": int(miss), "missing_share": share})
-    out = pd.DataFrame(rows, columns=["table", "column", "rows", "missing", "missing_share"])
+            if share > min_share or design:
+                rows.append({"table": table, "column": c, "rows": int(n), "missing": int(miss), "missing_share": share,
+                             "empty_by_design": int(design)})
+    out = pd.DataFrame(rows, columns=["table", "column", "rows", "missing", "missing_share", "empty_by_design"])
     return out.sort_values(["missing_share", "table", "column"], ascending=[False, True, True], ignore_index=True)
 
 
@@ -510,12 +534,16 @@ def campaign_overview(bank) -> pd.DataFrame:
         'FROM campaigns GROUP BY ALL ORDER BY campaign_id, "group"').df()
 
 
-def customers_without_transactions(bank) -> int:
-    """Customers in the master with no transaction row at all."""
+def customers_without_transactions(bank, as_of=None) -> int:
+    """Customers in the master with no transaction row at all (:mod:`clientlens.activity`'s definition)."""
     if not (bank.has("customers") and bank.has("transactions")):
         return 0
-    return int(bank.con.execute("SELECT count(*) FROM customers c ANTI JOIN transactions t "
-                                "ON c.customer_id = t.customer_id").fetchone()[0])
+    from .activity import activity_counts
+
+    day = as_of if as_of not in (None, "") else bank.con.execute(
+        "SELECT coalesce(max(txn_date), DATE '1970-01-01') FROM transactions").fetchone()[0]
+    counts = activity_counts(bank, day).set_index("count")["customers"]
+    return int(counts["without any transaction"])
 
 
 def duplicate_keys(bank, table: str) -> int:
