@@ -390,6 +390,28 @@ def test_demo_wm2025_binning_finds_planted_drivers(demo_small):
     plt.close("all")
 
 
+def test_demo_default_sample_top_iv_at_most_05_no_suspicious_variable(demo_medium):
+    """Issue 17: on the default demo with 02's default sample (params/default.yaml: three campaigns, out of time)
+    no variable's IV exceeds the bank-practice suspicious threshold 0.5 (the drivers are not near-duplicates of
+    the response)."""
+    import yaml
+    from clientlens.data import load_bank
+    from clientlens.samples import model_sample
+
+    root = Path(__file__).resolve().parent.parent
+    p = yaml.safe_load((root / "params" / "default.yaml").read_text())["02_binning"]
+    bank = load_bank(demo_medium)
+    kw = dict(feature_lag_days=p["feature_lag_days"], split=p["split"], validation_share=p["validation_share"],
+              oot_date=p["oot_date"], random_state=42, as_of="2026-10-31",
+              in_time_share=p["validation_share"] if p["split"] == "out_of_time" else 0.0)
+    smp = binning.campaign_samples(bank, p["campaigns"], sample=model_sample(bank, p["campaigns"], **kw),
+                                   comparison="holdout", **kw)
+    b = WoeBinner(keep_suspicious=True, random_state=42).fit(smp.X_dev, smp.y_dev)
+    top = b.summary_.sort_values("iv", ascending=False).iloc[0]
+    assert top["iv"] <= 0.5, (top["variable"], top["iv"])
+    assert top["iv"] >= 0.3, "the planted drivers still separate responders strongly"
+
+
 def test_per_bin_event_floor_default_rule_and_enforced_in_every_regular_bin():
     """Issue 13: each regular bin holds at least max(5% of the events, 20) events (at most all of them)."""
     assert binning.default_min_bin_events(1000) == 50 and binning.default_min_bin_events(100) == 20
