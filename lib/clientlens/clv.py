@@ -347,8 +347,13 @@ def rfm_summary(
     if n_all is not None:
         n_none = max(n_all - len(table), 0)
         counts["customers_without_transactions"] = n_none
+        from .activity import without_label
+
+        # the name of this count (clientlens.activity): 'without outgoing transactions' for the default
+        # filter, which differs from 00's 'without any transaction' (salary-only customers are counted here)
+        counts["without_label"] = without_label(directions, categories)
         if n_none:
-            notes.append(f"{n_none:,} customer(s) have no qualifying transaction up to {as_of}: they are excluded "
+            notes.append(f"{n_none:,} customer(s) {counts['without_label']} up to {as_of}: they are excluded "
                          f"from fitting and get no CLV (NaN, tier 'none')")
     if cal is not None:
         n_new = int((~in_cal).sum())
