@@ -93,3 +93,24 @@ def test_salary_channel_is_empty_by_design_not_missing(tmp_path):
     # the salary row is by design; the consumption row without a channel is a real gap
     assert (row["missing"], row["empty_by_design"]) == (1, 1)
     assert row["missing_share"] == pytest.approx(1 / 8)
+
+
+def test_data_checks_of_00_grade_activity_and_reconciliation(tmp_path):
+    from clientlens import activity as A, overview
+
+    bank = _bank(tmp_path, BAL, TXN + [("T8", "C2", "2026-03-01", 5.0, "out", None, "consumption")],
+                 customers=("C1", "C2", "C3", "C4"))   # C4 has no transaction: 25% of the customers
+    kw = dict(as_of="2026-03-31", coverage=report.date_coverage(bank, as_of="2026-03-31"),
+              missing=report.missing_values(bank).assign(by_design=False),
+              activity_counts=A.activity_counts(bank, "2026-03-31"), amount_ceiling=1e9)
+    recon = aum_flow_reconciliation(bank, "2026-03-31")   # residuals 0.7% and 160% of the opening AUM
+    loose = {c["check"]: c["verdict"] for c in overview.data_checks(
+        bank, recon=recon.iloc[:1], no_txn_warn_share=0.3, missing_warn_share=0.5, reconcile_warn_share=0.02,
+        reconcile_fail_share=0.05, **kw)}
+    strict = {c["check"]: c["verdict"] for c in overview.data_checks(
+        bank, recon=recon, no_txn_warn_share=0.1, missing_warn_share=0.05, reconcile_warn_share=0.02,
+        reconcile_fail_share=0.05, **kw)}
+    rec = "month-end AUM change reconciles with net transaction flows"
+    assert (loose["customers without any transaction"], strict["customers without any transaction"]) == ("PASS", "WARN")
+    assert (loose[rec], strict[rec]) == ("PASS", "FAIL")
+    assert strict["largest share of empty values in a column"] == "WARN"
