@@ -118,6 +118,20 @@ def test_birthday_seven_days_ahead_and_29_february(bank, events_d):
     assert list(zip(leap["customer_id"], leap["event_date"].dt.strftime("%m-%d"))) == [("B2", "02-22")]
 
 
+def test_spend_surge_base_period_minimums_by_hand(bank):
+    """S1 and M1 have a base period of 1,000 CNY in 2 transactions per 30 days (hand computation above):
+    at the minimums they still surge (>=), one cent or one transaction more and they do not."""
+    rule = {"events": ["spend_surge"]}
+    at = detect_events(bank, D, D, {**rule, "surge_min_base_spend": 1000.0, "surge_min_base_count": 2})
+    assert {"S1", "M1"} <= set(_keys(at, "spend_surge"))
+    above_spend = detect_events(bank, D, D, {**rule, "surge_min_base_spend": 1000.01})
+    above_count = detect_events(bank, D, D, {**rule, "surge_min_base_count": 3})
+    assert not {"S1", "M1"} & set(_keys(above_spend, "spend_surge"))
+    assert not {"S1", "M1"} & set(_keys(above_count, "spend_surge"))
+    with pytest.raises(ParamsError, match="surge_min_base_count"):
+        EventRules.from_params({"surge_min_base_count": -1})
+
+
 def test_thresholds_come_from_params(bank):
     ev = detect_events(bank, D, D, {"fx_min_usd": 30_000.0, "large_outflow_min": 99_999.0, "surge_min_spend": 1500.0,
                                     "events": ["fx_purchase", "large_outflow", "spend_surge"]})

@@ -22,7 +22,11 @@ Rules run (thresholds are fields of :class:`EventRules`, set from params):
     spend transactions is up by more than ``surge_count_ratio`` (20%) -> offer instalments.
     Spend is ``direction = 'out'`` in ``spend_categories``. Customers with no spend in days
     31-90 have no baseline and are not judged; ``surge_min_spend`` (an addition to the stated
-    rule, 0 turns it off) ignores surges too small for an instalment offer.
+    rule, 0 turns it off) ignores surges too small for an instalment offer. The base period
+    (days 31-90) must show a spending habit: a mean of at least ``surge_min_base_spend``
+    and ``surge_min_base_count`` spend transactions per window (additions to the stated rule;
+    0, the library default, turns them off; ``params/default.yaml`` sets 3,000 CNY and 4): "up 20%" on one or two small purchases is noise, not a
+    surge an instalment offer answers.
 ``large_inflow`` / ``large_outflow``
     One ``in`` / ``out`` transaction in ``movement_categories`` of at least
     ``large_inflow_min`` / ``large_outflow_min`` -> RM call (a large outflow is an attrition signal).
@@ -94,6 +98,8 @@ class EventRules:
     surge_amount_ratio: float = 0.20        # spend up by MORE than 20%
     surge_count_ratio: float = 0.20         # AND spend transactions up by MORE than 20%
     surge_min_spend: float = 0.0            # and spend in the window at least this (0: the rule as stated)
+    surge_min_base_spend: float = 0.0       # base period: mean spend per window at least this (params: 3,000)
+    surge_min_base_count: float = 0.0       # base period: mean spend transactions per window at least this (params: 4)
     # large deposit movements
     movement_categories: tuple = ("transfer",)
     large_inflow_min: float = 100_000.0     # one incoming transfer of at least this (CNY)
@@ -141,7 +147,8 @@ class EventRules:
 
         for n in ("large_inflow_min", "large_outflow_min", "fx_rate", "fx_min_usd", "fx_rm_min_usd", "td_maturity_min"):
             num(n)
-        for n in ("surge_amount_ratio", "surge_count_ratio", "surge_min_spend"):
+        for n in ("surge_amount_ratio", "surge_count_ratio", "surge_min_spend", "surge_min_base_spend",
+                  "surge_min_base_count"):
             num(n, strict=False)
         for name, lo in (("surge_window_days", 1), ("birthday_lead_days", 0), ("maturity_lead_days", 0),
                          ("card_expiry_lead_days", 0), ("cooldown_days", 0),
@@ -183,7 +190,10 @@ def rules_table(rules: EventRules) -> pd.DataFrame:
         "spend_surge": (f"spend ({', '.join(r.spend_categories)}) in the last {w} days up by more than "
                         f"{r.surge_amount_ratio:.0%} on the mean of days {w + 1}-{2 * w} and {2 * w + 1}-{3 * w}, "
                         f"and the number of spend transactions up by more than {r.surge_count_ratio:.0%}"
-                        + (f"; spend at least {r.surge_min_spend:,.0f}" if r.surge_min_spend else "")),
+                        + (f"; spend at least {r.surge_min_spend:,.0f}" if r.surge_min_spend else "")
+                        + (f"; base period at least {r.surge_min_base_spend:,.0f} spent and "
+                           f"{r.surge_min_base_count:g} spend transactions per {w} days"
+                           if r.surge_min_base_spend or r.surge_min_base_count else "")),
         "large_inflow": f"one incoming {' / '.join(r.movement_categories)} of at least {r.large_inflow_min:,.0f}",
         "large_outflow": f"one outgoing {' / '.join(r.movement_categories)} of at least {r.large_outflow_min:,.0f}",
         "fx_purchase": (f"one FX purchase of at least USD {r.fx_min_usd:,.0f} (amount / {r.fx_rate:g} CNY per USD)"),
@@ -403,7 +413,8 @@ def _surges(bank, start: _dt.date, end: _dt.date, rules: EventRules, only: str =
         hits AS (
             SELECT * FROM per
             WHERE baseline > 0 AND value > baseline * (1 + {ra!r}) AND n_now > n_before * (1 + {rc!r})
-              AND value >= {float(rules.surge_min_spend)!r})
+              AND value >= {float(rules.surge_min_spend)!r}
+              AND baseline >= {float(rules.surge_min_base_spend)!r} AND n_before >= {float(rules.surge_min_base_count)!r})
         SELECT customer_id, CAST(unnest(range(day, until, INTERVAL 1 DAY)) AS DATE) AS event_date,
                'spend_surge' AS event, CAST(value AS DOUBLE) AS value, CAST(baseline AS DOUBLE) AS baseline,
                CAST(n_now AS DOUBLE) AS n_now, CAST(n_before AS DOUBLE) AS n_before,
