@@ -67,7 +67,14 @@ from .data import quote_literal as _lit
 from .params import require_int, to_date
 
 __all__ = ["EventRules", "EVENTS", "RULES_NEEDING_DATA", "detect_events", "apply_cooldown", "campaign_tasks",
-           "rules_table", "daily_counts", "event_window", "run_daily_job", "event_summary", "channel_load"]
+           "rules_table", "daily_counts", "event_window", "run_daily_job", "event_summary", "channel_load",
+           "FUNNEL_LABELS", "rules_not_run"]
+
+#: Reader's names of the campaign-management funnel steps (``tasks.attrs["funnel"]``).
+FUNNEL_LABELS = {"events": "events (after cooldown)", "opted_out": "opted out (removed)",
+                 "unsuitable": "product above the customer's risk level (removed)",
+                 "deduplicated": "same customer and day (merged)", "over_cap": "over a channel cap (dropped)",
+                 "delayed": "waited for room (sent later)", "tasks": "contact tasks"}
 
 EVENTS = ("spend_surge", "large_inflow", "large_outflow", "fx_purchase", "birthday", "wealth_maturity",
           "time_deposit_maturity", "card_expiry")
@@ -209,6 +216,18 @@ def rules_table(rules: EventRules) -> pd.DataFrame:
     rows = [{"event": e, "condition": cond[e], "action": _ACTIONS[e], "product": r.product.get(e) or "-",
              "channel": chan[e], "priority": r.priority.index(e) + 1, "run": e in r.events} for e in EVENTS]
     return pd.DataFrame(rows).sort_values("priority", kind="stable").reset_index(drop=True)
+
+
+def rules_not_run(rules: EventRules, kept: pd.DataFrame) -> pd.DataFrame:
+    """Rules of the practice not run here and why: needing data the contract lacks, skipped
+    for missing optional data (``kept.attrs["skipped"]``), or left out by ``rules.events``.
+
+    Returns a frame with the columns ``rule`` and ``why it does not run``.
+    """
+    why = dict(RULES_NEEDING_DATA)
+    why.update({e: f"skipped: {w}" for e, w in kept.attrs.get("skipped", {}).items()})
+    why.update({e: "left out by the parameter events" for e in EVENTS if e not in rules.events})
+    return pd.DataFrame({"rule": list(why), "why it does not run": list(why.values())})
 
 
 def event_window(as_of, history_days: int) -> tuple[_dt.date, _dt.date]:

@@ -544,7 +544,9 @@ OUTLIER_COLUMNS = ("aum", "income_monthly", "demand_deposit", "time_deposit", "w
 
 
 def data_quality(wide: pd.DataFrame, *, outlier_iqr: float = 1.5, missing_warn: float = 0.05,
-                 exclude: Iterable[str] = ("customer_id", "balance_month_end")) -> dict:
+                 exclude: Iterable[str] = ("customer_id", "balance_month_end"),
+                 plausible_age: tuple | None = (18, 100),
+                 constant_by_design: Iterable[str] = ("has_demand_deposit",)) -> dict:
     """Data-quality checks of the wide table.
 
     Parameters
@@ -560,13 +562,21 @@ def data_quality(wide: pd.DataFrame, *, outlier_iqr: float = 1.5, missing_warn: 
         Share of missing values above which a source column (:data:`SOURCE_COLUMNS`)
         raises a warning. Derived columns are NaN by design for some customers
         (e.g. ``payroll_*`` without payroll, ``days_since_*`` without transactions).
+    plausible_age : (float, float) or None
+        Ages inside this range are plausible: when every age beyond the outlier fences
+        lies inside it, the "extreme" ages are listed under ``by_design``, not warned
+        about (a retail base has customers of 80 and more). None: always warn.
+    constant_by_design : iterable of str
+        Columns that are constant by design (every retail customer holds a demand
+        deposit, the account the relationship runs on): listed under ``by_design``.
 
     Returns
     -------
     dict
         ``missing`` (column, n_missing, share, source), ``outliers`` (column,
         n_outliers, share, fence, max), ``constant`` (list), ``duplicates`` (list
-        of (column, same as column)), ``warnings`` (list of one-line strings).
+        of (column, same as column)), ``warnings`` (list of one-line strings),
+        ``by_design`` (findings expected by design, one line each, not warnings).
     """
     if outlier_iqr <= 0:
         raise ParamsError(f"outlier_iqr must be > 0; got {outlier_iqr!r}")
@@ -598,9 +608,11 @@ def data_quality(wide: pd.DataFrame, *, outlier_iqr: float = 1.5, missing_warn: 
         lo = q1 - outlier_iqr * iqr if c == "age" else -np.inf
         k = int(((v > hi) | (v < lo)).sum())
         rows.append({"column": c, "n_outliers": k, "share": k / max(n, 1),
-                     "fence": float(hi if c == "age" else np.expm1(hi)), "max": float(x.max())})
-    outliers = pd.DataFrame(rows, columns=["column", "n_outliers", "share", "fence", "max"])
+                     "fence": float(hi if c == "age" else np.expm1(hi)), "max": float(x.max()),
+                     "min": float(x.min())})
+    outliers = pd.DataFrame(rows, columns=["column", "n_outliers", "share", "fence", "max", "min"])
     outliers = outliers.sort_values("n_outliers", ascending=False, kind="stable").reset_index(drop=True)
+    age_min = outliers.pop("min")[outliers["column"] == "age"]
     nun = wide[cols].nunique(dropna=True)
     constant = [c for c in cols if nun[c] <= 1]
     seen: dict[int, str] = {}
@@ -615,18 +627,27 @@ def data_quality(wide: pd.DataFrame, *, outlier_iqr: float = 1.5, missing_warn: 
             seen.setdefault(h, c)
     warnings = [f"{r.column}: {r.share:.1%} of customers missing"
                 for r in missing.itertuples() if r.source and r.share > missing_warn]
-    if constant:
-        warnings.append(f"{len(constant)} constant column(s), no information: {', '.join(constant[:8])}"
-                        + (" ..." if len(constant) > 8 else ""))
+    by_design = [f"{c}: the same value for every customer (by design: every retail customer holds it)"
+                 for c in constant if c in set(constant_by_design)]
+    unexpected = [c for c in constant if c not in set(constant_by_design)]
+    if unexpected:
+        warnings.append(f"{len(unexpected)} constant column(s), no information: {', '.join(unexpected[:8])}"
+                        + (" ..." if len(unexpected) > 8 else ""))
     if duplicates:
         warnings.append(f"{len(duplicates)} duplicate column(s): "
                         + ", ".join(f"{a} = {b}" for a, b in duplicates[:6]) + (" ..." if len(duplicates) > 6 else ""))
     for r in outliers.itertuples():
-        if r.n_outliers:
-            warnings.append(f"{r.column}: {r.n_outliers:,} extreme value(s) beyond {outlier_iqr:g} IQR "
-                            f"(fence {r.fence:,.0f}, max {r.max:,.0f})")
+        if not r.n_outliers:
+            continue
+        line = (f"{r.column}: {r.n_outliers:,} extreme value(s) beyond {outlier_iqr:g} IQR "
+                f"(fence {r.fence:,.0f}, max {r.max:,.0f})")
+        if r.column == "age" and plausible_age is not None and len(age_min) \
+                and plausible_age[0] <= float(age_min.iloc[0]) and r.max <= plausible_age[1]:
+            by_design.append(f"{line}: every age lies in {plausible_age[0]:g}-{plausible_age[1]:g} (plausible)")
+        else:
+            warnings.append(line)
     return {"missing": missing.reset_index(drop=True), "outliers": outliers, "constant": constant,
-            "duplicates": duplicates, "warnings": warnings}
+            "duplicates": duplicates, "warnings": warnings, "by_design": by_design}
 
 
 def concentration(values, *, top_share: float = 0.2, max_points: int = 1000) -> dict:

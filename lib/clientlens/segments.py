@@ -1022,3 +1022,30 @@ def assignment_table(customer_ids, labels, segment_labels: Mapping | None = None
     names = segment_labels if segment_labels is not None else {}
     out["segment_name"] = out["segment"].map(lambda s: str(names.get(s, f"segment {s}"))).astype("str")
     return out
+
+
+def check_params(*, method: str, k_rule: str, k: int, k_min: int, k_max: int, stability_threshold: float,
+                 n_bootstrap: int, bootstrap_size: int, silhouette_sample: int, minibatch_threshold: int,
+                 max_missing: float, missing_indicator_min: float, label_min_z: float, label_max_terms: int,
+                 map_sample: int) -> None:
+    """Validate the segmentation report's parameters (the in-kernel guard for interactive runs).
+
+    Raises :class:`ParamsError` with one line naming the parameter, e.g. ``k_max must be >= 2; got 1``.
+    """
+    from .params import require
+
+    require("method", method, choices=["kmeans", "gmm"])
+    require("k_rule", k_rule, choices=list(K_RULES))
+    require("k", k, min=0)
+    require("k_min", k_min, min=2)
+    require("k_max", k_max, min=k_min)
+    require("stability_threshold", stability_threshold, min=0, max=1)
+    for name, value, lo in (("n_bootstrap", n_bootstrap, 0), ("bootstrap_size", bootstrap_size, 100),
+                            ("silhouette_sample", silhouette_sample, 100),
+                            ("minibatch_threshold", minibatch_threshold, 100), ("label_min_z", label_min_z, 0),
+                            ("label_max_terms", label_max_terms, 1), ("map_sample", map_sample, 100)):
+        require(name, value, min=lo)
+    require("max_missing", max_missing, min=0, max=1, min_exclusive=True)
+    require("missing_indicator_min", missing_indicator_min, min=0, max=1)
+    if k == 1:
+        require("k", k, min=2)
