@@ -260,3 +260,24 @@ def test_data_quality_flags_missing_constant_duplicate_and_extreme_values():
     assert any(w.startswith("income_monthly: 10.0%") for w in q["warnings"])
     # derived columns empty by design do not warn
     assert not any(w.startswith("days_since_last_txn") for w in q["warnings"])
+
+
+def test_data_quality_lists_expected_findings_once_as_by_design_not_as_warnings():
+    """A constant has_demand_deposit and ages beyond the IQR fences but inside 18-100 are by design;
+    an age of 140 or another constant column still warns (the split can fail)."""
+    from clientlens.features import data_quality
+
+    rng = np.random.default_rng(1)
+    n = 300
+    age = np.concatenate([rng.normal(40, 5, n - 3), [85.0, 87.0, 19.0]])
+    wide = pd.DataFrame({"customer_id": [f"C{i}" for i in range(n)], "age": age, "has_demand_deposit": True})
+    q = data_quality(wide)
+    assert q["outliers"].set_index("column").loc["age", "n_outliers"] >= 2
+    assert q["warnings"] == []
+    assert len(q["by_design"]) == 2 and q["by_design"][0].startswith("has_demand_deposit")
+    assert q["by_design"][1].startswith("age:") and "18-100" in q["by_design"][1]
+    bad = wide.assign(age=np.r_[age[:-1], 140.0], has_fund=False)
+    qb = data_quality(bad)
+    assert any(w.startswith("age:") for w in qb["warnings"])
+    assert any("constant column(s), no information: has_fund" in w for w in qb["warnings"])
+    assert data_quality(wide, plausible_age=None, constant_by_design=())["by_design"] == []

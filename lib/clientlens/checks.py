@@ -151,3 +151,44 @@ def segmentation_checks(k_selection: pd.DataFrame, k: int, stability_threshold: 
         check_row("smallest segment share", f"{share:.1%}", ">= 2%",
                   grade(share, warn=MIN_SHARE_WARN, fail=MIN_SHARE_FAIL, higher_is_better=True)),
     ]
+
+
+# ----------------------------------------------------------------------------------------- 04_clv
+def _err_row(check: str, err_pct: float, warn: float, fail: float, sign: bool = True) -> dict:
+    from .report import grade
+
+    return check_row(check, f"{err_pct:+.1f}%" if sign else f"{err_pct:.1f}%",
+                     (f"|error| < {warn:g}% (fail >= {fail:g}%)" if sign else f"< {warn:g}% (fail >= {fail:g}%)"),
+                     grade(abs(err_pct), warn=warn, fail=fail))
+
+
+def clv_total_error_check(compare: pd.DataFrame, label: str, warn: float, fail: float) -> dict:
+    """Total holdout transactions of the chosen model, predicted vs actual (WARN/FAIL at ``warn``/``fail`` %).
+
+    ``compare`` is :func:`clientlens.clv.compare_models`'s table (``model``, ``total_error_pct``).
+    """
+    err = float(compare.loc[compare["model"] == label, "total_error_pct"].iloc[0])
+    return _err_row(f"{label}: total holdout transactions, predicted vs actual", err, warn, fail)
+
+
+def clv_tracking_check(track: pd.DataFrame, warn: float, fail: float, after_days: int = 28) -> dict:
+    """Worst cumulative tracking error after the first ``after_days`` of the holdout, in %.
+
+    ``track`` is :func:`clientlens.clv.holdout_tracking`'s table (``days``, ``cum_predicted``, ``cum_actual``).
+    """
+    late = track[track["days"] >= after_days]
+    worst = float((late["cum_predicted"] / late["cum_actual"] - 1).abs().max() * 100) if len(late) else float("nan")
+    return _err_row("cumulative tracking, worst week after the first 4 weeks", worst, warn, fail, sign=False)
+
+
+def clv_top_deciles_check(dec: pd.DataFrame, warn: float, fail: float, top: int = 3) -> dict:
+    """Holdout value of the top ``top`` deciles of predicted value, predicted vs actual, in %."""
+    t = dec[dec["decile"] <= top]
+    err = float(100 * (t["predicted_value"].sum() / t["actual_value"].sum() - 1))
+    return _err_row(f"holdout value of the top {top} deciles, predicted vs actual", err, warn, fail)
+
+
+def spend_independence_check(independence: dict, max_corr: float) -> dict:
+    """Gamma-Gamma's assumption: |Pearson r| of frequency and spend below ``max_corr`` (else WARN)."""
+    return check_row("Gamma-Gamma: frequency-spend correlation (Pearson)", f"{independence['pearson_r']:+.3f}",
+                     f"|r| < {max_corr:g}", PASS if independence["independent"] else WARN)

@@ -1215,3 +1215,28 @@ def clv_by_group(clv: pd.DataFrame, groups: pd.Series, name: str = "group") -> p
     out["clv_share"] = out["total_clv"] / total if total else np.nan
     out["customer_share"] = out["customers"] / out["customers"].sum()
     return out.sort_values("total_clv", ascending=False, ignore_index=True)
+
+
+def check_params(*, period: str, refunds: str, model: str, models, holdout_months: int, penalizer: float,
+                 max_spend_corr: float, holdout_error_warn: float, holdout_error_fail: float, tracking_step_days: int,
+                 acquisition_months: int, top_rules: int, nbp_rules: str) -> None:
+    """Validate the CLV report's parameters (the in-kernel guard for interactive runs).
+
+    Raises :class:`ParamsError` with one line naming the parameter, e.g. ``holdout_months must be >= 1; got 0``.
+    """
+    from .params import require
+
+    require("period", period, choices=list(PERIODS))
+    require("refunds", refunds, choices=list(REFUNDS))
+    require("model", model, choices=list(MODELS))
+    for m in models:
+        require("models", m, choices=list(MODELS))
+    require("holdout_months", holdout_months, min=1, max=24)
+    require("penalizer", penalizer, min=0)
+    require("max_spend_corr", max_spend_corr, min=0, max=1)
+    require("holdout_error_warn", holdout_error_warn, min=0)
+    require("holdout_error_fail", holdout_error_fail, min=holdout_error_warn)
+    require("tracking_step_days", tracking_step_days, min=1, max=92)
+    require("acquisition_months", acquisition_months, min=1, max=60)
+    require("top_rules", top_rules, min=1)
+    require("nbp_rules", nbp_rules, choices=["coholding", "acquisition"])

@@ -436,3 +436,334 @@ def show_segmentation_checks(sel: pd.DataFrame, k: int, stability_threshold: flo
         report.show_md("### Warnings")
         for m in msgs[:10]:
             report.callout(m, kind="warning")
+
+
+# ----------------------------------------------------------------------------------------- 04_clv
+def clv_windows_table(rfm, n_calibration: int, period: str, directions, categories, refunds: str) -> pd.DataFrame:
+    """Windows and counts of the RFM summary: calibration / holdout, rows and customers counted."""
+    c = rfm.counts
+    return pd.DataFrame([
+        {"item": "period unit", "value": period},
+        {"item": "calibration window", "value": f"first transaction .. {rfm.calibration_end}"},
+        {"item": "holdout window", "value": f"{rfm.calibration_end} .. {rfm.observation_end} "
+                                            f"({rfm.holdout_length:,.0f} {period}s)"},
+        {"item": "transactions counted",
+         "value": f"direction in {directions}" + (f", category in {categories}" if categories else "")},
+        {"item": "transaction rows used", "value": f"{c['rows_used']:,}"},
+        {"item": "customers with transactions", "value": f"{c['customers']:,}"},
+        {"item": f"customers {c.get('without_label', 'without transactions')} (no CLV)",
+         "value": f"{c.get('customers_without_transactions', 0):,}"},
+        {"item": "customers in the calibration fit", "value": f"{n_calibration:,}"},
+        {"item": "customers first seen in the holdout", "value": f"{c.get('customers_new_in_holdout', 0):,}"},
+        {"item": "rows after as-of excluded", "value": f"{c['future_rows']:,}"},
+        {"item": f"zero/negative-amount rows ({refunds})", "value": f"{c['refund_rows']:,}"},
+    ])
+
+
+def show_clv_inputs(rfm, n_calibration: int, period: str, directions, categories, refunds: str,
+                    currency: str) -> None:
+    """Windows and counts, and the distribution of the customer inputs (frequency, recency, T, spend)."""
+    report.show_table(clv_windows_table(rfm, n_calibration, period, directions, categories, refunds),
+                      caption="Windows and counts")
+    desc = rfm.table[["frequency", "recency", "T", "monetary_value"]].describe(
+        percentiles=[0.25, 0.5, 0.75, 0.95]).T
+    desc = desc.drop(columns=["count"]).rename(columns={"std": "std dev"})
+    desc.index = [f"frequency ({period}s)", f"recency ({period}s)", f"T ({period}s)", f"monetary value ({currency})"]
+    report.show_table(desc, caption="Customer inputs over the whole window", fmt="{:,.1f}")
+
+
+def show_model_comparison(compare: pd.DataFrame, label: str, n_calibration: int) -> None:
+    """Calibration fit and holdout error of each transaction model; which fits and predicts best."""
+    shown = compare.rename(columns={"log_likelihood": "log-likelihood", "aic": "AIC", "bic": "BIC",
+                                    "predicted": "holdout predicted", "actual": "holdout actual",
+                                    "total_error_pct": "total error %", "mae": "MAE", "rmse": "RMSE"})
+    report.show_table(shown, caption=f"Transaction models: calibration fit and holdout error ({n_calibration:,} customers)",
+                      fmt={"log-likelihood": "{:,.0f}", "AIC": "{:,.0f}", "BIC": "{:,.0f}",
+                           "holdout predicted": "{:,.0f}", "holdout actual": "{:,.0f}", "total error %": "{:+.1f}",
+                           "MAE": "{:.2f}", "RMSE": "{:.2f}"})
+    best_ll = compare.loc[compare["log_likelihood"].idxmax(), "model"]
+    best_mae = compare.loc[compare["mae"].idxmin(), "model"]
+    report.show_md(f"Best calibration fit: **{best_ll}**; lowest holdout error per customer: **{best_mae}**. "
+                   f"CLV below uses **{label}** (parameter `model`).")
+
+
+def show_period_validation(cal: pd.DataFrame, rfm, model, period: str) -> None:
+    """Period transactions (observed vs expected) and calibration vs holdout, chart and table."""
+    import matplotlib.pyplot as plt
+
+    from . import clv
+    from .plots import clv as plots
+
+    pt = clv.period_transactions(cal, model)
+    fig, axes = plt.subplots(1, 2, figsize=(13, 4.2))
+    plots.plot_period_transactions(pt, model.label, period, ax=axes[0])
+    cvh = clv.calibration_vs_holdout(rfm, model)
+    plots.plot_calibration_holdout(cvh, period, ax=axes[1])
+    _show()
+    report.show_table(cvh.rename(columns={"calibration_frequency": "calibration frequency",
+                                          "actual": "mean actual (holdout)", "predicted": "mean predicted (holdout)"}),
+                      caption="Calibration vs holdout: mean transactions per customer in the holdout",
+                      fmt={"customers": "{:,.0f}", "mean actual (holdout)": "{:.2f}",
+                           "mean predicted (holdout)": "{:.2f}"})
+
+
+def show_tracking(track: pd.DataFrame) -> None:
+    """Holdout tracking, per step and cumulated."""
+    import matplotlib.pyplot as plt
+
+    from .plots import clv as plots
+
+    fig, axes = plt.subplots(1, 2, figsize=(13, 4.2))
+    plots.plot_tracking(track, cumulative=False, ax=axes[0])
+    plots.plot_tracking(track, cumulative=True, ax=axes[1])
+    _show()
+
+
+def show_decile_error(dec: pd.DataFrame, currency: str) -> None:
+    """Holdout error by decile of predicted value: chart and table."""
+    import matplotlib.pyplot as plt
+
+    from .plots import clv as plots
+
+    plots.plot_decile_error(dec, currency=currency)
+    plt.show()
+    c = currency
+    report.show_table(dec.rename(columns={"predicted_transactions": "pred. transactions",
+                                          "actual_transactions": "actual transactions",
+                                          "predicted_value": f"pred. value ({c})", "actual_value": f"actual value ({c})",
+                                          "transactions_error_pct": "transactions error %",
+                                          "value_error_pct": "value error %"}),
+                      caption="Holdout error by decile of predicted value (1 = highest)",
+                      fmt={"pred. transactions": "{:,.0f}", "actual transactions": "{:,.0f}",
+                           f"pred. value ({c})": "{:,.0f}", f"actual value ({c})": "{:,.0f}",
+                           "transactions error %": "{:+.1f}", "value error %": "{:+.1f}"})
+
+
+def spend_model_warnings(spend) -> list[str]:
+    """Warnings of a fitted Gamma-Gamma model: customers left out, doubtful independence."""
+    out = []
+    ind = spend.independence_
+    if spend.n_excluded_:
+        out.append(f"{spend.n_excluded_:,} customer(s) with repeat periods but zero or negative net spend "
+                   f"were left out of the Gamma-Gamma fit (they get the population mean spend)")
+    if not ind["independent"]:
+        out.append(f"frequency and spend are correlated (r = {ind['pearson_r']:+.2f}): Gamma-Gamma's "
+                   f"independence assumption is doubtful; read CLV by spend with care")
+    return out
+
+
+def show_spend_model(rfm, final_model, spend, period: str, currency: str, seed: int) -> None:
+    """Frequency vs spend chart, fitted parameters of the whole-window models, population mean spend."""
+    import matplotlib.pyplot as plt
+
+    from .plots import clv as plots
+
+    ind = spend.independence_
+    plots.plot_frequency_vs_spend(rfm.table, ind["pearson_r"], currency=currency, random_state=seed)
+    plt.show()
+    params_tbl = pd.DataFrame([
+        {"model": final_model.label + " (whole window)",
+         "parameters": ", ".join(f"{k} = {v:.4g}" for k, v in final_model.params_.items()),
+         "customers": final_model.n_customers_, "distinct patterns": final_model.n_patterns_},
+        {"model": "Gamma-Gamma (whole window)", "parameters": ", ".join(f"{k} = {v:.4g}" for k, v in spend.params_.items()),
+         "customers": spend.n_customers_, "distinct patterns": np.nan},
+    ])
+    report.show_table(params_tbl, caption=f"Fitted parameters (time unit: {period})")
+    report.show_md(f"Population mean spend per transaction period: **{spend.population_mean_:,.0f} {currency}**. "
+                   f"Correlation of frequency and spend: **r = {ind['pearson_r']:+.3f}** on {ind['n']:,} customers.")
+
+
+_SHARES = {"customer_share": "share of customers", "value_share": "share of value", "aum_share": "share of AUM"}
+
+
+def _money_cols(currency: str) -> dict:
+    return {"total_value": f"value ({currency})", "mean_value": f"mean value ({currency})",
+            "annual_margin": f"annual margin ({currency})", "aum": f"AUM ({currency})", **_SHARES}
+
+
+def _money_fmt(currency: str) -> dict:
+    return {f"value ({currency})": "{:,.0f}", f"mean value ({currency})": "{:,.0f}",
+            f"annual margin ({currency})": "{:,.0f}", f"AUM ({currency})": "{:,.0f}"}
+
+
+def show_value(vals: pd.DataFrame, rates, currency: str) -> None:
+    """Margin components, the base's total value and concentration, value tiers, concentration charts."""
+    import matplotlib.pyplot as plt
+
+    from . import clv, value
+    from .plots import clv as plots
+
+    established = vals[~vals["too_new"]]
+    comp = value.components(vals)
+    report.show_table(comp.rename(columns={"annual_amount": f"per year ({currency})",
+                                           "share_of_gross": "share of gross margin"}),
+                      caption=f"Where the bank's annual margin comes from ({len(vals):,} customers)", index=False,
+                      percent_cols=["share of gross margin"], fmt={f"per year ({currency})": "{:,.0f}"})
+    rho = float(vals["value"].corr(vals["aum"], method="spearman"))
+    n_new = int(vals["too_new"].sum())
+    report.show_md(f"Total value of the base over {rates.horizon_months} months: **{vals['value'].sum():,.0f} "
+                   f"{currency}**; the top 20% of established customers hold "
+                   f"**{clv.top_share(established['value'], 0.2):.0%}** of it. Rank correlation of value with AUM "
+                   f"(Spearman): **{rho:.2f}**. **{n_new:,}** customers have less than {rates.min_history_days} days "
+                   f"of history: cohort value, flag \"too new to project\", no rank.")
+    tiers = value.value_by_group(vals, vals["clv_tier"], "clv_tier")
+    report.show_table(tiers.rename(columns={"clv_tier": "value tier", **_money_cols(currency)})
+                      .drop(columns=["customers"]),
+                      caption="Value tiers (established customers ranked; too-new customers apart)",
+                      percent_cols=list(_SHARES.values()), index=False, fmt=_money_fmt(currency))
+    fig, axes = plt.subplots(1, 2, figsize=(13, 4.4))
+    plots.plot_concentration(clv.concentration_curve(established["value"]), ax=axes[0])
+    plots.plot_clv_distribution(established["value"], currency=currency, ax=axes[1])
+    _show()
+
+
+def value_groupings(run_cache, as_of_date, vals: pd.DataFrame, seg_path, as_of: str,
+                    warnings: list[str]) -> dict:
+    """Lifecycle stage and quadrant (tag library) and segment (03's ``segments.parquet``) per valued customer.
+
+    The segments artefact is joined on the masked id (the same key whether it holds raw or masked
+    ids). Problems are appended to ``warnings``; the number matched is shown. Returns
+    ``{name: Series(group, index=customer_id)}``.
+    """
+    from . import ClientLensError
+    from .privacy import mask_ids, masked_key
+
+    groupings = {}
+    try:
+        _, tag_tbl = run_cache.wide_and_tags(as_of_date)
+        for col in ("lifecycle_stage", "quadrant"):
+            if col in tag_tbl:
+                groupings[col] = tag_tbl.set_index("customer_id")[col]
+    except ClientLensError as exc:
+        warnings.append(f"lifecycle stages not available: {exc}")
+    if seg_path is None:
+        report.callout("No segments artefact for this date (03_segmentation has not run): CLV by segment is skipped.")
+        return groupings
+    seg = pd.read_parquet(seg_path)
+    seg_col = next((c for c in ("segment_name", "segment") if c in seg.columns), None)
+    if ("customer_id_masked" in seg.columns or "customer_id" in seg.columns) and seg_col:
+        seg_ids = masked_key(seg).map(pd.Series(vals.index, index=mask_ids(vals.index).to_numpy()))
+        groupings["segment"] = pd.Series(seg[seg_col].to_numpy(), index=seg_ids.to_numpy()).loc[
+            lambda s: s.index.notna()]
+        n_matched = int(groupings["segment"].index.isin(vals.index).sum())
+        report.show_md(f"Segments from the segmentation report of {as_of}: {n_matched:,} of {len(vals):,} "
+                       f"valued customers matched.")
+    else:
+        warnings.append(f"segments artefact {seg_path.name} has no customer id / segment_name column: "
+                        f"CLV by segment is skipped")
+    return groupings
+
+
+def show_value_by_group(vals: pd.DataFrame, groupings: dict, currency: str) -> None:
+    """Value beside AUM for each grouping: table and chart."""
+    import matplotlib.pyplot as plt
+
+    from . import value
+    from .plots import offers as oplots
+
+    for name, g in groupings.items():
+        tbl = value.value_by_group(vals, g, name)
+        report.show_table(tbl.rename(columns=_money_cols(currency)),
+                          caption=f"Value beside AUM by {name.replace('_', ' ')}", index=False,
+                          percent_cols=list(_SHARES.values()), fmt=_money_fmt(currency))
+        oplots.plot_value_vs_aum(tbl, name)
+        plt.show()
+
+
+def show_nbp_rules(now, before, co_rules, acq_rules, top_rules: int) -> None:
+    """Co-holding and acquisition rules (highest lift) and the co-holding matrix."""
+    import matplotlib.pyplot as plt
+
+    from . import offers
+    from .plots import offers as oplots
+
+    rule_fmt = {"support": "{:.1%}", "confidence": "{:.1%}", "lift": "{:.2f}", "n_antecedent": "{:,}", "n_both": "{:,}"}
+    report.show_table(co_rules.head(top_rules),
+                      caption=f"Co-holding rules at {now.attrs['month_end']} (highest lift; support >= 1%)",
+                      fmt=rule_fmt, index=False)
+    report.show_table(acq_rules.head(top_rules),
+                      caption=f"Acquisition rules: {before.attrs['month_end']} -> {now.attrs['month_end']} "
+                      "(highest lift; n_antecedent = holders of the first without the second at the start)",
+                      fmt=rule_fmt, index=False)
+    oplots.plot_coholding(offers.coholding_matrix(now))
+    plt.show()
+
+
+def show_next_best_product(nbp: pd.DataFrame, catalogue, vals: pd.DataFrame, groupings: dict) -> None:
+    """Catalogue, the next-best-product funnel and the product mix by segment (or lifecycle stage)."""
+    f = nbp.attrs["funnel"]
+    report.show_table(catalogue.table(), caption="Product catalogue and suitability (parameters products, suitability)",
+                      index=False, fmt={"value of a response": "{:,.0f}"})
+    report.show_md(f"{f['customers_with_product']:,} of {f['customers']:,} customers get a next best product. Of the "
+                   f"{f['candidate_pairs']:,} customer-product pairs not held, **{f['unsuitable_pairs']:,}** are above "
+                   f"the customer's risk level (left out) and {f['ineligible_pairs']:,} fail an eligibility rule.")
+    if "segment" in groupings:
+        by = groupings["segment"].reindex(vals.index).fillna("unknown").rename("segment")
+    else:
+        by = groupings.get("lifecycle_stage", pd.Series("all", index=vals.index)).reindex(vals.index).rename("group")
+    mix = pd.crosstab(by, vals["next_best_product"].replace("", "(none)"), normalize="index")
+    report.show_table(mix.reset_index(), caption=f"Next best product by {by.name} (share of customers)",
+                      percent_cols=list(mix.columns), index=False)
+
+
+def show_top_customers(save: pd.DataFrame, allow_raw_ids: bool) -> None:
+    """The five most valuable established customers (masked ids unless ``allow_raw_ids``)."""
+    example = save[~save["too_new"]].sort_values("clv", ascending=False).head(5)
+    example = example.assign(customer=example["customer_id"] if allow_raw_ids else example["customer_id_masked"])
+    report.show_table(example[["customer", "aum", "annual_margin", "p_alive", "retention_years", "clv",
+                               "next_best_product"]],
+                      caption="Most valuable established customers (masked ids)" if not allow_raw_ids
+                      else "Most valuable customers",
+                      percent_cols=["p_alive"], fmt={"aum": "{:,.0f}", "annual_margin": "{:,.0f}",
+                                                     "retention_years": "{:.2f}", "clv": "{:,.0f}"}, index=False)
+    report.show_md(f"Saved {len(save):,} rows to `clv.parquet`.")
+
+
+def show_warnings(warnings) -> None:
+    """Each warning as a callout, or one "No warnings." pass."""
+    if warnings:
+        for w in warnings:
+            report.callout(w, kind="warning")
+    else:
+        report.callout("No warnings.", kind="pass")
+
+
+# ----------------------------------------------------------------------------------------- 07_event_triggers
+def show_channel_load(tasks: pd.DataFrame, rules, start, end, history_days: int) -> None:
+    """Daily tasks per channel against each cap (charts), tasks per channel, tasks by event and channel."""
+    import matplotlib.pyplot as plt
+
+    from . import events as E
+    from .plots import events as ep
+
+    # tasks go out up to rm_lead_days + max_delay_days after the window's last event
+    daily_tasks = E.daily_counts(tasks, "scheduled_date", "channel", start,
+                                 end + pd.Timedelta(days=rules.rm_lead_days + rules.max_delay_days))
+    daily_tasks = daily_tasks.reindex(columns=["rm", "app", "sms"], fill_value=0)
+    fig, axes = plt.subplots(1, 3, figsize=(16, 3.4))
+    for ax, ch in zip(axes, daily_tasks.columns):
+        ep.plot_channel_load(daily_tasks[ch], ch, cap=rules.caps.get(ch), ax=ax)
+    fig.tight_layout()
+    plt.show()
+    per_channel = E.channel_load(daily_tasks, rules, history_days)
+    report.show_table(per_channel.reset_index(), caption="Tasks per channel", index=False,
+                      fmt={"tasks": "{:,.0f}", "per day (mean)": "{:,.1f}", "per day (max)": "{:,.0f}",
+                           "cap per day": "{:,.0f}"})
+    mix = pd.crosstab(tasks["event"], tasks["channel"]).reindex(
+        [e for e in rules.priority if e in rules.events]).fillna(0)
+    report.show_table(mix.astype(int).reset_index(), caption="Tasks by event and channel (back-test window)",
+                      index=False)
+
+
+def show_today_tasks(today: pd.DataFrame, as_of_date, preview_rows: int) -> None:
+    """Today's tasks by event and channel and the first ``preview_rows`` rows (ids as exported)."""
+    if today.empty:
+        report.callout(f"No event on {as_of_date}: no task today.", kind="note")
+        return
+    counts = pd.crosstab(today["event"], today["channel"], margins=True, margins_name="total")
+    report.show_table(counts.reset_index(), caption=f"Today's tasks ({as_of_date}): {len(today):,}", index=False)
+    show = today.sort_values("priority", kind="stable").drop(columns=["value"]).head(preview_rows)
+    report.show_table(show, caption=f"First {min(preview_rows, len(today))} of today's tasks (highest priority first)",
+                      index=False,
+                      fmt={"scheduled_date": lambda d: pd.Timestamp(d).strftime("%Y-%m-%d"),
+                           "event_date": lambda d: pd.Timestamp(d).strftime("%Y-%m-%d")})

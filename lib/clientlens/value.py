@@ -37,7 +37,7 @@ from .params import require_int, to_date
 from .schema import PRODUCT_BALANCE_COLUMNS
 
 __all__ = ["ValueRates", "annual_margins", "retention_weights", "customer_value", "value_by_group",
-           "NOT_SPEND", "MARGIN_COLUMNS", "components"]
+           "NOT_SPEND", "MARGIN_COLUMNS", "components", "clv_table"]
 
 #: transaction categories that are never spend: own-account transfers, loan repayments, wealth buys,
 #: salary and redemptions move the customer's own money
@@ -339,3 +339,43 @@ def components(values: pd.DataFrame) -> pd.DataFrame:
     out["share_of_gross"] = out["annual_amount"] / gross if gross else np.nan
     return out
 
+
+
+def clv_table(margins: pd.DataFrame, rfm: pd.DataFrame, model, spend, rates: ValueRates, *, period: str = "day",
+              tier_shares=(0.2, 0.3, 0.5)) -> pd.DataFrame:
+    """Each customer's value to the bank with the transaction models' retention, expected spend and tier.
+
+    Parameters
+    ----------
+    margins : DataFrame
+        :func:`annual_margins` (one row per customer).
+    rfm : DataFrame
+        The RFM summary's table (index customer_id; ``frequency``, ``recency``, ``T``).
+    model : clientlens.clv.BTYDModel
+        Transaction model fitted on the whole window (retention, expected transactions).
+    spend : clientlens.clv.SpendModel
+        Gamma-Gamma spend model fitted on the whole window.
+    rates : ValueRates
+        Horizon, discount rate and the history floor.
+    period : str
+        Period unit of ``rfm``.
+    tier_shares : sequence of float
+        Shares of established customers in the high / medium / low tiers (by rank).
+
+    Returns
+    -------
+    DataFrame
+        :func:`customer_value`'s columns plus ``expected_spend``, ``expected_transactions``,
+        ``clv`` (= ``value``) and ``clv_tier`` (``"too new"`` for customers not ranked).
+    """
+    from .clv import clv_tiers
+
+    ret = retention_weights(rfm, model, period=period, horizon_months=rates.horizon_months,
+                            discount_rate=rates.discount_rate).join(rfm[["frequency"]])
+    vals = customer_value(margins, ret, rates)
+    vals["expected_spend"] = pd.Series(spend.expected_spend(rfm), index=rfm.index).reindex(vals.index)
+    vals["expected_transactions"] = ret["expected_transactions"].reindex(vals.index)
+    vals["clv"] = vals["value"]
+    established = vals.loc[~vals["too_new"], "value"]
+    vals["clv_tier"] = clv_tiers(established, shares=tier_shares).reindex(vals.index).fillna("too new")
+    return vals
