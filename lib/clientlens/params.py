@@ -23,7 +23,7 @@ import datetime as _dt
 import json
 import os
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 import yaml
 
@@ -364,3 +364,23 @@ def check_common_keys(file_params: dict, declared: Iterable[dict], where: str = 
         shared = sorted(k for k, n in counts.items() if n >= 2) or sorted(known)
         raise ParamsError(f"{where}: unknown key '{unknown[0]}' in common (no notebook declares it); "
                           f"valid common keys: {', '.join(shared)}")
+
+
+_LITERALS = (str, int, float, bool, list, dict, type(None))
+
+
+def namespace_params(ns: Mapping[str, Any]) -> dict:
+    """The notebook's parameters from its namespace (``globals()``): literal values, no private names.
+
+    Parameters
+    ----------
+    ns : mapping
+        A notebook's global namespace.
+
+    Returns
+    -------
+    dict
+        Names not starting with ``_`` whose value is a literal (str, int, float, bool, list, dict, None).
+    """
+    return {k: v for k, v in ns.items() if not k.startswith("_") and isinstance(v, _LITERALS)
+            and k not in {"In", "Out"}}

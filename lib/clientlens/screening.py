@@ -15,33 +15,13 @@ import pandas as pd
 from . import ParamsError
 from .params import parse_date, require
 
-_LITERALS = (str, int, float, bool, list, dict, type(None))
-
-
-def namespace_params(ns: Mapping[str, Any]) -> dict:
-    """The notebook's parameters from its namespace (``globals()``): literal values, no private names.
-
-    Parameters
-    ----------
-    ns : mapping
-        A notebook's global namespace.
-
-    Returns
-    -------
-    dict
-        Names not starting with ``_`` whose value is a literal (str, int, float, bool, list, dict, None).
-    """
-    return {k: v for k, v in ns.items() if not k.startswith("_") and isinstance(v, _LITERALS)
-            and k not in {"In", "Out"}}
-
-
 def check_params(p: Mapping[str, Any]) -> dict:
     """Validate 02_binning's parameters; the target with its campaigns filled in.
 
     Parameters
     ----------
     p : mapping
-        The notebook's parameters (:func:`namespace_params`).
+        The notebook's parameters (:func:`clientlens.params.namespace_params`).
 
     Returns
     -------
