@@ -141,3 +141,13 @@ def test_stability_warnings_name_only_what_is_not_stable():
     stab = pd.DataFrame({"item": ["score", "aum"], "index": [0.05, 0.3], "band": ["stable", "shifted"]})
     assert RM.stability_warnings(stab) == ["Not stable against today's base: aum (0.300, shifted)"]
     assert RM.stability_warnings(stab.iloc[:1]) == []
+
+
+def test_a_report_table_scrolls_sideways_instead_of_being_cut_and_escapes_its_values():
+    from clientlens import report
+
+    wide = pd.DataFrame({f"column number {i}": ["<b>x</b>" * 5] for i in range(40)})
+    html = report.table_html(wide, caption="wide & long")
+    assert html.startswith("<div class='clientlens-table' style='overflow-x: auto; max-width: 100%;'>")
+    assert html.endswith("</div>") and "<table" in html
+    assert "<b>x</b>" not in html and "&lt;b&gt;x&lt;/b&gt;" in html and "wide &amp; long" in html

@@ -197,8 +197,28 @@ def style_table(df: pd.DataFrame, caption: str | None = None, fmt: Mapping[str, 
 
 def show_table(df: pd.DataFrame, caption: str | None = None, fmt: Mapping[str, str | Callable] | str | None = None,
                percent_cols: Iterable[str] = (), max_rows: int = 50, index: bool | None = None) -> None:
-    """Display a formatted table (see :func:`style_table` for the arguments). Returns ``None``."""
-    _display(style_table(df, caption=caption, fmt=fmt, percent_cols=percent_cols, max_rows=max_rows, index=index))
+    """Display a formatted table (see :func:`style_table` for the arguments). Returns ``None``.
+
+    The table sits in a box that scrolls sideways when it is wider than the page (a 1280 px window
+    shows every column: scrolled, never cut).
+    """
+    from IPython.display import HTML
+
+    _display(HTML(table_html(df, caption=caption, fmt=fmt, percent_cols=percent_cols, max_rows=max_rows,
+                             index=index)))
+
+
+def table_html(df: pd.DataFrame, caption: str | None = None, fmt: Mapping[str, str | Callable] | str | None = None,
+               percent_cols: Iterable[str] = (), max_rows: int = 50, index: bool | None = None) -> str:
+    """HTML of :func:`style_table` in a box that scrolls sideways when the table is wider than the page.
+
+    Returns
+    -------
+    str
+        ``<div class="clientlens-table" style="overflow-x: auto; max-width: 100%">`` around the table.
+    """
+    styler = style_table(df, caption=caption, fmt=fmt, percent_cols=percent_cols, max_rows=max_rows, index=index)
+    return f"<div class='clientlens-table' style='overflow-x: auto; max-width: 100%;'>{styler.to_html()}</div>"
 
 
 # --------------------------------------------------------------------------- callouts and markdown
