@@ -72,9 +72,14 @@ def test_band_counts_lists_every_band_and_samples_summary_counts_by_hand():
     assert bands["IV band"].tolist() == ["suspicious", "strong", "medium", "weak", "useless", "n/a"]
     assert bands["variables"].tolist() == [1, 0, 1, 0, 1, 0]
     samples = SimpleNamespace(y_dev=pd.Series([1] * 30 + [0] * 270))
-    md = SC.samples_summary_md(b, samples, campaigns=["FD<1>"], min_bin_size=0.05)
+    md = SC.samples_summary_md(b, samples, target={"kind": "campaign_response", "campaigns": ["FD<1>"]},
+                               min_bin_size=0.05)
     assert md.startswith("**3** candidate variables; **2** were binned optimally")
     assert "**2** are selected" in md and "30 responders of 300 contacts (10.0%)" in md and "FD&lt;1&gt;" in md
+    md = SC.samples_summary_md(b, samples, target={"kind": "asset_outflow", "horizon_months": 3, "drop_share": 0.5,
+                                                   "min_aum": 10000.0}, min_bin_size=0.05)
+    assert "Target: **moves at least 50% of assets out within 3 months**, 30 customers moving assets out of 300 rows" in md
+    assert "responders" not in md and "FD" not in md
 
 
 def test_psi_verdict_names_unstable_variables_and_passes_when_all_are_stable():

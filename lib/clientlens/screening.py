@@ -244,7 +244,7 @@ SUMMARY_COLUMNS = ["variable", "dtype", "iv", "iv_band", "ks", "gini", "n_bins",
 _BANDS = ["suspicious", "strong", "medium", "weak", "useless", "n/a"]
 
 
-def samples_summary_md(binner, samples, *, campaigns, min_bin_size: float) -> str:
+def samples_summary_md(binner, samples, *, target: dict, min_bin_size: float) -> str:
     """Markdown sentence of 02_binning: candidates, binned, selected, the target and the bin sizes.
 
     Parameters
@@ -252,25 +252,31 @@ def samples_summary_md(binner, samples, *, campaigns, min_bin_size: float) -> st
     binner : clientlens.binning.WoeBinner
         Fitted.
     samples : clientlens.binning.BinningSamples
-    campaigns : sequence of str
-        The campaigns named as the target.
+    target : dict
+        The checked target (:func:`check_params`): a campaign response names its campaigns, another kind
+        what it predicts in its own words (:func:`clientlens.targets.describe`).
     min_bin_size : float
         Smallest bin share of records.
 
     Returns
     -------
     str
-        Markdown for :func:`clientlens.report.show_md` (campaign ids escaped).
+        Markdown for :func:`clientlens.report.show_md` (data values escaped).
     """
     from .report import esc
+    from .targets import describe
 
     s, y = binner.summary_, samples.y_dev
+    if target["kind"] == "campaign_response":
+        what, events, rows = f"response to **{esc(', '.join(target['campaigns']))}**", "responders", "contacts"
+    else:
+        words = describe(target)
+        what, events, rows = f"**{esc(words['predicts'])}**", esc(words["events"]), "rows"
     return (f"**{len(s)}** candidate variables; **{int((s['n_bins'] > 0).sum())}** were binned optimally after the "
             f"fast pre-screen and the data checks; **{len(binner.selected_)}** are selected. "
-            f"Target: response to **{esc(', '.join(campaigns))}**, {int(y.sum()):,} responders of "
-            f"{len(y):,} contacts ({y.mean():.1%}). Each regular bin holds at least "
-            f"**{binner.min_bin_events_:,}** responders (`min_bin_events`; 0 = max(5% of the responders, 20)) and "
-            f"{min_bin_size:.0%} of the contacts.")
+            f"Target: {what}, {int(y.sum()):,} {events} of {len(y):,} {rows} ({y.mean():.1%}). Each regular bin "
+            f"holds at least **{binner.min_bin_events_:,}** {events} (`min_bin_events`; 0 = max(5% of the {events}, "
+            f"20)) and {min_bin_size:.0%} of the {rows}.")
 
 
 def band_counts(summary: pd.DataFrame) -> pd.DataFrame:
