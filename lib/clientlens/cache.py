@@ -180,6 +180,38 @@ class RunCache:
                               f"customer wide table as of {day} (windows {', '.join(map(str, win))} days)")
         return frames["wide"]
 
+    def wide_columns(self, as_of, columns, *, windows=None) -> pd.DataFrame:
+        """``customer_id`` and ``columns`` of the wide table as of ``as_of`` (in the table's order).
+
+        Read from the full table's entry (:meth:`wide_table`) when one is stored, else built alone
+        (:func:`clientlens.features.build_wide_table` with ``columns``: a fraction of the cost) and
+        stored under its own key. Either way the values are those of the full table.
+        """
+        from .features import DEFAULT_WINDOWS, _check_windows, build_wide_table
+        from .params import to_date
+
+        day = to_date("as_of", as_of)
+        win = _check_windows(DEFAULT_WINDOWS if windows is None else windows)
+        cols = sorted({str(columns)} if isinstance(columns, str) else {str(c) for c in columns} - {_ID})
+        what = f"{len(cols)} column(s) of the customer wide table as of {day}"
+        if self.enabled:
+            t0 = time.perf_counter()
+            slot, key = self.key("wide", {"as_of": day, "windows": list(win)})
+            full = self.directory / f"wide-{slot}-{key}"
+            try:
+                frames, _ = self._read(full, columns=cols)
+            except Exception:  # noqa: BLE001 - absent, unreadable or lacking a column: built alone below
+                frames = None
+            if frames is not None:
+                self._record({"intermediate": "wide", "what": what + " (from the full table)", "status": "reused",
+                              "entry": full.name, "seconds": round(time.perf_counter() - t0, 2),
+                              "params": _params_json({"as_of": day, "windows": list(win), "columns": cols})})
+                return frames["wide"]
+        params = {"as_of": day, "windows": list(win), "columns": cols}
+        frames, _ = self._get("wide", params, lambda: ({"wide": build_wide_table(self.bank, day, windows=win,
+                                                                                  columns=cols)}, {}), what)
+        return frames["wide"]
+
     def wide_and_tags(self, as_of, *, windows=None, rules=None) -> tuple[pd.DataFrame, pd.DataFrame]:
         """The wide table (:meth:`wide_table`) and its tags (:func:`clientlens.tags.build_tags` with ``rules``)."""
         from .features import DEFAULT_WINDOWS, _check_windows
@@ -401,11 +433,18 @@ class RunCache:
             disk = disk.rename(columns={_ID: _MASKED})
         return disk, info
 
-    def _read(self, entry: Path) -> tuple[dict, dict]:
+    def _read(self, entry: Path, columns: Sequence[str] | None = None) -> tuple[dict, dict]:
+        """The frames of an entry (with ``columns``: the id column and these only, in the stored order)."""
         doc = json.loads((entry / "meta.json").read_text(encoding="utf-8"))
         frames = {}
         for name, fi in doc["frames"].items():
-            df = pd.read_parquet(entry / f"{name}.parquet")
+            cols = None
+            if columns is not None:
+                absent = set(columns) - set(fi["dtypes"])
+                if absent:
+                    raise KeyError(f"{entry.name}/{name} lacks {sorted(absent)[:5]}")
+                cols = [_MASKED if c == _ID else c for c in fi["dtypes"] if c == _ID or c in set(columns)]
+            df = pd.read_parquet(entry / f"{name}.parquet", columns=cols)
             if _MASKED in df.columns and _ID in fi["dtypes"]:
                 df[_MASKED] = self._translate(df[_MASKED].to_numpy(), to_masked=False)
                 df = df.rename(columns={_MASKED: _ID})

@@ -447,7 +447,10 @@ def _resolve_source(source, con, customers):
         cust = "customers" if (customers is None and source.has("customers")) else None
         return "transactions", source.con, cust
     if isinstance(source, pd.DataFrame):
-        con = con or duckdb.connect()
+        if con is None:
+            from .data import connect
+
+            con = connect()
         con.register("_clv_transactions", source)
         return "_clv_transactions", con, None
     if isinstance(source, str):

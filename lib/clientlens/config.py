@@ -39,3 +39,35 @@ def resolve(path: str | os.PathLike) -> Path:
     """Resolve ``path`` against the project root when it is relative."""
     p = Path(path)
     return p if p.is_absolute() else (PROJECT_ROOT / p)
+
+
+# DuckDB resources: every connection the library opens for heavy work (clientlens.data.connect) uses these,
+# so a report kernel on a large bank stays within the machine (DuckDB spills to disk above the limit).
+DUCKDB_MEMORY_ENV: str = "CLIENTLENS_DUCKDB_MEMORY"
+DUCKDB_THREADS_ENV: str = "CLIENTLENS_DUCKDB_THREADS"
+#: DuckDB's memory limit per connection; with the pandas frames of a report, a kernel stays under ~12 GB at 1M
+DEFAULT_DUCKDB_MEMORY: str = "4GB"
+
+
+def duckdb_settings() -> dict:
+    """``memory_limit`` and ``threads`` of the library's DuckDB connections.
+
+    ``CLIENTLENS_DUCKDB_MEMORY`` (e.g. ``4GB``, ``512MB``; default :data:`DEFAULT_DUCKDB_MEMORY`) and
+    ``CLIENTLENS_DUCKDB_THREADS`` (a whole number >= 1; default: DuckDB's, every core) override them.
+    A bad value stops with one line naming the variable (:class:`clientlens.ParamsError`).
+    """
+    import re
+
+    from . import ParamsError
+
+    mem = os.environ.get(DUCKDB_MEMORY_ENV, "").strip() or DEFAULT_DUCKDB_MEMORY
+    if not re.fullmatch(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", mem, flags=re.IGNORECASE) \
+            or float(re.match(r"\d+(\.\d+)?", mem).group()) <= 0:
+        raise ParamsError(f"{DUCKDB_MEMORY_ENV} must be a size such as 4GB or 512MB; got {mem!r}")
+    out: dict = {"memory_limit": mem}
+    threads = os.environ.get(DUCKDB_THREADS_ENV, "").strip()
+    if threads:
+        if not threads.isdigit() or int(threads) < 1:
+            raise ParamsError(f"{DUCKDB_THREADS_ENV} must be a whole number >= 1; got {threads!r}")
+        out["threads"] = int(threads)
+    return out

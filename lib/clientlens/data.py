@@ -281,6 +281,12 @@ class BankData:
         return {str(f): file_sha256(f) for files in self.files.values() for f in files}
 
 
+def connect() -> duckdb.DuckDBPyConnection:
+    """A new in-memory DuckDB connection with the library's memory limit and threads
+    (:func:`clientlens.config.duckdb_settings`: ``CLIENTLENS_DUCKDB_MEMORY``, ``CLIENTLENS_DUCKDB_THREADS``)."""
+    return duckdb.connect(config=config.duckdb_settings())
+
+
 def file_sha256(path: Path, chunk: int = 1 << 20) -> str:
     """SHA-256 hex digest of a file, streamed."""
     h = hashlib.sha256()
@@ -333,7 +339,8 @@ def load_bank(
     allow_pii : bool
         Keep personal-data columns (name, phone, ID number). Off by default.
     con : duckdb connection, optional
-        Connection to create the views in (a new in-memory one by default).
+        Connection to create the views in (default: a new in-memory one from :func:`connect`, with the
+        memory limit and threads of :func:`clientlens.config.duckdb_settings`).
     as_of : date or str, optional
         Analysis date: transactions dated after it are handled per ``future_transactions``.
     negative_amounts : {"fail", "abs", "drop"}
@@ -382,7 +389,7 @@ def load_bank(
     else:
         opts["as_of"] = None
     if con is None:
-        con = duckdb.connect()
+        con = connect()
     bank = BankData(con=con, data_dir=data_dir, files={}, columns={})
 
     # customers first: the others are checked against it

@@ -392,7 +392,7 @@ def _surges(bank, start: _dt.date, end: _dt.date, rules: EventRules, only: str =
     DuckDB's thread count: a DOUBLE sum can differ in its last bit between runs and flip a
     comparison that sits on a threshold.
     """
-    from .features import DEFAULT_MEMORY_LIMIT, _configure, _restore
+    from .features import _configure, _restore
 
     w = int(rules.surge_window_days)
     first = start - _dt.timedelta(days=3 * w - 1)
@@ -439,7 +439,7 @@ def _surges(bank, start: _dt.date, end: _dt.date, rules: EventRules, only: str =
                CAST(n_now AS DOUBLE) AS n_now, CAST(n_before AS DOUBLE) AS n_before,
                CAST(NULL AS DOUBLE) AS amount_usd
         FROM hits"""
-    old = _configure(bank.con, None, DEFAULT_MEMORY_LIMIT)
+    old = _configure(bank.con)
     try:
         return bank.con.execute(sql).df()
     finally:

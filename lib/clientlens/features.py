@@ -67,13 +67,14 @@ campaigns (optional): ``n_contacts_365d``, ``n_responses_365d``,
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from dataclasses import dataclass
 from typing import Iterable
 
 import numpy as np
 import pandas as pd
 
-from . import DataError, ParamsError
+from . import DataError, ParamsError, config
 from .data import BankData
 from .data import date_literal, quote_ident as _q, quote_literal as _lit
 from .params import to_date as _as_date
@@ -85,7 +86,6 @@ __all__ = [
 ]
 
 DEFAULT_WINDOWS = (30, 90, 365)
-DEFAULT_MEMORY_LIMIT = "4GB"
 DEPOSIT_COLUMNS = ("demand_deposit", "time_deposit")
 INVESTMENT_COLUMNS = ("wealth_mgmt", "fund")
 
@@ -109,7 +109,7 @@ WITH tx AS (
            date_diff('month', date_trunc('month', txn_date), {as_of_month}) AS mi,
            date_diff('month', date_trunc('month', txn_date), {m0_month}) AS km{extra_cols}
     FROM transactions
-    WHERE txn_date <= {as_of}
+    WHERE txn_date <= {as_of}{since}
 )
 SELECT customer_id,
 {aggregates}
@@ -180,6 +180,8 @@ class _Plan:
     customer_cols: tuple[str, ...] = ()
     balance_extra: tuple[str, ...] = ()
     final: str = ""
+    columns: tuple[str, ...] | None = None     # the requested columns (None: all)
+    sources: tuple[str, ...] = ("c", "t", "b", "k")  # the CTEs the final query reads
 
 
 def _check_windows(windows: Iterable[int]) -> tuple[int, ...]:
@@ -192,8 +194,13 @@ def _check_windows(windows: Iterable[int]) -> tuple[int, ...]:
     return tuple(sorted(ws))
 
 
-def wide_table_sql(bank: BankData, as_of, *, windows=DEFAULT_WINDOWS) -> _Plan:
-    """The SQL statements :func:`build_wide_table` runs (for inspection or porting to Spark)."""
+def wide_table_sql(bank: BankData, as_of, *, windows=DEFAULT_WINDOWS, columns=None) -> _Plan:
+    """The SQL statements :func:`build_wide_table` runs (for inspection or porting to Spark).
+
+    ``columns`` (optional): only these columns (and ``customer_id``); the final query selects them
+    alone, reads only the tables they come from (DuckDB then drops the aggregates nobody selects) and
+    the transactions no selected column looks at (e.g. only the last 90 days for ``n_txn_90d``).
+    """
     anchors = month_windows(as_of)
     ws = _check_windows(windows)
     _complete(bank.con)
@@ -268,12 +275,14 @@ def wide_table_sql(bank: BankData, as_of, *, windows=DEFAULT_WINDOWS) -> _Plan:
     key_cond = "" if salary is None else f" AND cat <> {salary}"
     for m in range(3):
         aggs.append(f"{cnt(f'km = {m}{key_cond}')} AS key_txn_m{m}")
-    txn_sql = SQL_TRANSACTIONS.format(
-        as_of=a, as_of_month=date_literal(anchors["as_of_month"]), m0_month=date_literal(anchors["m0_month"]),
-        extra_cols=extra_cols, aggregates=",\n".join("    " + x for x in aggs))
+    txn_fmt = dict(as_of=a, as_of_month=date_literal(anchors["as_of_month"]), m0_month=date_literal(anchors["m0_month"]),
+                   extra_cols=extra_cols)
+    txn_sql = SQL_TRANSACTIONS.format(since="", aggregates=",\n".join("    " + x for x in aggs), **txn_fmt)
 
     # balances ---------------------------------------------------------------
     balances_sql = None
+    baggs: list[str] = []
+    rm = ""
     ref_month_end = None
     products: tuple[str, ...] = ()
     if bank.has("monthly_balances"):
@@ -313,11 +322,87 @@ def wide_table_sql(bank: BankData, as_of, *, windows=DEFAULT_WINDOWS) -> _Plan:
                  categories, products, customer_cols,
                  tuple(x.split(" AS ")[-1].strip() for x in baggs[4 * len(products):]) if balances_sql else ())
     plan.final = _final_sql(plan)
+    if columns is not None:
+        _narrow(plan, columns, anchors, {"t": (SQL_TRANSACTIONS, aggs, txn_fmt),
+                                         "b": (SQL_BALANCES, baggs, dict(as_of=a, ref_month=rm))})
     return plan
+
+
+_DERIVED = ("aum_share", "aum_pct_rank")   # computed from ``aum`` over the whole base in :func:`_finish`
+
+
+def _out_name(expr: str) -> str:
+    """The output column of one select expression of the final query."""
+    m = re.search(r"\sAS\s+(\w+)$", expr)
+    return m.group(1) if m else expr.split(".", 1)[-1].strip('"')
+
+
+def _months_before(d: _dt.date, n: int) -> _dt.date:
+    """The first day of the month ``n`` months before ``d``'s month."""
+    k = d.year * 12 + d.month - 1 - n
+    return _dt.date(k // 12, k % 12 + 1, 1)
+
+
+def _txn_since(names: set[str], anchors: dict) -> _dt.date | None:
+    """The earliest transaction date the transaction aggregates ``names`` look at (None: all history)."""
+    lows = []
+    for n in names:
+        if m := re.fullmatch(r"\w+_(\d+)d", n):          # a window of w days: as_of - w < txn_date
+            lows.append(anchors["as_of"] - _dt.timedelta(days=int(m.group(1)) - 1))
+        elif m := re.fullmatch(r"key_txn_m(\d+)", n):     # calendar month m before m0
+            lows.append(_months_before(anchors["m0_month"], int(m.group(1))))
+        elif n == "active_months_12m":                    # the 12 months ending with as_of's
+            lows.append(_months_before(anchors["as_of_month"], 11))
+        else:                                             # days since first/last, counts over all history
+            return None
+    return min(lows) if lows else None
+
+
+def _narrow(plan: _Plan, columns, anchors: dict, templates: dict) -> None:
+    """Restrict ``plan`` to ``columns``: the final select, the tables read, their aggregates, the
+    transactions scanned. ``templates``: per CTE (t, b) its SQL template, aggregates and format values."""
+    want = {str(columns)} if isinstance(columns, str) else {str(c) for c in columns}
+    exprs, joins = _final_parts(plan)
+    names = [_out_name(e) for e in exprs]
+    have = names + (list(_DERIVED) if "aum" in names else [])
+    unknown = sorted(want - set(have))
+    if unknown:
+        raise ParamsError(f"columns: {unknown[:5]} not in the wide table (windows {list(plan.windows)}); "
+                          f"it has {', '.join(have[1:6])} ...")
+    keep = want | {"customer_id"} | ({"aum"} if want & set(_DERIVED) else set())
+    exprs = [e for e, n in zip(exprs, names) if n in keep]
+    text = " ".join(exprs)
+    used = {"c"} | set(re.findall(r"\b([tbk])\.", text))
+    plan.columns = tuple(c for c in have if c in want and c != "customer_id")
+    plan.sources = tuple(x for x in ("c", "t", "b", "k") if x in used)
+    plan.final = _assemble(exprs, [j for j in joins if j.split()[2] in used])
+    for cte in ("t", "b"):
+        if cte not in used:
+            continue
+        template, aggs, fmt = templates[cte]
+        refs = set(re.findall(rf"\b{cte}\.(\w+)", text))
+        aggregates = ",\n".join("    " + x for x in aggs if _out_name(x) in refs)
+        if cte == "b":
+            plan.balances = template.format(aggregates=aggregates, **fmt)
+            continue
+        since = _txn_since(refs, anchors)
+        since = f"\n      AND txn_date >= {date_literal(since)}" if since is not None else ""
+        plan.transactions = template.format(since=since, aggregates=aggregates, **fmt)
 
 
 def _final_sql(plan: _Plan) -> str:
     """The outer query: join the per-table aggregates to every customer, fill, derive ratios and shares."""
+    cols, joins = _final_parts(plan)
+    return _assemble(cols, joins)
+
+
+def _assemble(cols: list[str], joins: list[str]) -> str:
+    select = ",\n       ".join(cols)
+    return f"SELECT {select}\nFROM c {' '.join(joins)}\nORDER BY customer_id"
+
+
+def _final_parts(plan: _Plan) -> tuple[list[str], list[str]]:
+    """The select expressions (each ending in its column name) and the joins of the outer query."""
     ws = plan.windows
     cols = [f"c.{_q(x)}" for x in plan.customer_cols if x not in ("age", "tenure_days")]
     cols[1:1] = [f"CAST(c.{x} AS DOUBLE) AS {x}" for x in ("age", "tenure_days") if x in plan.customer_cols]
@@ -388,8 +473,7 @@ def _final_sql(plan: _Plan) -> str:
         for x in ("n_contacts_365d", "n_responses_365d", "n_contacts_total", "n_responses_total"):
             cnt(x, "k")
         num("days_since_last_contact", "k")
-    select = ",\n       ".join(cols)
-    return f"SELECT {select}\nFROM c {' '.join(joins)}\nORDER BY customer_id"
+    return cols, joins
 
 
 def plan_sql(plan: _Plan) -> str:
@@ -399,6 +483,7 @@ def plan_sql(plan: _Plan) -> str:
         parts.append(("b", plan.balances))
     if plan.campaigns:
         parts.append(("k", plan.campaigns))
+    parts = [(n, sql) for n, sql in parts if n in plan.sources]
     ctes = ",\n".join(f"{n} AS ({s})" for n, s in parts)
     return f"WITH {ctes}\n{plan.final}"
 
@@ -412,9 +497,13 @@ def _complete(con) -> None:
             pass
 
 
-def _configure(con, threads: int | None, memory_limit: str | None) -> dict:
-    """Apply DuckDB settings; return the previous values to restore."""
+def _configure(con, threads: int | None = None, memory_limit: str | None = None) -> dict:
+    """Apply DuckDB settings (None: those of :func:`clientlens.config.duckdb_settings`); return the previous
+    values to restore."""
     _complete(con)
+    settings = config.duckdb_settings()
+    threads = threads if threads is not None else settings.get("threads")
+    memory_limit = memory_limit if memory_limit is not None else settings["memory_limit"]
     old = {}
     for key, value in (("threads", threads), ("memory_limit", memory_limit),
                        ("preserve_insertion_order", False), ("enable_progress_bar", False)):
@@ -437,7 +526,7 @@ def _restore(con, old: dict) -> None:
 
 
 def build_wide_table(bank: BankData, as_of, *, windows=DEFAULT_WINDOWS, threads: int | None = None,
-                     memory_limit: str | None = DEFAULT_MEMORY_LIMIT) -> pd.DataFrame:
+                     memory_limit: str | None = None, columns=None) -> pd.DataFrame:
     """The customer wide table as of ``as_of``: one row per customer in ``customers``.
 
     Parameters
@@ -449,10 +538,15 @@ def build_wide_table(bank: BankData, as_of, *, windows=DEFAULT_WINDOWS, threads:
     windows : sequence of int
         Transaction windows in days (default 30, 90, 365).
     threads : int, optional
-        DuckDB threads for this call (default: DuckDB's, i.e. all cores).
+        DuckDB threads for this call (default: ``CLIENTLENS_DUCKDB_THREADS``, else DuckDB's, i.e. all cores).
     memory_limit : str, optional
-        DuckDB memory limit for this call (default ``"4GB"``; DuckDB spills to disk above it,
-        which keeps the whole call, pandas result included, under about 8 GB at 1M customers).
+        DuckDB memory limit for this call (default: ``CLIENTLENS_DUCKDB_MEMORY``, else ``"4GB"``,
+        :func:`clientlens.config.duckdb_settings`; DuckDB spills to disk above it, which keeps the whole
+        call, pandas result included, under about 8 GB at 1M customers).
+    columns : sequence of str, optional
+        Only these columns (plus ``customer_id``), in the table's own order: the same values as the
+        full table's, at a fraction of its cost (only the aggregates, tables and transaction dates
+        they need are read; :func:`wide_table_sql`). An unknown name is a :class:`clientlens.ParamsError`.
 
     Returns
     -------
@@ -467,7 +561,7 @@ def build_wide_table(bank: BankData, as_of, *, windows=DEFAULT_WINDOWS, threads:
     for t in ("customers", "transactions"):
         if not bank.has(t):
             raise DataError(f"{bank.data_dir}: table '{t}' is required for the wide table")
-    plan = wide_table_sql(bank, as_of, windows=windows)
+    plan = wide_table_sql(bank, as_of, windows=windows, columns=columns)
     con = bank.con
     old = _configure(con, threads, memory_limit)
     try:
@@ -488,6 +582,8 @@ def _finish(df: pd.DataFrame, plan: _Plan) -> pd.DataFrame:
         df["aum_pct_rank"] = df["aum"].rank(method="average", pct=True)
     if "balance_month_end" in df:
         df["balance_month_end"] = pd.to_datetime(df["balance_month_end"])
+    if plan.columns is not None:
+        df = df[["customer_id", *plan.columns]]
     return df
 
 

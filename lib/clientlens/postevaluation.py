@@ -96,17 +96,22 @@ def uplift_scores(outcomes: pd.DataFrame, source: str, reports_dir, as_of, inclu
 _TAG_CACHE: dict = {}
 
 
-def _tags_at(bank, date, rules) -> pd.DataFrame:
-    """Tags (and AUM) at ``date``; the last few results are kept, so 09's trends and migration build the
-    wide table of ``as_of`` once."""
+def _tags_at(bank, date, rules, cache=None) -> pd.DataFrame:
+    """Tags (and AUM) at ``date``, from the run ``cache`` (:meth:`clientlens.cache.RunCache.wide_and_tags`:
+    the entries 01 stored for ``as_of`` serve here) when given; the last few results are also kept in
+    memory, so 09's trends and migration read the tables of ``as_of`` once."""
     from .features import build_wide_table
     from .tags import build_tags
 
     key = (id(bank), str(date), repr(rules))
     if key in _TAG_CACHE and _TAG_CACHE[key][0] is bank:   # the cache holds the bank, so its id is not reused
         return _TAG_CACHE[key][1]
-    wide = build_wide_table(bank, date)
-    tags = build_tags(wide, rules)
+    if cache is not None:
+        wide, tags = cache.wide_and_tags(date, rules=rules)
+        tags = tags.copy()
+    else:
+        wide = build_wide_table(bank, date)
+        tags = build_tags(wide, rules)
     tags["aum"] = wide["aum"].to_numpy() if "aum" in wide else float("nan")
     while len(_TAG_CACHE) >= 2:
         _TAG_CACHE.pop(next(iter(_TAG_CACHE)))
@@ -114,10 +119,11 @@ def _tags_at(bank, date, rules) -> pd.DataFrame:
     return tags
 
 
-def trend_segments(bank, reports_dir, as_of, by: str, rules, include_scratch: bool = False
+def trend_segments(bank, reports_dir, as_of, by: str, rules, include_scratch: bool = False, cache=None
                    ) -> tuple[pd.DataFrame, str, str | None]:
     """Customer -> segment for the trends: 03's ``segments.parquet`` column ``by`` when present, else the
-    tag ``by`` (or ``lifecycle_stage``) at ``as_of``. Returns (frame with customer_id, column, note)."""
+    tag ``by`` (or ``lifecycle_stage``) at ``as_of`` (through the run ``cache`` when given, see :func:`_tags_at`).
+    Returns (frame with customer_id, column, note)."""
     from .privacy import mask_ids, masked_key
     from .report import find_artifact
 
@@ -131,26 +137,27 @@ def trend_segments(bank, reports_dir, as_of, by: str, rules, include_scratch: bo
             m = m[~m.index.duplicated()]
             cust[by] = m.reindex(mask_ids(cust["customer_id"].to_numpy()).to_numpy()).to_numpy()
             return cust, by, None
-    tags = _tags_at(bank, as_of, rules)
+    tags = _tags_at(bank, as_of, rules, cache)
     col = by if by in tags.columns else "lifecycle_stage"
     note = (f"No {by!r} from 03_segmentation for {as_of}: trends per {col} at {as_of} (a customer's group is "
             "held fixed over the months).")
     return tags[["customer_id", col]], col, note
 
 
-def migration(bank, as_of, months: int, by: str, rules) -> tuple[_dt.date, pd.DataFrame, pd.DataFrame]:
+def migration(bank, as_of, months: int, by: str, rules, cache=None) -> tuple[_dt.date, pd.DataFrame, pd.DataFrame]:
     """Migration matrix of the tag ``by`` from the month-end ``months`` before ``as_of`` to ``as_of``.
 
     Tags are computed at both dates with the same rules (:func:`clientlens.tags.build_tags`); returns the
     earlier date, the counts and the AUM flows (:func:`clientlens.uplift.migration_matrix`). Customers
     not yet in the base at the earlier date (no balance row then, or opened later) are not in the rows.
+    ``cache``: a :class:`clientlens.cache.RunCache` the wide tables and tags of both dates come from.
     """
     from .uplift import migration_matrix
 
     as_of = parse_date("as_of", as_of) if not isinstance(as_of, _dt.date) else as_of
     last_me = as_of if _month_end(as_of) == as_of else _month_end_before(as_of)
     earlier = (pd.Timestamp(last_me) - pd.offsets.MonthEnd(months)).date()
-    t0, t1 = _tags_at(bank, earlier, rules), _tags_at(bank, as_of, rules)
+    t0, t1 = _tags_at(bank, earlier, rules, cache), _tags_at(bank, as_of, rules, cache)
     if by not in t0.columns:
         raise ParamsError(f"migration_by: {by!r} is not a tag; tags: {', '.join(c for c in t1.columns if c != 'customer_id')}")
     opened = bank.con.execute("SELECT customer_id FROM customers WHERE open_date <= ?::DATE", [earlier]).df() \

@@ -170,9 +170,9 @@ def validate_data(params: dict, cache: dict | None = None) -> tuple[Path, dict, 
         kwargs.update(params["load_options"] or {})
         if params.get("as_of"):
             kwargs["as_of"] = params["as_of"]
-    import duckdb
+    from .data import connect
 
-    con = duckdb.connect(config={"memory_limit": "2GB", "threads": 2})
+    con = connect()
     try:
         bank = load_bank(data_dir, con=con, **kwargs)
         fps = {}

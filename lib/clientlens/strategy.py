@@ -657,13 +657,15 @@ def base_frame(bank, as_of, period_start=None) -> pd.DataFrame:
 
 
 def build_base(bank, as_of, *, reports_dir, period_start=None, include_scratch: bool = False,
-               tag_rules: Mapping | None = None) -> tuple[pd.DataFrame, list[str]]:
+               tag_rules: Mapping | None = None, cache=None) -> tuple[pd.DataFrame, list[str]]:
     """The base a strategy map is evaluated on, with earlier reports' artefacts joined by masked id.
 
     :func:`base_frame`, then the tags of ``01_profile`` (computed here with ``tag_rules`` when that report
     did not run for ``as_of``), segments of ``03``, CLV and next best product of ``04``, scores of ``05``
     (:data:`ARTIFACTS`, found with :func:`clientlens.report.find_artifact`). Returns the base (with
-    ``customer_id`` and ``customer_id_masked``) and notes on what was absent.
+    ``customer_id`` and ``customer_id_masked``) and notes on what was absent. ``cache`` (a
+    :class:`clientlens.cache.RunCache`): tags computed here come from the run cache (01's entries when
+    01 stored them without its artefacts, or a re-run's).
     """
     from .privacy import MASKED_ID, mask_ids, masked_key
     from .report import find_artifact
@@ -691,8 +693,10 @@ def build_base(bank, as_of, *, reports_dir, period_start=None, include_scratch: 
         from .features import build_wide_table
         from .tags import build_tags
 
-        wide = build_wide_table(bank, as_of)
-        tags = build_tags(wide, tag_rules)
+        if cache is not None:
+            tags = cache.wide_and_tags(as_of, rules=tag_rules)[1]
+        else:
+            tags = build_tags(build_wide_table(bank, as_of), tag_rules)
         keep = [c for c in tags.columns if c != "customer_id" and c not in base.columns]
         base = base.merge(tags[["customer_id"] + keep], on="customer_id", how="left")
         notes.append(f"No tag table of 01_profile for {as_of}: tags computed here with the default tag rules.")

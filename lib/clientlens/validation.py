@@ -675,8 +675,17 @@ def validate_model(scored: pd.DataFrame, base_scores: pd.DataFrame, scorecard, t
             "overall": worst(verdicts["verdict"])}
 
 
-def scores_at_month_ends(bank, model: dict, as_of, n_periods: int = 12, allow_raw_ids: bool = False) -> dict:
-    """Score frames of the base at each of the last ``n_periods`` month-ends the data covers (oldest first)."""
+def scores_at_month_ends(bank, model: dict, as_of, n_periods: int = 12, allow_raw_ids: bool = False,
+                         cache=None) -> dict:
+    """Score frames of the base at each of the last ``n_periods`` month-ends the data covers (oldest first).
+
+    Only what the stability sections read: the scorecard's score, probability and variable bins
+    (:func:`clientlens.scoring.score_frame` without the challenger), from the wide table's columns of
+    the scorecard's variables alone (``build_wide_table(..., columns=...)``, a fraction of the full
+    table's cost; the same values). ``cache`` (a :class:`clientlens.cache.RunCache`): each month-end's
+    columns come from the run cache (:meth:`~clientlens.cache.RunCache.wide_columns`), so a re-run or
+    the run date's full table (built by 01/05) serves them.
+    """
     import warnings
 
     from .features import build_wide_table
@@ -685,11 +694,15 @@ def scores_at_month_ends(bank, model: dict, as_of, n_periods: int = 12, allow_ra
     first = None
     if bank.has("monthly_balances"):
         first = bank.con.execute("SELECT min(month_end) FROM monthly_balances").fetchone()[0]
+    scorecard_only = {**model, "challenger": None}
+    variables = list(model["scorecard"].variables_)
     out = {}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for d in month_ends(as_of, n_periods, first=first):
-            out[d] = score_frame(model, build_wide_table(bank, d.date()), allow_raw_ids=allow_raw_ids)
+            wide = (cache.wide_columns(d.date(), variables) if cache is not None
+                    else build_wide_table(bank, d.date(), columns=variables))
+            out[d] = score_frame(scorecard_only, wide, allow_raw_ids=allow_raw_ids)
     return out
 
 
