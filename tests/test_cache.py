@@ -199,9 +199,11 @@ def test_reports_numbers_identical_with_and_without_the_cache_on_demo_small(demo
     from clientlens.params import load_params_file
     from clientlens.runner import run_all
 
-    # 03 and 05 reuse 01's wide table, 05 reuses 02's campaign sample; the RFM summary (04) and the event
-    # back-test (07) are checked against their direct computation above
-    stems = ["01_profile", "02_binning", "03_segmentation", "05_response_model"]
+    # 03 and 05 reuse 01's wide table, 05 reuses 02's campaign sample, 06 reads the run date's columns of the
+    # scorecard from 01's table, 09 reuses 01's tags; the RFM summary (04) and the event back-test (07) are
+    # checked against their direct computation above (08 uses 01's tags.parquet; its cache path: above)
+    stems = ["01_profile", "02_binning", "03_segmentation", "05_response_model", "06_model_validation", "08_strategy",
+             "09_post_evaluation"]
     merged = load_params_file(config.DEFAULT_PARAMS_FILE)
     merged.setdefault("common", {})["data_dir"] = str(demo_small)
     pf = tmp_path / "params.yaml"
@@ -222,5 +224,112 @@ def test_reports_numbers_identical_with_and_without_the_cache_on_demo_small(demo
     assert {r["intermediate"]: r["status"] for r in used["05_response_model"]} == {"sample": "reused",
                                                                                   "wide": "reused"}
     assert {r["intermediate"]: r["status"] for r in used["03_segmentation"]}["wide"] == "reused"
+    assert [r["status"] for r in used["06_model_validation"]] == ["computed"] * 11 + ["reused"]
+    assert "(from the full table)" in used["06_model_validation"][-1]["what"]
+    assert [(r["intermediate"], r["status"]) for r in used["09_post_evaluation"]] == [
+        ("wide", "computed"), ("tags", "computed"), ("wide", "reused"), ("tags", "reused")]
+    # 06 saves no table: its stability section (PSI / CSI at 12 month-ends) compared as rendered
+    import nbformat
+
+    def stability_html(mode):
+        nb = nbformat.read(out[mode] / "06_model_validation.ipynb", as_version=4)
+        cell = next(c for c in nb.cells if c.get("id") == "b8d4f2e3")
+        return [o["data"]["text/html"] for o in cell.outputs if "text/html" in o.get("data", {})]
+
+    assert stability_html("on") == stability_html("off") and "PSI / CSI at the last 12 month-ends" in stability_html("on")[0]
     html = (out["on"] / "05_response_model.html").read_text(encoding="utf-8")
     assert "Intermediates" in html and "reused" in html
+
+
+# --------------------------------------------------------------------------- 06, 08, 09 through the cache
+
+def test_wide_columns_from_the_full_entry_or_built_alone_equal_the_full_table(demo_small, tmp_path):
+    bank = load_bank(demo_small)
+    cols = ["n_mobile_90d", "aum_pct_rank", "key_txn_m2", "income_monthly"]
+    for day in ("2026-09-30", AS_OF):
+        full = build_wide_table(bank, day)
+        ref = full[["customer_id"] + [c for c in full.columns if c in cols]]
+        rc = RunCache.for_run(bank, AS_OF, tmp_path / "reports")
+        if day == AS_OF:
+            rc.wide_table(day)                     # the run date's full table stored (01 / 05 do this)
+        pd.testing.assert_frame_equal(rc.wide_columns(day, cols), ref, check_exact=True)
+        pd.testing.assert_frame_equal(rc.wide_columns(day, reversed(cols)), ref, check_exact=True)
+        log = [(r["status"], r["what"]) for r in rc.log if "column(s)" in r["what"]]
+        if day == AS_OF:    # read from the full table's entry both times
+            assert log == [("reused", f"4 column(s) of the customer wide table as of {day} (from the full table)")] * 2
+        else:               # built alone, then its own entry reused
+            assert [s for s, _ in log] == ["computed", "reused"]
+
+
+class _NoChallenger:
+    def predict_proba(self, X):
+        raise AssertionError("the stability frames must not score the challenger")
+
+
+@pytest.fixture(scope="module")
+def response_model(demo_small):
+    import warnings
+
+    from clientlens.scoring import fit_response_model
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        # 05's three campaigns (params/default.yaml): a scorecard of a dozen variables from every table
+        return fit_response_model(load_bank(demo_small), ["WM2025", "CC2026", "FD2026"], fit_challenger=False,
+                                  random_state=42)
+
+
+def test_06_month_end_scores_equal_those_of_full_wide_tables_with_and_without_the_cache(demo_small, tmp_path,
+                                                                                        response_model):
+    """Reference: 06's stability frames as they were computed before (score_frame of the full wide table
+    at each month-end); the PSI / CSI table of 06 built from them must be identical."""
+    from clientlens import validation as V
+    from clientlens.scoring import score_frame
+
+    bank = load_bank(demo_small)
+    sc = response_model["scorecard"]
+    assert len(sc.variables_) >= 5
+    ref = {d: score_frame(response_model, build_wide_table(bank, d.date())) for d in V.month_ends(AS_OF, 4)}
+    reference = ref[min(ref)]
+    ref_over = V.stability_over_time(sc, reference, ref)
+    model = {**response_model, "challenger": _NoChallenger()}
+    RunCache.for_run(bank, AS_OF, tmp_path / "reports").wide_table(AS_OF)      # stored by 01 / 05 in a run
+    for cache in (None, "cold", "warm"):
+        rc = None if cache is None else RunCache.for_run(load_bank(demo_small), AS_OF, tmp_path / "reports")
+        frames = V.scores_at_month_ends(bank, model, AS_OF, n_periods=4, cache=rc)
+        assert list(frames) == list(ref)
+        for d in ref:
+            pd.testing.assert_frame_equal(frames[d], ref[d], check_exact=True)
+        pd.testing.assert_frame_equal(V.stability_over_time(sc, reference, frames), ref_over, check_exact=True)
+        if rc is not None:
+            assert [r["status"] for r in rc.log] == (["computed"] * 3 if cache == "cold" else ["reused"] * 3) + ["reused"]
+            assert rc.log[-1]["what"].endswith("(from the full table)")
+
+
+def test_08_and_09_tags_through_the_cache_equal_the_direct_computation(demo_small, tmp_path):
+    from clientlens import postevaluation as P
+    from clientlens import strategy as S
+
+    bank = load_bank(demo_small)
+    rules = TagRules()
+    direct_base, direct_notes = S.build_base(bank, AS_OF, reports_dir=tmp_path / "none")
+    P._TAG_CACHE.clear()
+    direct_mig = P.migration(bank, AS_OF, 6, "lifecycle_stage", rules)
+    # 01 stored the run date's wide table and tags (default windows and rules, as in params/default.yaml)
+    RunCache.for_run(bank, AS_OF, tmp_path / "reports").wide_and_tags(AS_OF, rules=rules)
+    for round_ in ("cold", "warm"):
+        P._TAG_CACHE.clear()
+        bank = load_bank(demo_small)
+        rc = RunCache.for_run(bank, AS_OF, tmp_path / "reports")
+        base, notes = S.build_base(bank, AS_OF, reports_dir=tmp_path / "none", cache=rc)
+        pd.testing.assert_frame_equal(base, direct_base, check_exact=True)
+        assert notes == direct_notes
+        mig = P.migration(bank, AS_OF, 6, "lifecycle_stage", rules, cache=rc)
+        assert mig[0] == direct_mig[0]
+        pd.testing.assert_frame_equal(mig[1], direct_mig[1], check_exact=True)
+        pd.testing.assert_frame_equal(mig[2], direct_mig[2], check_exact=True)
+        status = [(r["intermediate"], r["status"]) for r in rc.log]
+        earlier = "computed" if round_ == "cold" else "reused"
+        assert status == [("wide", "reused"), ("tags", "reused"),               # 08: the run date's, from 01
+                          ("wide", earlier), ("tags", earlier),                # 09: 6 month-ends before ...
+                          ("wide", "reused"), ("tags", "reused")], status      # ... and the run date's

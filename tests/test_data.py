@@ -14,7 +14,7 @@ import nbformat
 import pandas as pd
 import pytest
 
-from clientlens import DataError, cli
+from clientlens import DataError, ParamsError, cli
 from clientlens.data import load_bank
 
 # --------------------------------------------------------------------------- helpers (also used by test_runner)
@@ -304,3 +304,27 @@ def test_artifact_ids_mask_by_default_and_join_either_way():
     assert df.columns.tolist() == ["customer_id", "tier"]          # the input is not modified
     with pytest.raises(KeyError):
         masked_key(pd.DataFrame({"x": [1]}))
+
+
+def test_duckdb_memory_limit_and_threads_come_from_config_and_its_environment(demo_small, monkeypatch):
+    """Every connection the library opens for heavy work (load_bank's, hence the wide table's, the RFM
+    summary's, the event job's) gets clientlens.config's limit; the environment overrides it."""
+    from clientlens import config
+    from clientlens.features import build_wide_table
+
+    monkeypatch.delenv(config.DUCKDB_MEMORY_ENV, raising=False)
+    monkeypatch.delenv(config.DUCKDB_THREADS_ENV, raising=False)
+    assert config.duckdb_settings() == {"memory_limit": config.DEFAULT_DUCKDB_MEMORY}
+    monkeypatch.setenv(config.DUCKDB_MEMORY_ENV, "1536MB")
+    monkeypatch.setenv(config.DUCKDB_THREADS_ENV, "1")
+    bank = load_bank(demo_small)
+    setting = lambda k: bank.con.execute("SELECT current_setting(?)", [k]).fetchone()[0]  # noqa: E731
+    assert setting("memory_limit") in ("1.4 GiB", "1.5 GiB") and setting("threads") == 1
+    build_wide_table(bank, "2026-10-31")           # sets the same limit for its call and restores it
+    assert setting("memory_limit") in ("1.4 GiB", "1.5 GiB")
+    for name, bad in ((config.DUCKDB_MEMORY_ENV, "lots"), (config.DUCKDB_MEMORY_ENV, "0GB"),
+                      (config.DUCKDB_THREADS_ENV, "0"), (config.DUCKDB_THREADS_ENV, "two")):
+        monkeypatch.setenv(name, bad)
+        with pytest.raises(ParamsError, match=f"^{name} must be"):
+            config.duckdb_settings()
+        monkeypatch.setenv(name, "1536MB" if name == config.DUCKDB_MEMORY_ENV else "1")

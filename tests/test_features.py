@@ -281,3 +281,44 @@ def test_data_quality_lists_expected_findings_once_as_by_design_not_as_warnings(
     assert any(w.startswith("age:") for w in qb["warnings"])
     assert any("constant column(s), no information: has_fund" in w for w in qb["warnings"])
     assert data_quality(wide, plausible_age=None, constant_by_design=())["by_design"] == []
+
+
+# the scorecard's variables on the demo (06's month-end tables), and sets touching every column group and
+# every kind of transaction look-back (windows, calendar months, 12 months, all history)
+COLUMN_SETS = [
+    ["amt_out_90d", "demand_deposit_avg_3m", "key_txn_m0", "n_mobile_90d", "n_wealth_purchase_90d", "aum_avg_prev6m",
+     "key_txn_m1", "key_txn_m2", "n_branch_90d", "amt_consumption_30d"],
+    ["active_months_12m", "share_mobile", "aum_pct_rank"],
+    ["aum_share"],
+    ["days_since_first_txn", "n_contacts_365d", "days_since_last_contact"],
+    ["age", "gender", "tenure_days"],
+    [],
+    ["balance_month_end", "has_fund", "n_products", "aum_trend", "aum_change_12m", "deposit_share",
+     "payroll_retention_m2", "auto_sweep", "n_txn_365d"],
+]
+
+
+@pytest.mark.parametrize("as_of", ["2026-10-31", "2026-06-17", "2026-02-28"])
+def test_requested_columns_equal_the_full_tables_columns_on_demo_small(demo_small, as_of):
+    """Reference: the full wide table of the same bank and date; a subset must match it to the last bit."""
+    bank = load_bank(demo_small)
+    full = build_wide_table(bank, as_of)
+    for cols in COLUMN_SETS:
+        got = build_wide_table(bank, as_of, columns=list(reversed(cols)))
+        pd.testing.assert_frame_equal(got, full[["customer_id"] + [c for c in full.columns if c in cols]],
+                                      check_exact=True, obj=str(cols))
+
+
+def test_requested_columns_read_only_their_tables_and_transaction_dates(demo_small):
+    bank = load_bank(demo_small)
+    plan = features.wide_table_sql(bank, AS_OF, columns=["n_mobile_90d", "key_txn_m2", "aum_avg_prev6m"])
+    sql = features.plan_sql(plan)
+    assert plan.sources == ("c", "t", "b") and "FROM campaigns" not in sql
+    assert "txn_date >= DATE '2026-08-01'" in plan.transactions           # key_txn_m2: August (90 days: Aug 3)
+    assert "n_txn_365d" not in plan.transactions and "aum_12m_ago" not in plan.balances
+    assert "txn_date >= " not in features.wide_table_sql(bank, AS_OF, columns=["days_since_first_txn"]).transactions
+    assert features.wide_table_sql(bank, AS_OF, columns=["age"]).sources == ("c",)
+    full = features.wide_table_sql(bank, AS_OF)
+    assert full.columns is None and "txn_date >= " not in full.transactions and "n_txn_365d" in full.transactions
+    with pytest.raises(ParamsError, match=r"columns: \['n_txn_180d'\] not in the wide table"):
+        build_wide_table(bank, AS_OF, columns=["n_txn_180d", "aum"])

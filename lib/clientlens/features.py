@@ -510,10 +510,14 @@ def _configure(con, threads: int | None = None, memory_limit: str | None = None)
         if value is None:
             continue
         try:
-            old[key] = con.execute("SELECT current_setting(?)", [key]).fetchall()[0][0]
+            before = con.execute("SELECT current_setting(?)", [key]).fetchall()[0][0]
             con.execute(f"SET {key} = {_lit(value) if isinstance(value, str) else value}").fetchall()
+            # DuckDB shows a memory limit rounded (1.4 GiB): restore only what changed, so an
+            # unchanged limit (the connection's own, from clientlens.config) does not drift
+            if con.execute("SELECT current_setting(?)", [key]).fetchall()[0][0] != before:
+                old[key] = before
         except Exception:  # pragma: no cover - a setting unknown to this DuckDB
-            old.pop(key, None)
+            pass
     return old
 
 

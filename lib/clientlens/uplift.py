@@ -350,10 +350,14 @@ def segment_trends(bank, segments: pd.DataFrame, *, by: str = "segment", table: 
                         "seg": segments[by].astype(str).to_numpy()})
     con = bank.con
     con.register("cl_trend_segments", seg)
+    # AUM summed exactly (DECIMAL, 1/10,000 of the currency unit): a DOUBLE sum's last bit depends on
+    # DuckDB's thread schedule, and the same data must give the same numbers
     try:
         out = con.execute(f"""
-            SELECT coalesce(s.seg, '(none)') AS seg, m.month_end, count(*) AS customers, sum(m.aum) AS aum,
-                   avg(m.aum) AS aum_mean, avg(m.active::INT) AS active_share,
+            SELECT coalesce(s.seg, '(none)') AS seg, m.month_end, count(*) AS customers,
+                   CAST(sum(CAST(m.aum AS DECIMAL(38, 4))) AS DOUBLE) AS aum,
+                   CAST(sum(CAST(m.aum AS DECIMAL(38, 4))) AS DOUBLE) / count(m.aum) AS aum_mean,
+                   avg(m.active::INT) AS active_share,
                    avg(m.is_primary::INT) AS primary_share, avg(m.churn::INT) AS churn_share
             FROM {table} m LEFT JOIN cl_trend_segments s USING (customer_id)
             GROUP BY ALL ORDER BY 1, 2""").df()
