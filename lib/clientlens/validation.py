@@ -676,7 +676,7 @@ def validate_model(scored: pd.DataFrame, base_scores: pd.DataFrame, scorecard, t
 
 
 def scores_at_month_ends(bank, model: dict, as_of, n_periods: int = 12, allow_raw_ids: bool = False,
-                         cache=None) -> dict:
+                         cache=None, reports_dir=None, output_dir: str = "") -> dict:
     """Score frames of the base at each of the last ``n_periods`` month-ends the data covers (oldest first).
 
     Only what the stability sections read: the scorecard's score, probability and variable bins
@@ -684,9 +684,16 @@ def scores_at_month_ends(bank, model: dict, as_of, n_periods: int = 12, allow_ra
     the scorecard's variables alone (``build_wide_table(..., columns=...)``, a fraction of the full
     table's cost; the same values). ``cache`` (a :class:`clientlens.cache.RunCache`): each month-end's
     columns come from the run cache (:meth:`~clientlens.cache.RunCache.wide_columns`), so a re-run or
-    the run date's full table (built by 01/05) serves them.
+    the run date's full table (built by 01/05) serves them. Without ``cache``, ``reports_dir`` (and the
+    report's ``output_dir``, where the cache logs its use) opens the run cache of ``as_of`` there.
     """
     import warnings
+
+    if cache is None and reports_dir is not None:
+        from .cache import RunCache
+        from .report import resolve_output_dir
+
+        cache = RunCache.for_run(bank, as_of, reports_dir, log_dir=resolve_output_dir(output_dir, "06_model_validation"))
 
     from .features import build_wide_table
     from .scoring import score_frame
