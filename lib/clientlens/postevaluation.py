@@ -13,7 +13,7 @@ from typing import Sequence
 import pandas as pd
 
 from . import ParamsError
-from .params import parse_date
+from .params import parse_date, require, require_int
 
 
 def _month_end(d: _dt.date) -> _dt.date:
@@ -50,6 +50,20 @@ def evaluation_window(as_of, period_start: str = "", period_end: str = "", outco
     trend_start = (pd.Timestamp(last_me) - pd.offsets.MonthEnd(trend_months)).date()
     return {"period_start": start, "period_end": end, "before": before, "after": after, "as_of": as_of,
             "trend_start": trend_start, "first_month_end": min(before, trend_start), "last_month_end": last_me}
+
+
+def checked_window(as_of, period_start: str = "", period_end: str = "", *, outcome_months: int = 2,
+                   trend_months: int = 12, migration_months: int = 6, n_tiles: int = 10, n_boot: int = 200,
+                   confidence: float = 0.95, uplift_score: str = "aum_before",
+                   unknown_customers: str = "fail") -> dict:
+    """09's parameters checked (one :class:`ParamsError` line each), then :func:`evaluation_window`."""
+    require("unknown_customers", unknown_customers, choices=["fail", "drop"])
+    require("uplift_score", uplift_score, choices=["aum_before", "prob"])
+    require("confidence", confidence, min=0.5, max=0.999)
+    for name, v, lo in (("outcome_months", outcome_months, 0), ("n_tiles", n_tiles, 2), ("n_boot", n_boot, 10),
+                        ("trend_months", trend_months, 1), ("migration_months", migration_months, 1)):
+        require_int(name, v, lo)
+    return evaluation_window(as_of, period_start, period_end, outcome_months, trend_months)
 
 
 def pick_campaigns(bank, start, end, campaigns: Sequence[str] = ()) -> list[str]:

@@ -767,3 +767,23 @@ def show_today_tasks(today: pd.DataFrame, as_of_date, preview_rows: int) -> None
                       index=False,
                       fmt={"scheduled_date": lambda d: pd.Timestamp(d).strftime("%Y-%m-%d"),
                            "event_date": lambda d: pd.Timestamp(d).strftime("%Y-%m-%d")})
+
+
+# ----------------------------------------------------------------------------------- 09_post_evaluation
+_RATE_COLS = ["treated", "control", "difference", "ci_low", "ci_high"]
+
+
+def show_treated_vs_control(comparison: pd.DataFrame) -> None:
+    """09's section 2: response (incremental responders), AUM change (incremental AUM and value) and the
+    other goal KPIs, treated vs control, each with its interval (:func:`clientlens.uplift.compare_groups`)."""
+    if not len(comparison):
+        return
+    resp = comparison[comparison["kpi"] == "response_rate"]
+    report.show_table(resp.drop(columns=["kpi", "incremental_value"], errors="ignore"), index=False,
+                      caption="Response: treated vs control, incremental responders", percent_cols=_RATE_COLS)
+    aum = comparison[comparison["kpi"] == "aum_change"]
+    report.show_table(aum.drop(columns=["kpi"]), index=False,
+                      caption="AUM change per customer: incremental AUM and value")
+    other = comparison[~comparison["kpi"].isin(["response_rate", "aum_change"])]
+    report.show_table(other.drop(columns=["incremental_value"], errors="ignore"), index=False,
+                      caption="Other goal KPIs at the outcome month-end", percent_cols=_RATE_COLS)
