@@ -68,13 +68,11 @@ def test_parameters_cell_has_typed_literals_and_the_common_keys(path):
 
 # Thin notebooks (issue 17, item 8): at most 120 code lines per notebook, counted as the project's before-stop
 # hook counts them (every line of every code cell, the parameters cell and blank lines included), in cells of at
-# most 15 lines (the parameters cell excepted). Notebooks not yet thinned keep a ceiling at their current count
-# that must not grow; issue 17 tracks them.
+# most 15 lines (the parameters cell excepted).
 MAX_CODE_LINES = 120
 MAX_CELL_LINES = 15
-THINNED = ("01_profile", "02_binning", "03_segmentation", "04_clv", "05_response_model", "07_event_triggers",
-           "09_post_evaluation")
-NOT_YET_THINNED = {"00_data_overview": 172, "06_model_validation": 179}
+THINNED = ("00_data_overview", "01_profile", "02_binning", "03_segmentation", "04_clv", "05_response_model",
+           "06_model_validation", "07_event_triggers", "08_strategy", "09_post_evaluation")
 
 
 def _code_lines(nb) -> int:
@@ -84,8 +82,11 @@ def _code_lines(nb) -> int:
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_code_lines_within_the_thin_notebook_limit(path):
     n = _code_lines(nbformat.read(str(path), as_version=4))
-    limit = NOT_YET_THINNED.get(path.stem, MAX_CODE_LINES)
-    assert n <= limit, f"{path.name}: {n} code lines > {limit}; move logic into lib/clientlens (issue 17)"
+    assert n <= MAX_CODE_LINES, f"{path.name}: {n} code lines > {MAX_CODE_LINES}; move logic into lib/clientlens (issue 17)"
+
+
+def test_every_notebook_is_thinned():
+    assert sorted(THINNED) == sorted(p.stem for p in NOTEBOOKS)
 
 
 @pytest.mark.parametrize("stem", THINNED)

@@ -1,0 +1,107 @@
+"""Sections of the thin notebooks 00_data_overview and 06_model_validation (issue 17 item 8):
+clientlens.sections_overview and clientlens.sections_validation, checked by hand counts."""
+from __future__ import annotations
+
+import re
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from clientlens import ParamsError, config
+from clientlens import sections_overview as SO
+from clientlens import sections_validation as SV
+from clientlens.params import notebook_parameters
+from test_data import write_tiny_bank
+
+
+def _defaults(stem):
+    return {k: v["default"] for k, v in notebook_parameters(config.NOTEBOOKS_DIR / f"{stem}.ipynb").items()}
+
+
+def test_00_check_params_accepts_the_defaults_and_refuses_bad_values_in_one_line():
+    p = _defaults("00_data_overview")
+    assert str(SO.check_params(p)) == "2026-10-31"
+    bad = {"as_of": "2026-13-01", "bins_per_decade": 0, "top_categories": 99, "no_txn_warn_share": 1.5,
+           "reconcile_fail_share": 0.01, "unknown_customers": "keep", "highlight_months": [13]}
+    for key, value in bad.items():
+        with pytest.raises(ParamsError, match=re.escape(key.split("_months")[0])) as e:
+            SO.check_params({**p, key: value})
+        assert "\n" not in str(e.value)
+
+
+def test_06_check_params_derives_thresholds_and_refuses_bad_values_in_one_line():
+    p = _defaults("06_model_validation")
+    chk = SV.check_params(p)
+    assert chk["thresholds"]["auc"] == (0.70, 0.60) and chk["thresholds"]["score_psi"] == (0.10, 0.25)
+    assert chk["target"]["kind"] == "campaign_response" and chk["tdesc"]["predicts"]
+    chk = SV.check_params({**p, "auc_warn": 0.8})
+    assert chk["thresholds"]["auc"] == (0.8, 0.60)
+    for key, value in {"n_tiles": 1, "confidence": 0.9999, "n_boot": 10, "as_of": "x"}.items():
+        with pytest.raises(ParamsError, match=re.escape(key)) as e:
+            SV.check_params({**p, key: value})
+        assert "\n" not in str(e.value)
+
+
+def test_overview_build_counts_and_saves_the_artefacts_of_a_tiny_bank(tmp_path):
+    from clientlens.data import load_bank
+
+    bank = load_bank(write_tiny_bank(tmp_path / "bank"))
+    p = {**_defaults("00_data_overview"), "missing_by_design": ["customers.income_monthly"]}
+    ov = SO.build(bank, p, SO.check_params({**p, "as_of": "2026-09-30"}))
+    assert ov.n_customers == 3 and ov.n_transactions == 4
+    assert ov.missing[["column", "by_design"]].values.tolist() == [["income_monthly", True]]
+    names = [c["check"] for c in ov.checks]
+    assert "no dates after the as-of date" in names
+    assert next(c for c in ov.checks if c["check"] == "no dates after the as-of date")["verdict"] == "FAIL"
+    out = tmp_path / "out"
+    out.mkdir()
+    ov.save(out)
+    assert {"row_counts.parquet", "date_coverage.parquet", "missing_values.parquet",
+            "activity_counts.parquet"} <= {f.name for f in out.iterdir()}
+    shown = SO.missing_table(ov.missing)
+    assert {"missing share", "empty by design"} <= set(shown.columns) and "missing_share" not in shown.columns
+
+
+def test_reconciliation_and_monthly_aum_tables_in_million_cny_by_hand():
+    recon = pd.DataFrame({"month_end": pd.to_datetime(["2026-01-31", "2026-02-28"]),
+                          "aum_change": [2e6, -1e6], "net_flow": [1.5e6, -1e6], "residual": [0.5e6, 0.0],
+                          "residual_share": [0.05, 0.0]})
+    shown, money = SO.reconciliation_table(recon)
+    assert money == ["aum_change", "net_flow", "residual"]
+    assert shown.columns.tolist() == ["month", *money, "residual_share"]
+    assert shown["month"].tolist() == ["2026-01", "2026-02"] and shown["aum_change"].tolist() == [2.0, -1.0]
+    assert shown["residual_share"].tolist() == [0.05, 0.0]
+    m = SO.monthly_aum_table(pd.DataFrame({"month": pd.to_datetime(["2026-01-31"]), "rows": [3], "total": [1.5]}))
+    assert m.to_dict("records") == [{"month": "2026-01", "customers": 3, "AUM (million CNY)": 1.5}]
+
+
+def test_challenger_table_and_ntile_table_by_hand():
+    y = np.array([1, 0, 1, 0])
+    t = SV.challenger_table(y, {"perfect": np.array([0.9, 0.1, 0.8, 0.2]), "reversed": np.array([0.1, 0.9, 0.2, 0.8])})
+    assert t["AUC"].round(6).tolist() == [1.0, 0.0] and t["KS"].round(6).tolist()[0] == 1.0
+    nt = pd.DataFrame({"ntile": [1], "count": [10], "responders": [3], "response_rate": [0.3], "lift": [3.0],
+                       "cum_capture_rate": [0.5], "cum_lift": [3.0], "ks": [0.2], "extra": [0]})
+    assert SV.ntile_table(nt).columns.tolist() == ["n-tile (1 = best)", "count", "responders", "response_rate", "lift",
+                                                   "capture (cumulative)", "lift (cumulative)", "ks"]
+
+
+def test_warning_lines_keep_the_collected_warnings_then_every_check_that_did_not_pass():
+    verdicts = pd.DataFrame({"check": ["AUC", "KS", "PSI"], "verdict": ["PASS", "WARN", "FAIL"],
+                             "note": ["", "near the threshold", ""]})
+    v = SimpleNamespace(warnings=["Model fitted in-notebook"], res={"verdicts": verdicts})
+    assert SV.warning_lines(v) == ["Model fitted in-notebook", "KS: WARN (near the threshold)", "PSI: FAIL"]
+    v = SimpleNamespace(warnings=[], res={"verdicts": verdicts.iloc[:1]})
+    assert SV.warning_lines(v) == []
+
+
+def test_validation_run_models_include_the_challenger_only_when_scored():
+    scored = pd.DataFrame({"sample": ["development", "out_of_time", "out_of_time"], "prob": [0.1, 0.2, 0.3],
+                           "prob_challenger": [0.5, 0.6, 0.7], "target": [0, 1, 0]})
+    inputs = {"model": {"scorecard": None, "challenger": object()}, "scored": scored, "base_scores": scored}
+    v = SV.ValidationRun({}, {}, inputs, {"primary": "out_of_time", "names": {"out_of_time": "out-of-time"}})
+    assert len(v.val) == 2 and len(v.dev) == 1 and v.primary_name == "out-of-time"
+    assert list(v.models()) == ["scorecard", "challenger (gradient boosting)"]
+    v.inputs["model"]["challenger"] = None
+    assert list(v.models()) == ["scorecard"]
