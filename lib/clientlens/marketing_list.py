@@ -13,6 +13,8 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
+from .i18n import t, value
+
 #: formats of the gains table (:func:`clientlens.offers.size_list`)
 GAINS_FMT = {"expected_responders": "{:,.1f}", "contact_cost": "{:,.0f}", "expected_value": "{:,.0f}",
              "expected_profit": "{:,.0f}"}
@@ -77,19 +79,20 @@ def funnel_steps(counts: Mapping[str, Any], *, product: str, exclude_opt_out: bo
     DataFrame
         Columns ``step`` and ``customers`` (a count or "rule skipped").
     """
-    f = counts
-    steps = [("customers in the base", f["base"]),
-             (f"above their risk level for {product} (unsuitable, removed)", f["unsuitable"]),
-             (f"not eligible for {product} (removed)", f["ineligible"]),
-             ("opted out of marketing (removed)", f.get("opted_out", 0) if exclude_opt_out else "rule skipped"),
-             (f"contacted in the last {recent_contact_days} days (removed)", f.get("recently_contacted", 0))
-             if recent_contact_days is not None else ("recently contacted", "rule skipped"),
-             ("eligible candidates", f["eligible"])]
+    f, prod, skipped = counts, value(product), t("rule skipped")
+    steps = [(t("customers in the base"), f["base"]),
+             (t("above their risk level for {product} (unsuitable, removed)", product=prod), f["unsuitable"]),
+             (t("not eligible for {product} (removed)", product=prod), f["ineligible"]),
+             (t("opted out of marketing (removed)"), f.get("opted_out", 0) if exclude_opt_out else skipped),
+             (t("contacted in the last {days} days (removed)", days=recent_contact_days), f.get("recently_contacted", 0))
+             if recent_contact_days is not None else (t("recently contacted"), skipped),
+             (t("eligible candidates"), f["eligible"])]
     if economics:
-        steps += [("expected profit <= 0 (not listed)", f["not_profitable"]),
-                  ("over a channel's capacity (not listed)", f["over_capacity"])]
-    steps += [("on the list", n_list), (f"  of which random control ({control_share:.0%}, not contacted)", n_control),
-              ("  to contact", n_list - n_control)]
+        steps += [(t("expected profit <= 0 (not listed)"), f["not_profitable"]),
+                  (t("over a channel's capacity (not listed)"), f["over_capacity"])]
+    steps += [(t("on the list"), n_list),
+              ("  " + t("of which random control ({share:.0%}, not contacted)", share=control_share), n_control),
+              ("  " + t("to contact"), n_list - n_control)]
     return pd.DataFrame(steps, columns=["step", "customers"])
 
 
@@ -144,7 +147,7 @@ def build(model: dict, base: pd.DataFrame, p: Mapping[str, Any], *, bank=None, c
         economics = p["list_sizing"] == "economics"
         value = catalogue.response_value(product)
     else:  # own modelling table: no bank, product catalogue or contact history: a scored, ranked list
-        notes = notes + ["Own modelling table: no suitability, eligibility or list economics."]
+        notes = notes + [t("Own modelling table: no suitability, eligibility or list economics.")]
         product, economics = p["list_product"] or predicts, False
         top_frac, control_share = (top_frac if top_n > 0 else 1.0), 0.0  # every row ranked; the user cuts
         ok, excl = np.ones(len(base), dtype=bool), {"unsuitable": 0, "ineligible": 0}
@@ -174,20 +177,20 @@ def build(model: dict, base: pd.DataFrame, p: Mapping[str, Any], *, bank=None, c
 
 def gains_caption(ml: MarketingList, contact_cost: Mapping[str, float]) -> str:
     """Caption of the gains table: the value of a response and the contact costs."""
-    return (f"Gains by cut-off (value of a response {ml.response_value:,.0f}; contact cost "
-            + ", ".join(f"{k} {v:g}" for k, v in contact_cost.items()) + ")")
+    return t("Gains by cut-off (value of a response {value:,.0f}; contact cost {costs})", value=ml.response_value,
+             costs=", ".join(f"{value(k)} {v:g}" for k, v in contact_cost.items()))
 
 
 def channel_mix(lst: pd.DataFrame) -> pd.DataFrame:
     """Customers on the list per suggested channel (``channel``, ``customers``), most first."""
-    mix = lst["channel"].map(_CHANNELS).value_counts()
+    mix = lst["channel"].map(_CHANNELS).map(t).value_counts()
     return mix.rename("customers").rename_axis("channel").reset_index()
 
 
 def channel_caption(rm_min_aum: float) -> str:
     """Caption of the channel mix: the channel rule with its AUM threshold."""
-    return (f"Suggested channel (AUM >= {rm_min_aum:,.0f} -> relationship manager; mobile-app user -> app; "
-            "otherwise SMS)")
+    return t("Suggested channel (AUM >= {aum:,.0f} -> relationship manager; mobile-app user -> app; otherwise SMS)",
+             aum=rm_min_aum)
 
 
 def list_fmt(ml: MarketingList) -> dict:
@@ -204,7 +207,7 @@ def reason_frequency(lst: pd.DataFrame, top: int = 10) -> pd.DataFrame:
 def expected_md(lst: pd.DataFrame, base_prob) -> str:
     """Markdown: expected responders among the customers to contact and their mean propensity vs the base."""
     contacted = lst[lst["group"] == "model"]
-    return (f"Expected responders among the {len(contacted):,} customers to contact: "
-            f"**{contacted['propensity'].sum():,.0f}** (mean predicted response {contacted['propensity'].mean():.1%} "
-            f"vs {pd.Series(base_prob).mean():.1%} over the base). Propensities are calibrated on past contacted "
-            f"customers, so they are indicative.")
+    return t("Expected responders among the {n:,} customers to contact: **{k:,.0f}** (mean predicted response "
+             "{mean:.1%} vs {base:.1%} over the base). Propensities are calibrated on past contacted customers, so "
+             "they are indicative.", n=len(contacted), k=contacted["propensity"].sum(),
+             mean=contacted["propensity"].mean(), base=pd.Series(base_prob).mean())

@@ -15,6 +15,7 @@ from typing import Any, Mapping
 import pandas as pd
 
 from . import DataError, ParamsError
+from .i18n import t, value
 from .params import parse_date, require
 
 #: columns and formats of the scorecard table
@@ -165,19 +166,19 @@ def fit_warnings(run: ModelRun) -> list[str]:
     """Warnings of the fit: 02's binning not reused, contacts without a recorded response left out."""
     info, out = run.binning_info, []
     if info["kind"] == "warning":
-        out.append("02_binning's binning not reused (different sample): " + "; ".join(info["mismatch"]))
+        out.append(t("02_binning's binning not reused (different sample): {why}", why="; ".join(info["mismatch"])))
     for cid, k in run.model["meta"]["dropped_no_response"].items():
         if k:
-            out.append(f"{cid}: {k:,} contact(s) without a recorded response left out")
+            out.append(t("{campaign}: {k:,} contact(s) without a recorded response left out", campaign=cid, k=k))
     return out
 
 
 def binning_callout(run: ModelRun) -> dict:
     """The callout on the binning used: ``text``, ``kind`` and ``title`` of :func:`clientlens.report.callout`."""
     info = run.binning_info
-    return dict(text=info["note"] + " The scorecard's coefficients are fitted here on the same development sample.",
-                kind=info["kind"],
-                title="Binning reused from 02_binning" if run.binning_reused else "Binning fitted in this report")
+    return dict(text=t("{note} The scorecard's coefficients are fitted here on the same development sample.",
+                       note=info["note"]), kind=info["kind"],
+                title=t("Binning reused from 02_binning") if run.binning_reused else t("Binning fitted in this report"))
 
 
 def training_md(run: ModelRun, *, validation_share: float, oot_date: str) -> str:
@@ -185,20 +186,22 @@ def training_md(run: ModelRun, *, validation_share: float, oot_date: str) -> str
     from .samples import describe_meta
 
     meta = run.model["meta"]
-    split_text = (run.sample.meta.get("observation_note") or (
-        f"a stratified random {validation_share:.0%} of the contacts" if run.split == "random"
-        else f"the contacts on or after {oot_date} (out-of-time), with a random {validation_share:.0%} of the earlier "
-             "contacts as an in-time holdout") + ";")
-    return (f"**Target.** {meta['target']}\n\n**Validation:** {split_text} The validation rows are never used to fit "
-            f"the binning or the coefficients.\n\n**Binning fitted on:** the "
-            f"{describe_meta(run.binning_info['sample'])}.")
+    note = run.sample.meta.get("observation_note")
+    split_text = note + ";" if note else (
+        t("a stratified random {share:.0%} of the contacts;", share=validation_share) if run.split == "random"
+        else t("the contacts on or after {oot_date} (out-of-time), with a random {share:.0%} of the earlier contacts "
+               "as an in-time holdout;", oot_date=oot_date, share=validation_share))
+    return t("**Target.** {target}\n\n**Validation:** {split} The validation rows are never used to fit the binning or "
+             "the coefficients.\n\n**Binning fitted on:** the {sample}.", target=value(meta["target"]), split=split_text,
+             sample=describe_meta(run.binning_info["sample"]))
 
 
 def points_md(base_score: float, base_odds: float, pdo: float) -> str:
     """Markdown: how points relate to the odds of response (base score, base odds, points to double the odds)."""
-    return (f"**Points:** {base_score:g} points at odds of {base_odds:g} non-responders per responder "
-            f"(a {1 / (1 + base_odds):.1%} response rate); every {pdo:g} points double the odds of response. "
-            f"The score is the sum of the points of the customer's bins below.")
+    return t("**Points:** {base_score:g} points at odds of {base_odds:g} non-responders per responder "
+             "(a {rate:.1%} response rate); every {pdo:g} points double the odds of response. "
+             "The score is the sum of the points of the customer's bins below.", base_score=base_score,
+             base_odds=base_odds, rate=1 / (1 + base_odds), pdo=pdo)
 
 
 def validation_check(samples: pd.DataFrame, has_challenger: bool) -> tuple[pd.DataFrame, dict, pd.DataFrame, str]:
@@ -224,16 +227,16 @@ def validation_check(samples: pd.DataFrame, has_challenger: bool) -> tuple[pd.Da
     from .scoring import validation_metrics
 
     val = samples[samples["sample"] == ("out_of_time" if (samples["sample"] == "out_of_time").any() else "validation")]
-    models = {"scorecard": val["prob"]}
+    models = {t("scorecard"): val["prob"]}
     if has_challenger:
-        models["challenger (gradient boosting)"] = val["prob_challenger"]
+        models[t("challenger (gradient boosting)")] = val["prob_challenger"]
     rows = []
     for name, prob in models.items():
         m = validation_metrics(val["response"], prob)
         rows.append({"model": name, "AUC": m["auc"], "Gini": m["gini"], "KS": m["ks"], "lift top 10%": m["lift_top10"],
                      "capture top 10%": m["capture_top10"], "capture top 20%": m["capture_top20"]})
-    caption = (f"{'Out-of-time' if (val['sample'] == 'out_of_time').all() else 'Validation'} sample ({len(val):,} "
-               f"contacts, {int(val['response'].sum()):,} responders)")
+    caption = t("Out-of-time sample ({n:,} contacts, {k:,} responders)" if (val["sample"] == "out_of_time").all()
+                else "Validation sample ({n:,} contacts, {k:,} responders)", n=len(val), k=int(val["response"].sum()))
     return val, models, pd.DataFrame(rows), caption
 
 
@@ -241,8 +244,8 @@ def stability_warnings(stab: pd.DataFrame) -> list[str]:
     """A warning naming the score and variables not stable against today's base (none when all are)."""
     if not (stab["band"] != "stable").any():
         return []
-    return ["Not stable against today's base: " + ", ".join(
-        f"{i} ({x:.3f}, {b})" for i, x, b in zip(stab["item"], stab["index"], stab["band"]) if b != "stable")]
+    return [t("Not stable against today's base: {items}", items=", ".join(
+        f"{i} ({x:.3f}, {value(b)})" for i, x, b in zip(stab["item"], stab["index"], stab["band"]) if b != "stable"))]
 
 
 def scoring_base(run: ModelRun, as_of) -> pd.DataFrame:
@@ -296,22 +299,22 @@ def save_artifacts(out_dir: str | os.PathLike, run: ModelRun, ml, *, tgt: dict, 
     out, m = Path(out_dir), run.model
     samples = m["samples"]
     files = [(scoring.save_model({"scorecard": m["scorecard"], "challenger": m["challenger"], "meta": m["meta"]},
-                                 out / "scorecard.pkl"), "fitted scorecard, challenger and model card data")]
+                                 out / "scorecard.pkl"), t("fitted scorecard, challenger and model card data"))]
     samples.to_parquet(out / "validation_scored.parquet", index=False)
-    files.append((out / "validation_scored.parquet", "scored development and validation contacts (masked ids)"))
+    files.append((out / "validation_scored.parquet", t("scored development and validation contacts (masked ids)")))
     date_col = "contact_date" if tgt["kind"] == "campaign_response" else "obs_date"
     validation.scored_sample(samples, date_col=date_col).to_parquet(out / "scored_sample.parquet", index=False)
     files.append((out / "scored_sample.parquet",
-                  "scored sample for 06: sample (development / validation / out_of_time), target, prob, score (masked ids)"))
+                  t("scored sample for 06: sample (development / validation / out_of_time), target, prob, score (masked ids)")))
     sql = scorecard_sql.save_scorecard_sql(m["scorecard"], out, id_columns=["customer_id"])
-    files += [(sql["sql"], "the scorecard as one SQL SELECT (DuckDB and Spark SQL) over a table of the model variables"),
-              (sql["json"], "the scorecard as a JSON spec (bins, special and missing codes, points)")]
+    files += [(sql["sql"], t("the scorecard as one SQL SELECT (DuckDB and Spark SQL) over a table of the model variables")),
+              (sql["json"], t("the scorecard as a JSON spec (bins, special and missing codes, points)"))]
     ml.base_scores.to_parquet(out / "base_scores.parquet", index=False)
-    files.append((out / "base_scores.parquet", "scores of the whole base as of " + as_of + " (masked ids)"))
+    files.append((out / "base_scores.parquet", t("scores of the whole base as of {as_of} (masked ids)", as_of=as_of)))
     lst = scoring.export_list(ml.list, out, "marketing_list")
-    files += [(lst["csv"], "marketing list with its product and group (model = contact, control = random holdout, "
-                           "not contacted) (CSV, UTF-8)"), (lst["parquet"], "marketing list (Parquet)")]
+    files += [(lst["csv"], t("marketing list with its product and group (model = contact, control = random "
+                             "holdout, not contacted) (CSV, UTF-8)")), (lst["parquet"], t("marketing list (Parquet)"))]
     if ml.gains is not None:
         ml.gains.to_parquet(out / "list_gains.parquet", index=False)
-        files.append((out / "list_gains.parquet", "gains by cut-off of the list economics"))
+        files.append((out / "list_gains.parquet", t("gains by cut-off of the list economics")))
     return pd.DataFrame({"file": [Path(f).name for f, _ in files], "content": [c for _, c in files]})

@@ -251,8 +251,10 @@ def meta_mismatch(saved: dict | None, expected: dict) -> list[str]:
 
 def describe_meta(meta: dict | None) -> str:
     """One line describing a sample: campaigns, split, sizes and the id hash prefix."""
+    from .i18n import t
+
     if not meta:
-        return "sample not recorded"
+        return t("sample not recorded")
     if meta.get("target"):   # a bank-derived or table target (clientlens.targets)
         dates = ", ".join(f"{k} {v}" for k, v in (meta.get("features_as_of") or {}).items())
         how = (f"out-of-time sample from {meta['oot_date']}" if meta.get("oot_date") else "no out-of-time sample")
@@ -260,11 +262,13 @@ def describe_meta(meta: dict | None) -> str:
                 f"random holdout {meta.get('validation_share', 0):.0%}, seed {meta.get('seed')}; {how}): "
                 f"{meta.get('n_dev', 0):,} rows, {meta.get('n_events', 0):,} events; ids hash "
                 f"{str(meta.get('dev_ids_sha256', ''))[:12]}")
-    split = (f"stratified random split, validation share {meta['validation_share']:.0%}, seed {meta['seed']}"
-             if meta.get("split") == "random" else f"out-of-time split at {meta.get('oot_date')}")
-    return (f"development sample of {', '.join(meta.get('campaigns', []))} ({split}; features "
-            f"{meta.get('feature_lag_days')} day(s) before contact): {meta.get('n_dev', 0):,} contacts, "
-            f"{meta.get('n_events', 0):,} responders; ids hash {str(meta.get('dev_ids_sha256', ''))[:12]}")
+    split = (t("stratified random split, validation share {share:.0%}, seed {seed}", share=meta["validation_share"],
+               seed=meta["seed"]) if meta.get("split") == "random"
+             else t("out-of-time split at {oot_date}", oot_date=meta.get("oot_date")))
+    return t("development sample of {campaigns} ({split}; features {lag} day(s) before contact): {n:,} contacts, "
+             "{k:,} responders; ids hash {sha}", campaigns=", ".join(meta.get("campaigns", [])), split=split,
+             lag=meta.get("feature_lag_days"), n=meta.get("n_dev", 0), k=meta.get("n_events", 0),
+             sha=str(meta.get("dev_ids_sha256", ""))[:12])
 
 
 @dataclass

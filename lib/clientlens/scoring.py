@@ -763,30 +763,33 @@ def choose_binning(binning_source: str, saved_path, expected_meta: dict) -> tupl
 
     if binning_source not in ("auto", "fit", "saved"):
         raise ParamsError(f"binning_source must be one of ['auto', 'fit', 'saved']; got {binning_source!r}")
+    from .i18n import t
+
     own = describe_meta(expected_meta)
     fitted = {"source": "fitted here", "kind": "note", "sample": dict(expected_meta), "mismatch": []}
     if binning_source == "fit":
-        return None, {**fitted, "note": f"binning_source is 'fit': the optimal binning was fitted on this model's {own}."}
+        return None, {**fitted, "note": t("binning_source is 'fit': the optimal binning was fitted on this model's "
+                                          "{sample}.", sample=own)}
     if saved_path is None:
         if binning_source == "saved":
             raise DataError("binning_source is 'saved' but 02_binning's binning.pkl was not found for this as-of "
                             "date; run 02_binning first or set binning_source to auto or fit")
-        return None, {**fitted, "note": "No saved binning from 02_binning for this date: the optimal binning was "
-                                        f"fitted on this model's {own}."}
+        return None, {**fitted, "note": t("No saved binning from 02_binning for this date: the optimal binning was "
+                                          "fitted on this model's {sample}.", sample=own)}
     binner, meta = load_binning(saved_path, with_meta=True)
     diff = meta_mismatch(meta, expected_meta)
     if not diff:
         return binner, {"source": "02_binning", "kind": "note", "sample": dict(meta), "mismatch": [],
-                        "note": f"The binning of 02_binning is reused: it was fitted on the same {own} (identical "
-                                f"development ids), so it has never seen the validation sample."}
+                        "note": t("The binning of 02_binning is reused: it was fitted on the same {sample} (identical "
+                                  "development ids), so it has never seen the validation sample.", sample=own)}
     if binning_source == "saved":
         raise DataError("binning_source is 'saved' but 02_binning's binning was fitted on another sample ("
                         + "; ".join(diff) + "); rerun 02_binning with the same campaigns, split and seed, or set "
                         "binning_source to auto or fit")
     return None, {**fitted, "kind": "warning", "mismatch": diff,
-                  "note": "02_binning's binning was NOT reused because it was fitted on a different sample ("
-                          + "; ".join(diff) + f"). The optimal binning was fitted here on this model's {own}, so it "
-                          "never sees the validation sample."}
+                  "note": t("02_binning's binning was NOT reused because it was fitted on a different sample "
+                            "({diff}). The optimal binning was fitted here on this model's {sample}, so it never sees "
+                            "the validation sample.", diff="; ".join(diff), sample=own)}
 
 
 def fit_response_model(bank, campaigns: Sequence[str], *, feature_lag_days: int = 1, split: str = "random",

@@ -168,37 +168,44 @@ def describe(target: dict) -> dict:
     event rate is called), ``contactable`` (a customer base to list), ``benchmark`` (the reference bank's
     result for this kind, or None).
     """
+    from .i18n import t as _t
+
     t = target
     k = t["kind"]
     h = t.get("horizon_months")
-    within = f"within {h} month{'s' if h != 1 else ''}" if h else ""
+    within = (_t("within {h} month", h=h) if h == 1 else _t("within {h} months", h=h)) if h else ""
     if k == "campaign_response":
         camps = ", ".join(t.get("campaigns") or [])
-        return {"kind": k, "predicts": f"responds to the campaign offer ({camps})", "title": "campaign response",
-                "population": "customers contacted in the campaign(s)", "event": "responder", "events": "responders",
-                "rate": "response rate", "contactable": True, "benchmark": None}
+        return {"kind": k, "predicts": _t("responds to the campaign offer ({campaigns})", campaigns=camps),
+                "title": _t("campaign response"), "population": _t("customers contacted in the campaign(s)"),
+                "event": _t("responder"), "events": _t("responders"), "rate": _t("response rate"), "contactable": True,
+                "benchmark": None}
     if k == "primary_account_conversion":
-        return {"kind": k, "predicts": f"converts to a primary account {within}",
-                "title": "conversion to primary account (主账户转化)",
-                "population": "customers whose account is not their primary account at the observation date",
-                "event": "converter", "events": "converters", "rate": "conversion rate", "contactable": True,
-                "benchmark": "the reference bank's conversion model: the top 10% captured 36% of converters "
-                             "(lift 3.6x)"}
+        return {"kind": k, "predicts": _t("converts to a primary account {within}", within=within),
+                "title": _t("conversion to primary account (主账户转化)"),
+                "population": _t("customers whose account is not their primary account at the observation date"),
+                "event": _t("converter"), "events": _t("converters"), "rate": _t("conversion rate"), "contactable": True,
+                "benchmark": _t("the reference bank's conversion model: the top 10% captured 36% of converters "
+                                "(lift 3.6x)")}
     if k == "asset_outflow":
-        return {"kind": k, "predicts": f"moves at least {t['drop_share']:.0%} of assets out {within}",
-                "title": "asset outflow early warning (流失预警)",
-                "population": f"customers with AUM of at least {t['min_aum']:,.0f} at the observation date",
-                "event": "customer moving assets out", "events": "customers moving assets out",
-                "rate": "outflow rate", "contactable": True, "benchmark": None}
+        return {"kind": k, "predicts": _t("moves at least {share:.0%} of assets out {within}", share=t["drop_share"],
+                                          within=within),
+                "title": _t("asset outflow early warning (流失预警)"),
+                "population": _t("customers with AUM of at least {aum:,.0f} at the observation date", aum=t["min_aum"]),
+                "event": _t("customer moving assets out"), "events": _t("customers moving assets out"),
+                "rate": _t("outflow rate"), "contactable": True, "benchmark": None}
     if k == "product_uptake":
-        w = _PRODUCT_WORDS.get(t["product"], t["product"])
-        return {"kind": k, "predicts": f"takes up {w} {within}", "title": f"product uptake: {t['product']} (产品响应)",
-                "population": f"customers not holding {w} at the observation date", "event": "taker",
-                "events": "takers", "rate": "uptake rate", "contactable": True, "benchmark": None}
-    return {"kind": k, "predicts": f"{t['column']} = {t['positive']}", "title": f"{t['column']} (own modelling table)",
-            "population": f"rows of {Path(str(t['path'])).name}", "event": f"{t['column']} = {t['positive']}",
-            "events": f"rows with {t['column']} = {t['positive']}", "rate": "event rate", "contactable": False,
-            "benchmark": None}
+        w = _t(_PRODUCT_WORDS[t["product"]]) if t["product"] in _PRODUCT_WORDS else t["product"]
+        return {"kind": k, "predicts": _t("takes up {product} {within}", product=w, within=within),
+                "title": _t("product uptake: {product} (产品响应)", product=t["product"]),
+                "population": _t("customers not holding {product} at the observation date", product=w),
+                "event": _t("taker"), "events": _t("takers"), "rate": _t("uptake rate"), "contactable": True,
+                "benchmark": None}
+    return {"kind": k, "predicts": f"{t['column']} = {t['positive']}",
+            "title": _t("{column} (own modelling table)", column=t["column"]),
+            "population": _t("rows of {file}", file=Path(str(t["path"])).name), "event": f"{t['column']} = {t['positive']}",
+            "events": _t("rows with {column} = {positive}", column=t["column"], positive=t["positive"]),
+            "rate": _t("event rate"), "contactable": False, "benchmark": None}
 
 
 # --------------------------------------------------------------------------- samples
@@ -687,13 +694,19 @@ def list_rules(base: pd.DataFrame, *, exclude_opt_out: bool, recent_contact_days
     opt = bool(exclude_opt_out)
     if opt and "marketing_opt_out" not in base.columns:
         opt = False
-        notes.append("No marketing_opt_out column: the opt-out rule is skipped (check the list against the bank's "
-                     "do-not-contact register).")
+        notes.append(_to_text("No marketing_opt_out column: the opt-out rule is skipped (check the list against "
+                              "the bank's do-not-contact register)."))
     recent = recent_contact_days
     if recent is not None and "days_since_last_contact" not in base.columns:
         recent = None
-        notes.append("No campaign history (campaigns table): the recent-contact rule is skipped.")
+        notes.append(_to_text("No campaign history (campaigns table): the recent-contact rule is skipped."))
     return {"exclude_opt_out": opt, "recent_contact_days": recent}, notes
+
+
+def _to_text(text: str) -> str:
+    from .i18n import t
+
+    return t(text)
 
 
 def sample_table(model: dict) -> pd.DataFrame:
@@ -708,7 +721,7 @@ def sample_table(model: dict) -> pd.DataFrame:
         yy = y.loc[part.index]
         r.update(rows=len(part), events=int(yy.sum()), event_rate=float(yy.mean()))
         if "campaign_id" in r:
-            r["dates"] = " to ".join(meta["contact_windows"].get(r["campaign_id"], []))
+            r["dates"] = _to_text(" to ").join(meta["contact_windows"].get(r["campaign_id"], []))
             r["features as of"] = meta["features_as_of"].get(r["campaign_id"], "")
         elif "obs_date" in part.columns:
             r["observation date"] = str(pd.Timestamp(part["obs_date"].min()).date())

@@ -33,3 +33,13 @@ def use_cjk_font() -> str | None:
 
 
 CJK_FONT_NAME = use_cjk_font()
+
+
+def tr(text, **fields):
+    """Chart text in the report's language (:func:`clientlens.i18n.t`); text already translated (the result of
+    ``t``, e.g. a title the caller translated) and non-text labels pass through unchanged."""
+    from ..i18n import Translated, t
+
+    if not isinstance(text, str) or isinstance(text, Translated):
+        return text
+    return t(text, **fields)

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .. import lift as L
+from . import tr
 
 _COLOURS = ["#2b6cb0", "#dd6b20", "#2f855a", "#805ad5", "#c53030"]
 
@@ -27,7 +28,7 @@ def _ax(ax, size=(6.4, 4.4)):
 def _as_dict(scores) -> dict:
     if isinstance(scores, Mapping):
         return dict(scores)
-    return {"model": scores}
+    return {tr("model"): scores}
 
 
 def _pct_axis(ax, axis: str = "both") -> None:
@@ -43,9 +44,9 @@ def _finish_unit_square(ax, xlabel: str, ylabel: str, title: str):
     """Common finish of the curve charts drawn on [0, 1] x [0, 1]: limits, labels, % ticks, grid, legend."""
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1.02)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    ax.set_title(title)
+    ax.set_xlabel(tr(xlabel))
+    ax.set_ylabel(tr(ylabel))
+    ax.set_title(tr(title))
     _pct_axis(ax)
     ax.grid(alpha=0.3)
     ax.legend(loc="lower right", fontsize=8)
@@ -61,9 +62,9 @@ def gains_chart(y_true, scores, ax=None, title: str = "Cumulative gains (capture
     for i, (label, s) in enumerate(_as_dict(scores).items()):
         c = L.gains_curve(y_true, s)
         ax.plot(c["cum_share"], c["cum_capture_rate"], color=_COLOURS[i % len(_COLOURS)], lw=2, label=label)
-    ax.plot([0, 1], [0, 1], color="grey", ls="--", lw=1, label="no model (random)")
+    ax.plot([0, 1], [0, 1], color="grey", ls="--", lw=1, label=tr("no model (random)"))
     if rate > 0:
-        ax.plot([0, rate, 1], [0, 1, 1], color="black", ls=":", lw=1, label="perfect model")
+        ax.plot([0, rate, 1], [0, 1, 1], color="black", ls=":", lw=1, label=tr("perfect model"))
     return _finish_unit_square(ax, "Customers contacted, best scores first (% of base)",
                               "Responders captured (% of all responders)", title)
 
@@ -76,14 +77,14 @@ def lift_chart(table: pd.DataFrame | None = None, y_true=None, scores=None, n: i
     if table is None:
         table = L.ntile_table(y_true, scores, n=n)
     x = table["ntile"].to_numpy()
-    ax.bar(x, table["lift"], color=_COLOURS[0], alpha=0.75, label="lift of the n-tile")
+    ax.bar(x, table["lift"], color=_COLOURS[0], alpha=0.75, label=tr("lift of the n-tile"))
     if cumulative:
-        ax.plot(x, table["cum_lift"], color=_COLOURS[1], marker="o", lw=2, label="cumulative lift")
-    ax.axhline(1.0, color="grey", ls="--", lw=1, label="no model (lift 1)")
+        ax.plot(x, table["cum_lift"], color=_COLOURS[1], marker="o", lw=2, label=tr("cumulative lift"))
+    ax.axhline(1.0, color="grey", ls="--", lw=1, label=tr("no model (lift 1)"))
     ax.set_xticks(x)
-    ax.set_xlabel("n-tile of score (1 = highest scores)")
-    ax.set_ylabel("Lift (response rate / overall rate, x)")
-    ax.set_title(title or f"Lift by {'decile' if len(table) == 10 else 'n-tile'}")
+    ax.set_xlabel(tr("n-tile of score (1 = highest scores)"))
+    ax.set_ylabel(tr("Lift (response rate / overall rate, x)"))
+    ax.set_title(tr(title) if title else tr("Lift by decile" if len(table) == 10 else "Lift by n-tile"))
     ax.grid(alpha=0.3, axis="y")
     ax.legend(fontsize=8)
     return ax
@@ -93,12 +94,12 @@ def ks_chart(y_true, score, ax=None, title: str = "KS: responders vs non-respond
     """Cumulative shares of responders and non-responders by score cut-off, with the KS gap marked."""
     ax = _ax(ax)
     c = L.ks_curve(y_true, score)
-    ax.plot(c["cum_share"], c["cum_capture_rate"], color=_COLOURS[0], lw=2, label="responders")
-    ax.plot(c["cum_share"], c["cum_non_capture_rate"], color=_COLOURS[1], lw=2, label="non-responders")
+    ax.plot(c["cum_share"], c["cum_capture_rate"], color=_COLOURS[0], lw=2, label=tr("responders"))
+    ax.plot(c["cum_share"], c["cum_non_capture_rate"], color=_COLOURS[1], lw=2, label=tr("non-responders"))
     i = int(np.argmax(np.abs(c["ks"].to_numpy())))
     xk = c["cum_share"].iloc[i]
     ax.vlines(xk, c["cum_non_capture_rate"].iloc[i], c["cum_capture_rate"].iloc[i], color="black", lw=1.5)
-    ax.annotate(f"KS = {abs(c['ks'].iloc[i]):.3f}\nat top {xk:.0%}", (xk, (c["cum_capture_rate"].iloc[i]
+    ax.annotate(tr("KS = {ks:.3f}\nat top {top:.0%}", ks=abs(c["ks"].iloc[i]), top=xk), (xk, (c["cum_capture_rate"].iloc[i]
                 + c["cum_non_capture_rate"].iloc[i]) / 2), xytext=(8, 0), textcoords="offset points", fontsize=9)
     return _finish_unit_square(ax, "Customers selected, best scores first (% of base)",
                               "Cumulative share of the group (%)", title)
@@ -110,8 +111,8 @@ def roc_chart(y_true, scores, ax=None, title: str = "ROC curve"):
     for i, (label, s) in enumerate(_as_dict(scores).items()):
         r = L.roc_curve(y_true, s)
         ax.plot(r["fpr"], r["tpr"], color=_COLOURS[i % len(_COLOURS)], lw=2,
-                label=f"{label} (AUC {L.auc(y_true, s):.3f})")
-    ax.plot([0, 1], [0, 1], color="grey", ls="--", lw=1, label="chance (AUC 0.5)")
+                label=tr("{label} (AUC {auc:.3f})", label=label, auc=L.auc(y_true, s)))
+    ax.plot([0, 1], [0, 1], color="grey", ls="--", lw=1, label=tr("chance (AUC 0.5)"))
     return _finish_unit_square(ax, "False positive rate (% of non-responders selected)",
                               "True positive rate (% of responders selected)", title)
 
@@ -124,15 +125,15 @@ def calibration_chart(table: pd.DataFrame | None = None, y_true=None, prob=None,
     if table is None:
         table = L.calibration_table(y_true, prob, n_bins=n_bins)
     top = float(max(table["mean_predicted"].max(), table["observed_rate"].max())) * 1.1 or 1.0
-    ax.plot([0, top], [0, top], color="grey", ls="--", lw=1, label="perfect calibration")
+    ax.plot([0, top], [0, top], color="grey", ls="--", lw=1, label=tr("perfect calibration"))
     sizes = 20 + 200 * table["count"] / table["count"].max()
     ax.scatter(table["mean_predicted"], table["observed_rate"], s=sizes, color=_COLOURS[0], alpha=0.8,
-               label="bins of predicted rate", zorder=3)
+               label=tr("bins of predicted rate"), zorder=3)
     ax.plot(table["mean_predicted"], table["observed_rate"], color=_COLOURS[0], lw=1)
     ax.set_xlim(0, top)
     ax.set_ylim(0, top)
-    ax.set_xlabel("Mean predicted response rate (%)")
-    ax.set_ylabel("Observed response rate (%)")
+    ax.set_xlabel(tr("Mean predicted response rate (%)"))
+    ax.set_ylabel(tr("Observed response rate (%)"))
     ax.set_title(title)
     _pct_axis(ax)
     ax.grid(alpha=0.3)
@@ -152,10 +153,10 @@ def control_chart(comparison, ax=None, title: str = "Post-evaluation: model grou
     err = np.array([[r - lo for r, (lo, _) in zip(rates, ints)], [hi - r for r, (_, hi) in zip(rates, ints)]])
     ax.bar([0, 1], rates, color=[_COLOURS[0], "#a0aec0"], yerr=err, capsize=6)
     ax.set_xticks([0, 1])
-    ax.set_xticklabels([f"model group\n(n = {c.n_model:,})", f"control group\n(n = {c.n_control:,})"])
-    ax.set_xlabel("Group (error bars: 95% Wilson interval)" if abs(c.confidence - 0.95) < 1e-9
-                  else f"Group (error bars: {c.confidence:.0%} Wilson interval)")
-    ax.set_ylabel("Response rate (%)")
+    ax.set_xticklabels([tr("model group\n(n = {n:,})", n=c.n_model), tr("control group\n(n = {n:,})", n=c.n_control)])
+    ax.set_xlabel(tr("Group (error bars: 95% Wilson interval)") if abs(c.confidence - 0.95) < 1e-9
+                  else tr("Group (error bars: {confidence:.0%} Wilson interval)", confidence=c.confidence))
+    ax.set_ylabel(tr("Response rate (%)"))
     ax.set_title(title)
     _pct_axis(ax, "y")
     for x, r in zip([0, 1], rates):
@@ -173,10 +174,10 @@ def score_distribution_chart(dev_scores, other_scores, labels=("development", "v
     edges = np.histogram_bin_edges(np.concatenate([a, b]), bins=bins)
     for arr, label, col in ((a, labels[0], _COLOURS[0]), (b, labels[1], _COLOURS[1])):
         ax.hist(arr, bins=edges, weights=np.full(len(arr), 1 / max(len(arr), 1)), alpha=0.5, color=col,
-                label=f"{label} (n = {len(arr):,})")
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel("Share of customers (%)")
-    ax.set_title(title)
+                label=tr("{label} (n = {n:,})", label=tr(label), n=len(arr)))
+    ax.set_xlabel(tr(xlabel))
+    ax.set_ylabel(tr("Share of customers (%)"))
+    ax.set_title(tr(title))
     _pct_axis(ax, "y")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)

@@ -9,6 +9,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from . import tr
+
 
 def _ax(ax, figsize=(6.5, 4.2)):
     if ax is None:
@@ -44,14 +46,14 @@ def plot_gains(gains: pd.DataFrame, ax=None, currency: str = "CNY"):
     for col, label, colour in (("expected_value", "expected value of responses", "#2f855a"),
                                ("contact_cost", "contact cost", "#c53030"),
                                ("expected_profit", "expected profit", "#2b6cb0")):
-        ax.plot(x, np.concatenate([[0], gains[col].to_numpy()]), label=label, color=colour, lw=2)
+        ax.plot(x, np.concatenate([[0], gains[col].to_numpy()]), label=tr(label), color=colour, lw=2)
     chosen = gains[gains["chosen"]]
     if len(chosen):
-        ax.axvline(chosen["customers"].iloc[0], color="#4a5568", ls="--", lw=1, label="chosen list size")
-    ax.set_xlabel("customers contacted (best expected profit first)")
-    ax.set_ylabel(currency)
+        ax.axvline(chosen["customers"].iloc[0], color="#4a5568", ls="--", lw=1, label=tr("chosen list size"))
+    ax.set_xlabel(tr("customers contacted (best expected profit first)"))
+    ax.set_ylabel(tr(currency))
     ax.legend(frameon=False, fontsize=8)
-    ax.set_title("Expected profit by list size")
+    ax.set_title(tr("Expected profit by list size"))
     return ax
 
 
