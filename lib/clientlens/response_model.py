@@ -318,3 +318,19 @@ def save_artifacts(out_dir: str | os.PathLike, run: ModelRun, ml, *, tgt: dict, 
         ml.gains.to_parquet(out / "list_gains.parquet", index=False)
         files.append((out / "list_gains.parquet", t("gains by cut-off of the list economics")))
     return pd.DataFrame({"file": [Path(f).name for f, _ in files], "content": [c for _, c in files]})
+
+
+def stability_caption(as_of: str) -> str:
+    """Caption of the stability table of the list section: development sample vs the base as of ``as_of``."""
+    return t("Stability: score PSI and CSI per variable, development sample vs base as of {as_of} (as 02 and 06)",
+             as_of=as_of)
+
+
+def show_warnings(warnings: list[str]) -> None:
+    """The report's warnings in one callout titled "Warnings", or a "No warnings." pass."""
+    from . import report
+
+    if warnings:
+        report.callout("\n\n".join(warnings), kind="warning", title="Warnings")
+    else:
+        report.callout(t("No warnings."), kind="pass", title="Warnings")

@@ -311,10 +311,13 @@ class ResponseScorecard:
         if vb is None:  # a binner without per-variable detail: show the bin label
             labels = np.asarray(self.binner_.transform(X, metric="bins", variables=[v])[v], dtype=object)
             return np.array([f"{label}: {b}" for b in labels], dtype=object)
+        from .i18n import t
+
         phrases = {}
         for i in np.unique(idx):
             w = _band_words(v, vb, int(i))
-            phrases[i] = f"{label}: {w}" if w in ("yes", "no") else f"{label} {w}"
+            phrases[i] = (t("{label}: {words}", label=label, words=w) if w in (t("yes"), t("no"))
+                          else t("{label} {words}", label=label, words=w))
         return np.array([phrases[i] for i in idx], dtype=object)
 
     def summary(self) -> pd.DataFrame:
@@ -345,44 +348,48 @@ def _fmt_edge(x: float, v: str = "") -> str:
 
 def _range_words(v: str, lo: float, hi: float) -> tuple[str, str]:
     """(lower-bound words, upper-bound words) for a bin [lo, hi)."""
+    from .i18n import t
+
     if _COUNT.search(v):  # whole numbers: [2.5, inf) -> "3 or more"; [-inf, 2.5) -> "2 or fewer"
-        lo_w = f"{math.ceil(lo):,} or more" if math.isfinite(lo) else ""
-        hi_w = f"{math.ceil(hi) - 1:,} or fewer" if math.isfinite(hi) else ""
+        lo_w = t("{x} or more", x=f"{math.ceil(lo):,}") if math.isfinite(lo) else ""
+        hi_w = t("{x} or fewer", x=f"{math.ceil(hi) - 1:,}") if math.isfinite(hi) else ""
         return lo_w, hi_w
-    return (f"{_fmt_edge(lo, v)} or more" if math.isfinite(lo) else "",
-            f"below {_fmt_edge(hi, v)}" if math.isfinite(hi) else "")
+    return (t("{x} or more", x=_fmt_edge(lo, v)) if math.isfinite(lo) else "",
+            t("below {x}", x=_fmt_edge(hi, v)) if math.isfinite(hi) else "")
 
 
 def _band_words(v: str, vb, i: int) -> str:
     """Words for bin index ``i`` of a clientlens.binning.VariableBinning (after the variable's label)."""
+    from .i18n import t
+
     n = int(vb.n_bins)
     if i == n + 1:
-        return "not recorded (missing)"
+        return t("not recorded (missing)")
     if i == n:
-        return "has a special value"
+        return t("has a special value")
     if i < 0:
-        return "is a category not seen in development"
+        return t("is a category not seen in development")
     if vb.dtype != "numerical":
         cats = [str(c) for c in vb.splits[i]]
-        return f"is {cats[0]}" if len(cats) == 1 else f"is one of {', '.join(cats[:4])}" + (
-            " ..." if len(cats) > 4 else "")
+        return t("is {category}", category=cats[0]) if len(cats) == 1 else t(
+            "is one of {categories}", categories=", ".join(cats[:4]) + (" ..." if len(cats) > 4 else ""))
     edges = [-math.inf] + [float(s) for s in vb.splits] + [math.inf]
     lo, hi = edges[i], edges[i + 1]
     if _FLAG.search(v) and n == 2 and 0 < float(vb.splits[0]) <= 1:
-        return "yes" if i == 1 else "no"
+        return t("yes") if i == 1 else t("no")
     if n == 1:
-        return "(any value)"
+        return t("(any value)")
     lo_w, hi_w = _range_words(v, lo, hi)
     if i == n - 1:
-        return f"in the top band ({lo_w})"
+        return t("in the top band ({words})", words=lo_w)
     if i == 0:
-        return f"in the bottom band ({hi_w})"
+        return t("in the bottom band ({words})", words=hi_w)
     if _COUNT.search(v):
         a, b = math.ceil(lo), math.ceil(hi) - 1
-        inside = f"{a:,}" if a == b else f"{a:,} to {b:,}"
+        inside = f"{a:,}" if a == b else t("{a} to {b}", a=f"{a:,}", b=f"{b:,}")
     else:
-        inside = f"{_fmt_edge(lo, v)} to {_fmt_edge(hi, v)}"
-    return f"in band {i + 1} of {n} ({inside})"
+        inside = t("{a} to {b}", a=_fmt_edge(lo, v), b=_fmt_edge(hi, v))
+    return t("in band {i} of {n} ({words})", i=i + 1, n=n, words=inside)
 
 
 # --------------------------------------------------------------------------- words for variables
@@ -412,34 +419,41 @@ _NAMES = {
 
 def describe_variable(name: str) -> str:
     """A readable label for a wide-table column (``aum_avg_3m`` -> ``'AUM 3-month average'``)."""
+    from .i18n import t, value
+
     if name in _NAMES:
-        return _NAMES[name]
+        return t(_NAMES[name])
     if name in _PRODUCTS:
-        return _PRODUCTS[name]
+        return t(_PRODUCTS[name])
     m = re.fullmatch(r"(.+)_avg_(\d+)m", name)
     if m and m.group(1) in _PRODUCTS:
-        return f"{_PRODUCTS[m.group(1)]} {m.group(2)}-month average"
+        return t("{product} {months}-month average", product=t(_PRODUCTS[m.group(1)]), months=m.group(2))
     m = re.fullmatch(r"has_(.+)", name)
     if m and m.group(1) in _PRODUCTS:
-        return f"Holds {_PRODUCTS[m.group(1)].lower()}"
+        return t("Holds {product}", product=t(_PRODUCTS[m.group(1)]).lower())
     m = re.fullmatch(r"(n|amt)_(.+)_(\d+)d", name)
     if m:
-        kind = "Number of" if m.group(1) == "n" else "Amount of"
         what = {"txn": "", "in": "incoming", "out": "outgoing", "fx_purchase": "FX purchase", "atm": "ATM",
                 "pos": "POS"}.get(m.group(2), m.group(2).replace("_", " "))
-        return f"{kind} {what + ' ' if what else ''}transactions, last {m.group(3)} days"
+        if not what:
+            return t("Number of transactions, last {days} days" if m.group(1) == "n"
+                     else "Amount of transactions, last {days} days", days=m.group(3))
+        # a kind of transaction without an entry (a bank's own category) is shown as the bank wrote it
+        return t("Number of {what} transactions, last {days} days" if m.group(1) == "n"
+                 else "Amount of {what} transactions, last {days} days", what=value(what), days=m.group(3))
     m = re.fullmatch(r"share_(.+)", name)
     if m:
-        return f"Share of transactions via {({'atm': 'ATM', 'pos': 'POS'}).get(m.group(1), m.group(1))}"
+        return t("Share of transactions via {channel}",
+                 channel=value(({"atm": "ATM", "pos": "POS"}).get(m.group(1), m.group(1))))
     m = re.fullmatch(r"key_txn_m(\d)", name)
     if m:
-        return f"Key transactions {int(m.group(1))} month(s) back" if m.group(1) != "0" else \
-            "Key transactions, last complete month"
+        return t("Key transactions {months} month(s) back", months=int(m.group(1))) if m.group(1) != "0" else \
+            t("Key transactions, last complete month")
     m = re.fullmatch(r"payroll_(amount|retention)_m(\d)", name)
     if m:
-        return f"Payroll {m.group(1)}, {m.group(2)} month(s) back" if m.group(2) != "0" else \
-            f"Payroll {m.group(1)}, last month"
-    return name.replace("_", " ").capitalize()
+        return t("Payroll {what}, {months} month(s) back", what=value(m.group(1)), months=m.group(2)) \
+            if m.group(2) != "0" else t("Payroll {what}, last month", what=value(m.group(1)))
+    return value(name.replace("_", " ").capitalize())
 
 
 # --------------------------------------------------------------------------- challenger
