@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .i18n import t
 from .report import FAIL, PASS, WARN
 
 
@@ -66,8 +67,8 @@ def contact_pressure(events: pd.DataFrame, max_tasks: int) -> dict:
     days = events.drop_duplicates(["customer_id", "event_date"]).groupby("customer_id").size()
     most = int(days.max()) if len(days) else 0
     over = int((days > max_tasks).sum())
-    return check_row("contact pressure before the caps: most event days for one customer in the window",
-                     f"{most:,} ({over:,} customer(s) above)", f"<= {max_tasks}",
+    return check_row(t("contact pressure before the caps: most event days for one customer in the window"),
+                     t("{most:,} ({over:,} customer(s) above)", most=most, over=over), f"<= {max_tasks}",
                      PASS if most <= max_tasks else WARN)
 
 
@@ -103,12 +104,12 @@ def event_job_checks(kept: pd.DataFrame, tasks: pd.DataFrame, rules, catalogue, 
                                              tasks["product"].to_numpy(dtype=object))).sum())
     return [
         contact_pressure(kept, max_tasks_per_customer),
-        check_row("tasks dropped over a channel cap", f"{over:,}", "0", PASS if over == 0 else WARN),
-        check_row("rules run", f"{len(rules.events) - len(skipped)} of {n_events}", "every rule whose data exist",
-                  PASS if not skipped else WARN),
-        check_row("tasks offering a product above the customer's risk level", f"{n_unsuitable:,}",
-                  "0 (suitability)", PASS if n_unsuitable == 0 else FAIL),
-        check_row("ids in the export", "raw" if allow_raw_ids else "masked", "masked",
+        check_row(t("tasks dropped over a channel cap"), f"{over:,}", "0", PASS if over == 0 else WARN),
+        check_row(t("rules run"), t("{n} of {total}", n=len(rules.events) - len(skipped), total=n_events),
+                  t("every rule whose data exist"), PASS if not skipped else WARN),
+        check_row(t("tasks offering a product above the customer's risk level"), f"{n_unsuitable:,}",
+                  t("0 (suitability)"), PASS if n_unsuitable == 0 else FAIL),
+        check_row(t("ids in the export"), t("raw") if allow_raw_ids else t("masked"), t("masked"),
                   WARN if allow_raw_ids else PASS),
     ]
 

@@ -64,6 +64,7 @@ import pandas as pd
 
 from . import DataError, ParamsError
 from .data import quote_literal as _lit
+from .i18n import t
 from .params import require_int, to_date
 
 __all__ = ["EventRules", "EVENTS", "RULES_NEEDING_DATA", "detect_events", "apply_cooldown", "campaign_tasks",
@@ -193,27 +194,35 @@ def rules_table(rules: EventRules) -> pd.DataFrame:
     """One row per rule: condition in words (with the thresholds), action, channel, priority."""
     r = rules
     w = r.surge_window_days
+    from .i18n import value
+
+    cats = ", ".join(value(c) for c in r.spend_categories)
+    moves = " / ".join(value(c) for c in r.movement_categories)
     cond = {
-        "spend_surge": (f"spend ({', '.join(r.spend_categories)}) in the last {w} days up by more than "
-                        f"{r.surge_amount_ratio:.0%} on the mean of days {w + 1}-{2 * w} and {2 * w + 1}-{3 * w}, "
-                        f"and the number of spend transactions up by more than {r.surge_count_ratio:.0%}"
-                        + (f"; spend at least {r.surge_min_spend:,.0f}" if r.surge_min_spend else "")
-                        + (f"; base period at least {r.surge_min_base_spend:,.0f} spent and "
-                           f"{r.surge_min_base_count:g} spend transactions per {w} days"
+        "spend_surge": (t("spend ({categories}) in the last {w} days up by more than {amount:.0%} on the mean of days "
+                          "{w1}-{w2} and {w3}-{w4}, and the number of spend transactions up by more than {count:.0%}",
+                          categories=cats, w=w, amount=r.surge_amount_ratio, w1=w + 1, w2=2 * w, w3=2 * w + 1,
+                          w4=3 * w, count=r.surge_count_ratio)
+                        + (t("; spend at least {spend:,.0f}", spend=r.surge_min_spend) if r.surge_min_spend else "")
+                        + (t("; base period at least {spend:,.0f} spent and {count:g} spend transactions per {w} days",
+                             spend=r.surge_min_base_spend, count=r.surge_min_base_count, w=w)
                            if r.surge_min_base_spend or r.surge_min_base_count else "")),
-        "large_inflow": f"one incoming {' / '.join(r.movement_categories)} of at least {r.large_inflow_min:,.0f}",
-        "large_outflow": f"one outgoing {' / '.join(r.movement_categories)} of at least {r.large_outflow_min:,.0f}",
-        "fx_purchase": (f"one FX purchase of at least USD {r.fx_min_usd:,.0f} (amount / {r.fx_rate:g} CNY per USD)"),
-        "birthday": f"birthday in {r.birthday_lead_days} days",
-        "wealth_maturity": f"a wealth product matures in {r.maturity_lead_days} days (holdings)",
-        "time_deposit_maturity": (f"a time deposit of at least {r.td_maturity_min:,.0f} matures in "
-                                  f"{r.maturity_lead_days} days (holdings)"),
-        "card_expiry": f"a card expires in {r.card_expiry_lead_days} days (holdings)",
+        "large_inflow": t("one incoming {categories} of at least {amount:,.0f}", categories=moves,
+                          amount=r.large_inflow_min),
+        "large_outflow": t("one outgoing {categories} of at least {amount:,.0f}", categories=moves,
+                           amount=r.large_outflow_min),
+        "fx_purchase": t("one FX purchase of at least USD {usd:,.0f} (amount / {rate:g} CNY per USD)",
+                         usd=r.fx_min_usd, rate=r.fx_rate),
+        "birthday": t("birthday in {days} days", days=r.birthday_lead_days),
+        "wealth_maturity": t("a wealth product matures in {days} days (holdings)", days=r.maturity_lead_days),
+        "time_deposit_maturity": t("a time deposit of at least {amount:,.0f} matures in {days} days (holdings)",
+                                   amount=r.td_maturity_min, days=r.maturity_lead_days),
+        "card_expiry": t("a card expires in {days} days (holdings)", days=r.card_expiry_lead_days),
     }
     chan = dict(r.channel)
-    chan["fx_purchase"] = (f"{r.channel['fx_purchase']} under USD {r.fx_rm_min_usd:,.0f}; "
-                           f"rm from USD {r.fx_rm_min_usd:,.0f}")
-    rows = [{"event": e, "condition": cond[e], "action": _ACTIONS[e], "product": r.product.get(e) or "-",
+    chan["fx_purchase"] = t("{channel} under USD {usd:,.0f}; rm from USD {usd:,.0f}",
+                            channel=value(r.channel["fx_purchase"]), usd=r.fx_rm_min_usd)
+    rows = [{"event": e, "condition": cond[e], "action": t(_ACTIONS[e]), "product": r.product.get(e) or "-",
              "channel": chan[e], "priority": r.priority.index(e) + 1, "run": e in r.events} for e in EVENTS]
     return pd.DataFrame(rows).sort_values("priority", kind="stable").reset_index(drop=True)
 
@@ -224,9 +233,9 @@ def rules_not_run(rules: EventRules, kept: pd.DataFrame) -> pd.DataFrame:
 
     Returns a frame with the columns ``rule`` and ``why it does not run``.
     """
-    why = dict(RULES_NEEDING_DATA)
-    why.update({e: f"skipped: {w}" for e, w in kept.attrs.get("skipped", {}).items()})
-    why.update({e: "left out by the parameter events" for e in EVENTS if e not in rules.events})
+    why = {e: t(w) for e, w in RULES_NEEDING_DATA.items()}
+    why.update({e: t("skipped: {why}", why=t(w)) for e, w in kept.attrs.get("skipped", {}).items()})
+    why.update({e: t("left out by the parameter events") for e in EVENTS if e not in rules.events})
     return pd.DataFrame({"rule": list(why), "why it does not run": list(why.values())})
 
 
@@ -529,21 +538,24 @@ def _reason(row, rules: EventRules) -> str:
     e = row["event"]
     if e == "spend_surge":
         up = row["value"] / row["baseline"] - 1
-        return (f"spend {row['value']:,.0f} in the last {rules.surge_window_days} days vs {row['baseline']:,.0f} "
-                f"before (+{up:.0%}), {row['n_now']:.0f} vs {row['n_before']:.1f} transactions")
+        return t("spend {now:,.0f} in the last {days} days vs {before:,.0f} before (+{up:.0%}), {n_now:.0f} vs "
+                 "{n_before:.1f} transactions", now=row["value"], days=rules.surge_window_days, before=row["baseline"],
+                 up=up, n_now=row["n_now"], n_before=row["n_before"])
     if e == "large_inflow":
-        return f"incoming transfer of {row['value']:,.0f}"
+        return t("incoming transfer of {amount:,.0f}", amount=row["value"])
     if e == "large_outflow":
-        return f"outgoing transfer of {row['value']:,.0f}"
+        return t("outgoing transfer of {amount:,.0f}", amount=row["value"])
     if e == "fx_purchase":
-        return f"FX purchase of USD {row['amount_usd']:,.0f}"
+        return t("FX purchase of USD {usd:,.0f}", usd=row["amount_usd"])
     if e == "wealth_maturity":
-        return f"wealth product of {row['value']:,.0f} matures in {rules.maturity_lead_days} days"
+        return t("wealth product of {amount:,.0f} matures in {days} days", amount=row["value"],
+                 days=rules.maturity_lead_days)
     if e == "time_deposit_maturity":
-        return f"time deposit of {row['value']:,.0f} matures in {rules.maturity_lead_days} days"
+        return t("time deposit of {amount:,.0f} matures in {days} days", amount=row["value"],
+                 days=rules.maturity_lead_days)
     if e == "card_expiry":
-        return f"card expires in {rules.card_expiry_lead_days} days"
-    return "birthday in %d days" % rules.birthday_lead_days
+        return t("card expires in {days} days", days=rules.card_expiry_lead_days)
+    return t("birthday in {days} days", days=rules.birthday_lead_days)
 
 
 def campaign_tasks(events: pd.DataFrame, customers: pd.DataFrame | None, rules: EventRules | dict | None = None, *,
@@ -675,7 +687,7 @@ def campaign_tasks(events: pd.DataFrame, customers: pd.DataFrame | None, rules: 
     if "clv_tier" in ev.columns:
         out["clv_tier"] = ev["clv_tier"].to_numpy()
     out["reason"] = [_reason(r, rules) for r in ev.to_dict("records")]
-    out["action"] = ev["event"].map(_ACTIONS).to_numpy()
+    out["action"] = ev["event"].map(_ACTIONS).map(lambda a: t(a) if isinstance(a, str) else a).to_numpy()
     out["also"] = ev["also"].fillna("").to_numpy()
     out.attrs["funnel"] = funnel
     return out

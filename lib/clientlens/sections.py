@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from . import checks, report
+from .i18n import t
 
 _SHARE_COLS = ("share", "aum_share", "primary_share")
 
@@ -746,24 +747,25 @@ def show_channel_load(tasks: pd.DataFrame, rules, start, end, history_days: int)
     fig.tight_layout()
     plt.show()
     per_channel = E.channel_load(daily_tasks, rules, history_days)
-    report.show_table(per_channel.reset_index(), caption="Tasks per channel", index=False,
+    report.show_table(per_channel.reset_index(), caption=t("Tasks per channel"), index=False,
                       fmt={"tasks": "{:,.0f}", "per day (mean)": "{:,.1f}", "per day (max)": "{:,.0f}",
                            "cap per day": "{:,.0f}"})
     mix = pd.crosstab(tasks["event"], tasks["channel"]).reindex(
         [e for e in rules.priority if e in rules.events]).fillna(0)
-    report.show_table(mix.astype(int).reset_index(), caption="Tasks by event and channel (back-test window)",
+    report.show_table(mix.astype(int).reset_index(), caption=t("Tasks by event and channel (back-test window)"),
                       index=False)
 
 
 def show_today_tasks(today: pd.DataFrame, as_of_date, preview_rows: int) -> None:
     """Today's tasks by event and channel and the first ``preview_rows`` rows (ids as exported)."""
     if today.empty:
-        report.callout(f"No event on {as_of_date}: no task today.", kind="note")
+        report.callout(t("No event on {date}: no task today.", date=as_of_date), kind="note")
         return
     counts = pd.crosstab(today["event"], today["channel"], margins=True, margins_name="total")
-    report.show_table(counts.reset_index(), caption=f"Today's tasks ({as_of_date}): {len(today):,}", index=False)
+    report.show_table(counts.reset_index(), caption=t("Today's tasks ({date}): {n:,}", date=as_of_date, n=len(today)),
+                      index=False)
     show = today.sort_values("priority", kind="stable").drop(columns=["value"]).head(preview_rows)
-    report.show_table(show, caption=f"First {min(preview_rows, len(today))} of today's tasks (highest priority first)",
+    report.show_table(show, caption=t("First {n} of today's tasks (highest priority first)", n=min(preview_rows, len(today))),
                       index=False,
                       fmt={"scheduled_date": lambda d: pd.Timestamp(d).strftime("%Y-%m-%d"),
                            "event_date": lambda d: pd.Timestamp(d).strftime("%Y-%m-%d")})
