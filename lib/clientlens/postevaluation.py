@@ -153,8 +153,10 @@ def trend_segments(bank, reports_dir, as_of, by: str, rules, include_scratch: bo
             return cust, by, None
     tags = _tags_at(bank, as_of, rules, cache)
     col = by if by in tags.columns else "lifecycle_stage"
-    note = (f"No {by!r} from 03_segmentation for {as_of}: trends per {col} at {as_of} (a customer's group is "
-            "held fixed over the months).")
+    from .i18n import t
+
+    note = t("No {by} from 03_segmentation for {as_of}: trends per {col} at {as_of} (a customer's group is held "
+             "fixed over the months).", by=repr(by), col=col, as_of=as_of)
     return tags[["customer_id", col]], col, note
 
 

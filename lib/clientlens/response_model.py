@@ -331,6 +331,6 @@ def show_warnings(warnings: list[str]) -> None:
     from . import report
 
     if warnings:
-        report.callout("\n\n".join(warnings), kind="warning", title="Warnings")
+        report.callout("\n\n".join(warnings), kind="warning", title=t("Warnings"))
     else:
-        report.callout(t("No warnings."), kind="pass", title="Warnings")
+        report.callout(t("No warnings."), kind="pass", title=t("Warnings"))

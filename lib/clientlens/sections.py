@@ -782,10 +782,10 @@ def show_treated_vs_control(comparison: pd.DataFrame) -> None:
         return
     resp = comparison[comparison["kpi"] == "response_rate"]
     report.show_table(resp.drop(columns=["kpi", "incremental_value"], errors="ignore"), index=False,
-                      caption="Response: treated vs control, incremental responders", percent_cols=_RATE_COLS)
+                      caption=t("Response: treated vs control, incremental responders"), percent_cols=_RATE_COLS)
     aum = comparison[comparison["kpi"] == "aum_change"]
     report.show_table(aum.drop(columns=["kpi"]), index=False,
-                      caption="AUM change per customer: incremental AUM and value")
+                      caption=t("AUM change per customer: incremental AUM and value"))
     other = comparison[~comparison["kpi"].isin(["response_rate", "aum_change"])]
     report.show_table(other.drop(columns=["incremental_value"], errors="ignore"), index=False,
-                      caption="Other goal KPIs at the outcome month-end", percent_cols=_RATE_COLS)
+                      caption=t("Other goal KPIs at the outcome month-end"), percent_cols=_RATE_COLS)

@@ -48,6 +48,7 @@ import numpy as np
 import pandas as pd
 
 from . import ParamsError
+from .i18n import t, value
 from .schema import PRODUCT_BALANCE_COLUMNS
 
 __all__ = ["Strategy", "StrategyMap", "load_strategy_map", "parse_strategy_map", "known_columns", "KPIS",
@@ -338,11 +339,12 @@ def condition_text(target: Mapping) -> str:
             if "max" in cond:
                 parts.append(f"{col} <= {cond['max']:g}")
             if "in" in cond:
-                parts.append(f"{col} in {', '.join(map(str, cond['in']))}")
+                parts.append(t("{column} in {values}", column=col, values=", ".join(str(value(v)) for v in cond["in"])))
             if "not_in" in cond:
-                parts.append(f"{col} not in {', '.join(map(str, cond['not_in']))}")
+                parts.append(t("{column} not in {values}", column=col,
+                               values=", ".join(str(value(v)) for v in cond["not_in"])))
         elif isinstance(cond, list):
-            parts.append(f"{col} in {', '.join(map(str, cond))}")
+            parts.append(t("{column} in {values}", column=col, values=", ".join(str(value(v)) for v in cond)))
         else:
             parts.append(f"{col} = {cond}")
     return "; ".join(parts)
@@ -385,7 +387,8 @@ def eligibility(base: pd.DataFrame, smap: StrategyMap) -> tuple[pd.DataFrame, di
         absent = [c for c in s.target if c not in base.columns]
         if absent:
             srcs = sorted({ARTIFACT_COLUMNS.get(c, "01_profile") for c in absent})
-            skipped[s.name] = f"column(s) {', '.join(absent)} absent (run {', '.join(srcs)} for this date)"
+            skipped[s.name] = t("column(s) {columns} absent (run {reports} for this date)", columns=", ".join(absent),
+                                reports=", ".join(srcs))
             eligible[s.name] = np.zeros(len(base), bool)
             continue
         m = np.ones(len(base), bool)
@@ -532,8 +535,9 @@ def strategy_table(smap: StrategyMap) -> pd.DataFrame:
     """One row per strategy: priority, group, target in words, goal, product, channels, script, period, control."""
     return pd.DataFrame([{
         "priority": s.priority, "strategy": s.name, "group": s.group, "target": condition_text(s.target),
-        "goal": f"{s.goal_kpi} {s.goal_target:+g}", "product": s.product, "channels": " > ".join(s.channels),
-        "script": s.script, "capacity": s.capacity, "period": f"{s.start} to {s.end}",
+        "goal": f"{value(s.goal_kpi)} {s.goal_target:+g}", "product": value(s.product),
+        "channels": " > ".join(value(c) for c in s.channels),
+        "script": s.script, "capacity": s.capacity, "period": t("{a} to {b}", a=s.start, b=s.end),
         "control_share": s.control_share} for s in smap.strategies])
 
 
@@ -550,7 +554,8 @@ def map_grid(smap: StrategyMap, stages: Sequence[str] | None = None, escape: boo
     groups = list(dict.fromkeys(s.group for s in smap.strategies))
     grid = pd.DataFrame("", index=groups, columns=cols)
     for s in smap.strategies:
-        text = f"{s.name} (P{s.priority}): {s.product} via {' > '.join(s.channels)}"
+        text = t("{name} (P{priority}): {product} via {channels}", name=s.name, priority=s.priority,
+                 product=value(s.product), channels=" > ".join(value(c) for c in s.channels))
         text = html.escape(text) if escape else text
         for st in (s.stages or ("all stages",)):
             if st in grid.columns:
@@ -699,14 +704,16 @@ def build_base(bank, as_of, *, reports_dir, period_start=None, include_scratch: 
             tags = build_tags(build_wide_table(bank, as_of), tag_rules)
         keep = [c for c in tags.columns if c != "customer_id" and c not in base.columns]
         base = base.merge(tags[["customer_id"] + keep], on="customer_id", how="left")
-        notes.append(f"No tag table of 01_profile for {as_of}: tags computed here with the default tag rules.")
+        notes.append(t("No tag table of 01_profile for {as_of}: tags computed here with the default tag rules.",
+                       as_of=as_of))
     absent: dict[str, list] = {}
     for col, stem in ARTIFACT_COLUMNS.items():
         if col not in base.columns:
             absent.setdefault(stem, []).append(col)
     for stem, cols in absent.items():
-        notes.append(f"No {', '.join(cols)} from {stem} for {as_of} (that report did not run for this date, or "
-                     "does not produce them): strategies naming them select nobody, list order falls back.")
+        notes.append(t("No {columns} from {report} for {as_of} (that report did not run for this date, or does not "
+                       "produce them): strategies naming them select nobody, list order falls back.",
+                       columns=", ".join(cols), report=stem, as_of=as_of))
     return base, notes
 
 
@@ -724,16 +731,17 @@ def list_checks(export: pd.DataFrame, smap: StrategyMap, result: Assignment, *, 
     no_ctrl = [n for n in smap.names if ctrl[n] == 0 and counts.loc[n].sum() > 0]
     empty = [n for n in smap.names if counts.loc[n].sum() == 0]
     over = [c for c in result.channel_budget if result.channel_used[c] > result.channel_budget[c]]
+    none = t("none")
     return [
-        {"check": "customers on more than one list", "value": f"{dups:,}", "threshold": "0",
+        {"check": t("customers on more than one list"), "value": f"{dups:,}", "threshold": "0",
          "verdict": PASS if dups == 0 else FAIL},
-        {"check": "lists without a control group", "value": ", ".join(no_ctrl) or "none", "threshold": "none",
+        {"check": t("lists without a control group"), "value": ", ".join(no_ctrl) or none, "threshold": none,
          "verdict": PASS if not no_ctrl else FAIL},
-        {"check": "strategies with an empty list", "value": ", ".join(empty) or "none", "threshold": "none",
+        {"check": t("strategies with an empty list"), "value": ", ".join(empty) or none, "threshold": none,
          "verdict": PASS if not empty else WARN},
-        {"check": "channels over their room", "value": ", ".join(over) or "none", "threshold": "none",
+        {"check": t("channels over their room"), "value": ", ".join(value(c) for c in over) or none, "threshold": none,
          "verdict": PASS if not over else FAIL},
-        {"check": "ids in the export", "value": "raw" if allow_raw_ids else "masked", "threshold": "masked",
+        {"check": t("ids in the export"), "value": t("raw") if allow_raw_ids else t("masked"), "threshold": t("masked"),
          "verdict": WARN if allow_raw_ids else PASS},
     ]
 

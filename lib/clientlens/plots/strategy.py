@@ -10,14 +10,18 @@ from typing import Sequence
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from ..i18n import value
+from . import tr
+
 
 def plot_coverage(cov: pd.DataFrame, ax=None):
     """Eligible customers and customers on the list per strategy (horizontal bars, priority order)."""
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 0.45 * len(cov) + 1))
-    ax.barh(cov["strategy"][::-1], cov["eligible"][::-1], color="#cbd5e0", label="eligible")
-    ax.barh(cov["strategy"][::-1], cov["on list"][::-1], color="#2b6cb0", label="on the list")
-    ax.set_xlabel("customers")
+    names = [str(value(s)) for s in cov["strategy"][::-1]]
+    ax.barh(names, cov["eligible"][::-1], color="#cbd5e0", label=tr("eligible"))
+    ax.barh(names, cov["on list"][::-1], color="#2b6cb0", label=tr("on the list"))
+    ax.set_xlabel(tr("customers"))
     ax.legend(loc="lower right")
     return ax
 
@@ -30,9 +34,9 @@ def plot_qini(curves: Sequence[tuple[str, pd.DataFrame]], ax=None):
         line, = ax.plot(c["share"], c["qini"], label=name)
         ax.plot(c["share"], c["random"], color=line.get_color(), lw=0.8, ls="--")
     ax.axhline(0, color="grey", lw=0.5)
-    ax.set_xlabel("share of customers targeted (score order)")
-    ax.set_ylabel("incremental responders / customers")
-    ax.set_title("Qini curves (dashed: random order)")
+    ax.set_xlabel(tr("share of customers targeted (score order)"))
+    ax.set_ylabel(tr("incremental responders / customers"))
+    ax.set_title(tr("Qini curves (dashed: random order)"))
     ax.legend()
     return ax
 
@@ -47,8 +51,8 @@ def plot_segment_trends(trends: pd.DataFrame, by: str, axes=None):
         _, axes = plt.subplots(1, len(TREND_PANELS), figsize=(17, 3.4))
     for ax, (col, title) in zip(axes, TREND_PANELS):
         for key, g in trends.groupby(by):
-            ax.plot(pd.to_datetime(g["month_end"]), g[col], label=str(key))
-        ax.set_title(title)
+            ax.plot(pd.to_datetime(g["month_end"]), g[col], label=str(value(key)))
+        ax.set_title(tr(title))
         ax.tick_params(axis="x", labelrotation=45)
     axes[-1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1, 1))
     return axes
