@@ -83,14 +83,17 @@ def coefficient_table(scorecard, scored_dev: pd.DataFrame, y_dev) -> pd.DataFram
 
 def monitoring_plan(thresholds: Mapping[str, tuple], n_periods: int) -> str:
     """The monitoring plan in words, from the verdict thresholds of 06."""
-    def t(k, fmt="{:g}"):
+    from .i18n import t
+
+    def th(k, fmt="{:g}"):
         w, f = thresholds[k][:2]
         return f"{fmt.format(w)} / {fmt.format(f)}"
-    return (f"Monthly, at each month-end: score PSI and each variable's CSI against the development sample "
-            f"(WARN / FAIL at {t('score_psi')}; the last {n_periods} month-ends are shown in 06). After each "
-            f"campaign with recorded responses: AUC (WARN / FAIL below {t('auc')}), KS ({t('ks')}), lift in the top "
-            f"10% ({t('lift_top10')}), rank order across deciles and the calibration tests (p below "
-            f"{t('hl_p')}) on the new responses; model group vs control group. Any FAIL: review before the next list.")
+    return t("Monthly, at each month-end: score PSI and each variable's CSI against the development sample (WARN / "
+             "FAIL at {psi}; the last {n} month-ends are shown in 06). After each campaign with recorded responses: "
+             "AUC (WARN / FAIL below {auc}), KS ({ks}), lift in the top 10% ({lift}), rank order across deciles and "
+             "the calibration tests (p below {hl}) on the new responses; model group vs control group. Any FAIL: "
+             "review before the next list.", psi=th("score_psi"), n=n_periods, auc=th("auc"), ks=th("ks"),
+             lift=th("lift_top10"), hl=th("hl_p"))
 
 
 def build_model_card(meta: Mapping, card: Mapping, scorecard, *, n_base: int, as_of: str, code: Mapping,
@@ -101,53 +104,56 @@ def build_model_card(meta: Mapping, card: Mapping, scorecard, *, n_base: int, as
     ``model_card`` parameter (:func:`check_card_params`), ``code`` :func:`clientlens.runner.code_version`.
     Empty governance items read "not recorded".
     """
+    from .i18n import t, value
     from .samples import describe_meta
 
     m = meta
-    c = {k: (v or "not recorded") for k, v in check_card_params(card).items()}
+    nr = t("not recorded")
+    c = {k: (v or nr) for k, v in check_card_params(card).items()}
     binfo = m.get("binning") or {}
     if binfo.get("mismatch"):
-        bdec = "02_binning's binning not reused (fitted on another sample: " + "; ".join(binfo["mismatch"]) + ")"
+        bdec = t("02_binning's binning not reused (fitted on another sample: {why})", why="; ".join(binfo["mismatch"]))
     elif binfo.get("source") == "02_binning":
-        bdec = "02_binning's binning reused: it was fitted on this model's development sample"
+        bdec = t("02_binning's binning reused: it was fitted on this model's development sample")
     else:
-        bdec = binfo.get("note", "not recorded")
+        bdec = binfo.get("note", nr)
     n, r = m.get("n", {}), m.get("responders", {})
 
     def part(s):
-        return f"{n[s]:,} contacts, {r[s]:,} responders" if s in n else "none"
+        return t("{n:,} contacts, {k:,} responders", n=n[s], k=r[s]) if s in n else t("none")
 
-    split = (f"stratified random, {m['validation_share']:.0%} validation" if m.get("split") == "random"
-             else f"out of time: contacts on or after {m.get('oot_date')} are the out-of-time sample"
-             + (" (the earlier contacts are split at random into development and an in-time holdout)"
+    split = (t("stratified random, {share:.0%} validation", share=m["validation_share"]) if m.get("split") == "random"
+             else t("out of time: contacts on or after {date} are the out-of-time sample", date=m.get("oot_date"))
+             + (t(" (the earlier contacts are split at random into development and an in-time holdout)")
                 if n.get("validation") else ""))
-    approval = c["approval_status"] + ("" if c["approved_by"] == "not recorded" else f" by {c['approved_by']}") + \
-        ("" if c["approval_date"] == "not recorded" else f" on {c['approval_date']}")
+    approval = c["approval_status"] + ("" if c["approved_by"] == nr else t(" by {who}", who=c["approved_by"])) + \
+        ("" if c["approval_date"] == nr else t(" on {date}", date=c["approval_date"]))
     rows = [
         ("Owner", c["owner"]),
         ("Intended use", c["intended_use"]),
         ("Population", c["population"]),
-        ("Target", m["target"]),
+        ("Target", value(m["target"])),
         ("Limitations", c["limitations"]),
         ("Monitoring plan", monitoring),
         ("Approval status", approval),
         ("Training campaigns", ", ".join(m["campaigns"])),
-        ("Contact dates", "; ".join(f"{k}: {a} to {b}" for k, (a, b) in m["contact_windows"].items())),
+        ("Contact dates", "; ".join(f"{k}: " + t("{a} to {b}", a=a, b=b) for k, (a, b) in m["contact_windows"].items())),
         ("Features as of", "; ".join(f"{k}: {d}" for k, d in m["features_as_of"].items())),
         ("Split", split),
         ("Development sample", part("development")),
         ("In-time holdout", part("validation")),
         ("Out-of-time sample", part("out_of_time")),
-        ("Scored base", f"{n_base:,} customers as of {m.get('as_of', as_of)}"),
+        ("Scored base", t("{n:,} customers as of {as_of}", n=n_base, as_of=m.get("as_of", as_of))),
         ("Binning fitted on", describe_meta(binfo.get("sample"))),
         ("Binning decision", bdec),
-        ("Model", f"logistic regression on WOE, {len(scorecard.variables_)} variables, L2 C = {m.get('C')}; "
-                  "challenger: " + ("gradient boosting (HistGradientBoosting)" if challenger else "none")),
-        ("Points", f"{m['points']['base_score']:g} points at odds {m['points']['base_odds']:g}:1 against response; "
-                   f"PDO {m['points']['pdo']:g}"),
+        ("Model", t("logistic regression on WOE, {k} variables, L2 C = {C}; challenger: {challenger}",
+                    k=len(scorecard.variables_), C=m.get("C"),
+                    challenger=t("gradient boosting (HistGradientBoosting)") if challenger else t("none"))),
+        ("Points", t("{base_score:g} points at odds {base_odds:g}:1 against response; PDO {pdo:g}",
+                     **{k: m["points"][k] for k in ("base_score", "base_odds", "pdo")})),
         ("Code version", f"clientlens {code.get('clientlens_version')}, commit "
                          + (str(code["git_commit"])[:12] if code.get("git_commit") else "n/a")
-                         + (" (uncommitted changes)" if code.get("git_dirty") else "")),
-        ("Fitted in", "06_model_validation (05 artefacts absent)" if fitted_here else "05_response_model"),
+                         + (t(" (uncommitted changes)") if code.get("git_dirty") else "")),
+        ("Fitted in", t("06_model_validation (05 artefacts absent)") if fitted_here else "05_response_model"),
     ]
     return pd.DataFrame(rows, columns=["item", "value"])

@@ -851,9 +851,11 @@ def fit_response_model(bank, campaigns: Sequence[str], *, feature_lag_days: int 
             raise DataError(f"the saved binning uses variable(s) {absent[:5]} not in the campaign data")
     info = dict(binning_info or {})
     if not info:
+        from .i18n import t
+
         info = {"source": "supplied binning" if reused else "fitted here", "kind": "note", "mismatch": [],
                 "sample": None if reused else dict(sample.meta),
-                "note": "a fitted binning was supplied" if reused else "fitted on the development sample"}
+                "note": t("a fitted binning was supplied") if reused else t("fitted on the development sample")}
     info["same_as_development"] = bool(info.get("sample")) and \
         info["sample"].get("dev_ids_sha256") == sample.meta.get("dev_ids_sha256")
     if reused:

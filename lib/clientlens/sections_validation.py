@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from . import report
+from .i18n import t
 
 __all__ = ["ValidationRun", "check_params", "run", "show_verdict", "show_rank_order", "show_charts",
            "show_calibration", "show_stability", "show_stability_over_time", "show_post_evaluation",
@@ -104,9 +105,9 @@ class ValidationRun:
     def models(self) -> dict:
         """Predicted probabilities of the verdict sample: the scorecard, and the challenger when scored."""
         val = self.val
-        out = {"scorecard": val["prob"].to_numpy()}
+        out = {t("scorecard"): val["prob"].to_numpy()}
         if self.challenger is not None and "prob_challenger" in val.columns:
-            out["challenger (gradient boosting)"] = val["prob_challenger"].to_numpy()
+            out[t("challenger (gradient boosting)")] = val["prob_challenger"].to_numpy()
         return out
 
 
@@ -127,7 +128,7 @@ def run(bank, p: dict, chk: dict) -> ValidationRun:
     inp = validation.load_validation_inputs(
         bank, p["reports_dir"], p["as_of"], include_scratch=not p["output_dir"], campaigns=p["campaigns"],
         validation_share=p["validation_share"], random_state=p["seed"], allow_raw_ids=p["allow_raw_ids"])
-    warnings = ["Model fitted in-notebook: 05_response_model artefacts not found"] if inp["fitted_here"] else []
+    warnings = [t("Model fitted in-notebook: 05_response_model artefacts not found")] if inp["fitted_here"] else []
     res = validation.validate_model(inp["scored"], inp["base_scores"], inp["model"]["scorecard"], chk["thresholds"],
                                     n_tiles=p["n_tiles"], confidence=p["confidence"], n_boot=p["n_boot"],
                                     random_state=p["seed"], leakage_review=p.get("leakage_review"), as_of=p["as_of"])
@@ -146,20 +147,21 @@ def show_verdict(v: ValidationRun) -> None:
     from . import lift, validation
 
     tdesc, res, val, conf = v.chk["tdesc"], v.res, v.val, v.p["confidence"]
-    report.show_md(f"**What the model predicts:** whether a customer {tdesc['predicts']} (target 1); "
-                   f"scored: {tdesc['population']}.")
-    report.show_verdicts(res["verdicts"], caption=f"Validation checks on the {v.primary_name} sample ({len(val):,} "
-                         f"rows, {int(val['target'].sum()):,} {tdesc['events']}); {conf:.0%} intervals in brackets")
+    report.show_md(t("**What the model predicts:** whether a customer {predicts} (target 1); scored: {population}.",
+                     predicts=tdesc["predicts"], population=tdesc["population"]))
+    report.show_verdicts(res["verdicts"], caption=t(
+        "Validation checks on the {sample} sample ({n:,} rows, {k:,} {events}); {conf:.0%} intervals in brackets",
+        sample=t(v.primary_name), n=len(val), k=int(val["target"].sum()), events=tdesc["events"], conf=conf))
     text, kind, title = validation.overall_message(res, v.inputs["source_note"])
     report.callout(text, kind=kind, title=title)
-    report.show_table(validation.sample_counts(v.scored), caption="Samples: development (fits the binning and the "
-                      "scorecard), in-time holdout (validation), out-of-time")
+    report.show_table(validation.sample_counts(v.scored), caption=t(
+        "Samples: development (fits the binning and the scorecard), in-time holdout (validation), out-of-time"))
     if tdesc["benchmark"]:
-        report.callout(f"Labelled benchmark, not a threshold: {tdesc['benchmark']}. This model on the "
-                       f"{v.primary_name} sample: the top 10% captured "
-                       f"{lift.capture_at(val['target'], val['prob'], 0.1):.0%} of {tdesc['events']} "
-                       f"(lift {lift.lift_at(val['target'], val['prob'], 0.1):.1f}x).", kind="note",
-                       title="Reference bank's result")
+        report.callout(t("Labelled benchmark, not a threshold: {benchmark}. This model on the {sample} sample: the "
+                         "top 10% captured {capture:.0%} of {events} (lift {lift:.1f}x).", benchmark=tdesc["benchmark"],
+                         sample=t(v.primary_name), capture=lift.capture_at(val["target"], val["prob"], 0.1),
+                         events=tdesc["events"], lift=lift.lift_at(val["target"], val["prob"], 0.1)), kind="note",
+                       title=t("Reference bank's result"))
 
 
 def ntile_table(ntiles: pd.DataFrame) -> pd.DataFrame:
@@ -176,11 +178,11 @@ def show_rank_order(v: ValidationRun) -> None:
     from .plots import validation as vplots
 
     m = v.metrics
-    report.show_table(ntile_table(m["ntile_table"]), caption=f"N-tile table of the {v.primary_name} sample",
+    report.show_table(ntile_table(m["ntile_table"]), caption=t("N-tile table of the {sample} sample", sample=t(v.primary_name)),
                       percent_cols=["response_rate", "capture (cumulative)"],
                       fmt={"lift": "{:.2f}", "lift (cumulative)": "{:.2f}", "ks": "{:.3f}"})
-    report.show_table(m["rank_order"], caption="Rank order: adjacent n-tiles (one-sided two-proportion z-test, "
-                      "Holm-adjusted)", percent_cols=["rate", "next_rate"],
+    report.show_table(m["rank_order"], caption=t("Rank order: adjacent n-tiles (one-sided two-proportion z-test, "
+                                                 "Holm-adjusted)"), percent_cols=["rate", "next_rate"],
                       fmt={"z": "{:.2f}", "p_value": "{:.3g}", "p_holm": "{:.3g}"})
     fig, ax = plt.subplots(figsize=(6.4, 4.0))
     vplots.rank_order_chart(m["ntile_table"], ax=ax)
@@ -218,14 +220,14 @@ def show_calibration(v: ValidationRun) -> None:
     from .plots import lift as lplots
 
     cal = v.metrics["calibration"]
-    report.show_table(validation.calibration_summary(cal), caption=f"Calibration of the {v.primary_name} sample")
+    report.show_table(validation.calibration_summary(cal), caption=t("Calibration of the {sample} sample", sample=t(v.primary_name)))
     fig, ax = plt.subplots(figsize=(5.6, 4.8))
     lplots.calibration_chart(cal["table"], ax=ax)
     _show()
     models = v.models()
     if len(models) > 1:
         report.show_table(challenger_table(v.val["target"].to_numpy(), models),
-                          caption="Scorecard vs challenger on the same sample",
+                          caption=t("Scorecard vs challenger on the same sample"),
                           fmt={"AUC": "{:.3f}", "KS": "{:.3f}", "lift top 10%": "{:.2f}x"})
 
 
@@ -239,14 +241,16 @@ def show_stability(v: ValidationRun) -> None:
     as_of = v.p["as_of"]
     fig, ax = plt.subplots(figsize=(6.8, 4.0))
     lplots.score_distribution_chart(v.dev["score"], v.base_scores["score"],
-                                    labels=("development sample", f"base as of {as_of}"), ax=ax,
+                                    labels=("development sample", t("base as of {as_of}", as_of=as_of)), ax=ax,
                                     title="Score distribution: development sample vs today's base")
     _show()
     report.show_table(v.res["stability"].rename(columns={"index": "PSI / CSI", "top_bin": "bin contributing most"}),
-                      caption=f"Score PSI and CSI per model variable, development sample vs base as of {as_of}",
+                      caption=t("Score PSI and CSI per model variable, development sample vs base as of {as_of}",
+                                as_of=as_of),
                       fmt={"PSI / CSI": "{:.4f}"})
-    for var, t in v.res["csi"].items():
-        report.show_table(t, caption=f"CSI bin by bin: {scoring.describe_variable(var)} ({var})",
+    for var, tab in v.res["csi"].items():
+        report.show_table(tab, caption=t("CSI bin by bin: {description} ({variable})",
+                                         description=scoring.describe_variable(var), variable=var),
                           percent_cols=["expected_share", "actual_share"], fmt={"psi": "{:.4f}"})
 
 
@@ -263,13 +267,13 @@ def show_stability_over_time(v: ValidationRun, bank) -> None:
         reports_dir=p["reports_dir"], output_dir=p["output_dir"]) \
         if bank is not None and p["target"].get("kind") != "table" else {}
     if not frames:
-        report.callout("No bank tables (target of kind table): stability over time is not measured.", kind="note")
+        report.callout(t("No bank tables (target of kind table): stability over time is not measured."), kind="note")
         return
     watch, shifted = p["score_psi_warn"], p["score_psi_fail"]
     over_time = validation.stability_over_time(sc, v.dev, frames, watch=watch, shifted=shifted)
     wide = over_time.pivot(index="item", columns="date", values="index").reindex(["score"] + sc.variables_)
-    report.show_table(wide.reset_index().rename(columns=str), caption=f"PSI / CSI at the last {len(frames)} "
-                      "month-ends (rows: the score, then each model variable)", fmt="{:.3f}")
+    report.show_table(wide.reset_index(), caption=t("PSI / CSI at the last {n} month-ends (rows: the score, then each "
+                                                        "model variable)", n=len(frames)), fmt="{:.3f}")
     fig, ax = plt.subplots(figsize=(9, 4.4))
     vplots.stability_over_time_chart(over_time, watch=watch, shifted=shifted, ax=ax)
     _show()
@@ -283,23 +287,28 @@ def show_post_evaluation(v: ValidationRun, bank) -> None:
     camp, conf = p["evaluation_campaign"], p["confidence"]
     r = validation.post_evaluation(bank, camp, confidence=conf) \
         if bank is not None and p["target"].get("kind", "campaign_response") == "campaign_response" else None
-    selector = p["evaluation_model"] or "the bank's model in use at the time of the campaign (not the model validated here)"
+    selector = p["evaluation_model"] or t("the bank's model in use at the time of the campaign (not the model validated "
+                                          "here)")
     if r is not None:
-        report.show_table(r.to_frame().assign(group=["model group (模型组)", "control group (非模型组)"]),
+        report.show_table(r.to_frame().assign(group=[t("model group (模型组)"), t("control group (非模型组)")]),
                           percent_cols=["response_rate"],
-                          caption=f"Campaign {camp}: response by group; model group selected by {selector}")
-        report.callout(f"Model group {r.rate_model:.2%} vs control {r.rate_control:.2%}: {r.difference * 100:+.2f} "
-                       f"points ({conf:.0%} interval {r.ci_low * 100:+.2f} to {r.ci_high * 100:+.2f}, Newcombe), "
-                       f"p = {r.p_value:.2g}. This measures what **{selector}** added on campaign {camp}; it is not "
-                       "an outcome of the model validated here.", kind="note", title="What this comparison is")
+                          caption=t("Campaign {campaign}: response by group; model group selected by {selector}",
+                                    campaign=camp, selector=selector))
+        report.callout(t("Model group {model:.2%} vs control {control:.2%}: {diff:+.2f} points ({conf:.0%} interval "
+                         "{low:+.2f} to {high:+.2f}, Newcombe), p = {p:.2g}. This measures what **{selector}** added on "
+                         "campaign {campaign}; it is not an outcome of the model validated here.", model=r.rate_model,
+                         control=r.rate_control, diff=r.difference * 100, conf=conf, low=r.ci_low * 100,
+                         high=r.ci_high * 100, p=r.p_value, selector=selector, campaign=camp),
+                       kind="note", title=t("What this comparison is"))
     else:
-        report.callout(f"Campaign {camp}: no model and control group with recorded responses.", kind="warning")
-        v.warnings.append(f"post-evaluation skipped: {camp} lacks responses by group")
+        report.callout(t("Campaign {campaign}: no model and control group with recorded responses.", campaign=camp),
+                       kind="warning")
+        v.warnings.append(t("post-evaluation skipped: {campaign} lacks responses by group", campaign=camp))
     ctl = validation.control_group_outcome(v.scored, camp, n=p["n_tiles"])
     if ctl is not None:
         report.show_table(ctl[["ntile", "count", "responders", "response_rate", "lift"]], percent_cols=["response_rate"],
-                          caption=f"Outcome of THIS model on untargeted customers: {camp} control group "
-                          "(not used to fit) by this model's n-tile", fmt={"lift": "{:.2f}"})
+                          caption=t("Outcome of THIS model on untargeted customers: {campaign} control group (not "
+                                    "used to fit) by this model's n-tile", campaign=camp), fmt={"lift": "{:.2f}"})
 
 
 def coefficients_table(v: ValidationRun) -> pd.DataFrame:
@@ -323,22 +332,24 @@ def show_model_card(v: ValidationRun) -> None:
                                code=code_version(), monitoring=mc.monitoring_plan(v.chk["thresholds"],
                                                                                   p["stability_periods"]),
                                fitted_here=v.inputs["fitted_here"], challenger=v.challenger is not None)
-    report.show_table(card, caption="Model card", max_rows=60)
+    report.show_table(card, caption=t("Model card"), max_rows=60)
     if card_params["approval_status"] == "":
-        v.warnings.append("Model card: no approval status recorded (model_card.approval_status)")
-    report.show_table(coefficients_table(v), caption="Coefficients: scorecard, unpenalised refit with standard errors "
-                      "and p-values, VIF, IV",
+        v.warnings.append(t("Model card: no approval status recorded (model_card.approval_status)"))
+    report.show_table(coefficients_table(v), caption=t("Coefficients: scorecard, unpenalised refit with standard "
+                                                       "errors and p-values, VIF, IV"),
                       fmt={c: "{:.3f}" for c in ("coefficient", "mle", "std_error", "z", "vif", "iv")} | {"p_value": "{:.3g}"})
     res = v.res
     if res["suspicious"]:
-        report.callout(f"Suspicious IV band (> 0.5): {', '.join(res['suspicious'])}. Review record: "
-                       f"{res['leakage']['note']}", kind="pass" if res["leakage"]["verdict"] == "PASS" else "warning",
-                       title="Leakage review")
+        report.callout(t("Suspicious IV band (> 0.5): {variables}. Review record: {note}",
+                         variables=", ".join(res["suspicious"]), note=res["leakage"]["note"]),
+                       kind="pass" if res["leakage"]["verdict"] == "PASS" else "warning", title=t("Leakage review"))
 
 
 def warning_lines(v: ValidationRun) -> list[str]:
     """The report's warnings: those collected by the sections, then every check that did not pass."""
-    return v.warnings + [f"{r['check']}: {r['verdict']}" + (f" ({r['note']})" if r["note"] else "")
+    from .i18n import value
+
+    return v.warnings + [f"{value(r['check'])}: {t(r['verdict'])}" + (f" ({value(r['note'])})" if r["note"] else "")
                          for _, r in v.res["verdicts"].iterrows() if r["verdict"] != "PASS"]
 
 
@@ -346,6 +357,6 @@ def show_warnings(v: ValidationRun) -> None:
     """The warnings section (a pass line when there is none)."""
     lines = warning_lines(v)
     if lines:
-        report.callout("\n\n".join(lines), kind="warning", title="Warnings")
+        report.callout("\n\n".join(lines), kind="warning", title=t("Warnings"))
     else:
-        report.callout("No warnings.", kind="pass", title="Warnings")
+        report.callout(t("No warnings."), kind="pass", title=t("Warnings"))

@@ -50,6 +50,7 @@ from scipy import stats
 
 from . import DataError, ParamsError
 from . import lift as L
+from .i18n import t
 from .params import require_int
 
 __all__ = [
@@ -462,14 +463,15 @@ def leakage_check(suspicious_kept: Sequence[str], review: Mapping | None) -> dic
     rec = {k: str((review or {}).get(k, "") or "").strip() for k in ("reviewer", "date", "conclusion")}
     complete = all(rec.values())
     if not kept:
-        return {"verdict": "PASS", "value": "no suspicious variable kept", "note": ""}
+        return {"verdict": "PASS", "value": t("no suspicious variable kept"), "note": ""}
     if not complete:
         missing = [k for k, v in rec.items() if not v]
-        return {"verdict": "WARN", "value": f"{len(kept)} kept: " + ", ".join(kept),
-                "note": "suspicious variables kept without a recorded review (leakage_review lacks "
-                        + ", ".join(missing) + ")"}
-    return {"verdict": "PASS", "value": f"{len(kept)} kept: " + ", ".join(kept),
-            "note": f"reviewed by {rec['reviewer']} on {rec['date']}: {rec['conclusion']}"}
+        return {"verdict": "WARN", "value": t("{n} kept: {variables}", n=len(kept), variables=", ".join(kept)),
+                "note": t("suspicious variables kept without a recorded review (leakage_review lacks {fields})",
+                          fields=", ".join(missing))}
+    return {"verdict": "PASS", "value": t("{n} kept: {variables}", n=len(kept), variables=", ".join(kept)),
+            "note": t("reviewed by {reviewer} on {date}: {conclusion}", reviewer=rec["reviewer"], date=rec["date"],
+                      conclusion=rec["conclusion"])}
 
 
 def assemble_verdicts(primary: dict, secondary: dict | None = None, stability: dict | None = None,
@@ -510,7 +512,8 @@ def assemble_verdicts(primary: dict, secondary: dict | None = None, stability: d
         if m is None or k not in m:
             return "-"
         if f"{k}_low" in m:
-            return f"{_fmt(m[k], k)} ({_fmt(m[f'{k}_low'], k)} to {_fmt(m[f'{k}_high'], k)})"
+            return t("{value} ({low} to {high})", value=_fmt(m[k], k), low=_fmt(m[f"{k}_low"], k),
+                     high=_fmt(m[f"{k}_high"], k))
         return _fmt(m[k], k)
 
     for k, (warn, fail, hib) in th.items():
@@ -518,33 +521,36 @@ def assemble_verdicts(primary: dict, secondary: dict | None = None, stability: d
         if k not in src or src[k] is None:
             continue
         val = float(src[k])
-        text = f"PASS if >= {warn:g}; FAIL if < {fail:g}" if hib else f"PASS if < {warn:g}; FAIL if >= {fail:g}"
+        text = (t("PASS if >= {warn:g}; FAIL if < {fail:g}", warn=warn, fail=fail) if hib
+                else t("PASS if < {warn:g}; FAIL if >= {fail:g}", warn=warn, fail=fail))
         note = ""
         if f"{k}_low" in src:
             lo, hi = src[f"{k}_low"], src[f"{k}_high"]
-            inside = [t for t in (warn, fail) if lo <= t <= hi]
+            inside = [x for x in (warn, fail) if lo <= x <= hi]
             if inside:
-                note = (f"within the interval of its threshold ({_fmt(inside[0], k)} lies in "
-                        f"{_fmt(lo, k)} to {_fmt(hi, k)}): the sample cannot tell the two sides apart")
+                note = t("within the interval of its threshold ({threshold} lies in {low} to {high}): the sample "
+                         "cannot tell the two sides apart", threshold=_fmt(inside[0], k), low=_fmt(lo, k),
+                         high=_fmt(hi, k))
         if k == "rank_order_p":
             br = primary.get("breaks", [])
             inv = primary["rank_order"].loc[primary["rank_order"]["inversion"] & ~primary["rank_order"]["break"], "pair"]
-            note = ("breaks: n-tile pair(s) " + ", ".join(br) + " respond significantly better than the n-tile above"
-                    if br else "no significant break") + \
-                (("; point inversions within sampling error: " + ", ".join(inv)) if len(inv) else "") + \
-                "; one-sided two-proportion z-test per adjacent pair, Holm-adjusted"
+            note = (t("breaks: n-tile pair(s) {pairs} respond significantly better than the n-tile above",
+                      pairs=", ".join(br)) if br else t("no significant break")) + \
+                (t("; point inversions within sampling error: {pairs}", pairs=", ".join(inv)) if len(inv) else "") + \
+                t("; one-sided two-proportion z-test per adjacent pair, Holm-adjusted")
         elif k == "recalibration_p":
             c = primary["calibration"]
-            note = (f"slope {c['slope']:.2f} ({c['slope_low']:.2f} to {c['slope_high']:.2f}), intercept "
-                    f"{c['intercept']:+.2f} (slope fixed at 1); likelihood-ratio test, 2 df")
+            note = t("slope {slope:.2f} ({low:.2f} to {high:.2f}), intercept {intercept:+.2f} (slope fixed at 1); "
+                     "likelihood-ratio test, 2 df", slope=c["slope"], low=c["slope_low"], high=c["slope_high"],
+                     intercept=c["intercept"])
         elif k == "hl_p":
             c = primary["calibration"]
-            note = (f"HL {c['hl_statistic']:.1f} on {c['hl_df']} df; mean predicted {c['mean_predicted']:.2%} vs "
-                    f"observed {c['observed_rate']:.2%}")
+            note = t("HL {hl:.1f} on {df} df; mean predicted {predicted:.2%} vs observed {observed:.2%}",
+                     hl=c["hl_statistic"], df=c["hl_df"], predicted=c["mean_predicted"], observed=c["observed_rate"])
         elif k == "auc" and not note:
-            note = f"Gini {primary['gini']:.3f}; DeLong interval"
+            note = t("Gini {gini:.3f}; DeLong interval", gini=primary["gini"])
         elif k in ("ks", "lift_top10") and not note:
-            note = "bootstrap percentile interval"
+            note = t("bootstrap percentile interval")
         elif k == "score_psi":
             note = stab.get("reference", "")
         elif k == "variable_psi":
@@ -556,7 +562,7 @@ def assemble_verdicts(primary: dict, secondary: dict | None = None, stability: d
                      "note": note})
     if leakage is not None:
         rows.append({"check": _LABELS["leakage_review"], primary_name: leakage["value"], secondary_name: "",
-                     "threshold": "a review record (reviewer, date, conclusion) when suspicious variables are kept",
+                     "threshold": t("a review record (reviewer, date, conclusion) when suspicious variables are kept"),
                      "verdict": leakage["verdict"], "note": leakage["note"]})
     cols = ["check", primary_name, secondary_name, "threshold", "verdict", "note"]
     out = pd.DataFrame(rows, columns=cols)
@@ -620,8 +626,8 @@ def load_validation_inputs(bank, reports_dir, as_of: str, *, include_scratch: bo
         base_scores = score_frame(model, base, allow_raw_ids=allow_raw_ids)
     model["meta"].update(as_of=as_of, fingerprints=bank.fingerprints())
     return {"model": model, "scored": scored_sample(model["samples"]), "base_scores": base_scores, "fitted_here": True,
-            "source_note": "05_response_model's artefacts were not found for this date, so the model was fitted in this "
-                           "notebook with default settings on " + ", ".join(campaigns) + "."}
+            "source_note": t("05_response_model's artefacts were not found for this date, so the model was fitted in "
+                             "this notebook with default settings on {campaigns}.", campaigns=", ".join(campaigns))}
 
 
 def validate_model(scored: pd.DataFrame, base_scores: pd.DataFrame, scorecard, thresholds: Mapping, *,
@@ -665,7 +671,7 @@ def validate_model(scored: pd.DataFrame, base_scores: pd.DataFrame, scorecard, t
     suspicious = [v for v in scorecard.variables_ if iv_band(scorecard.iv_.get(v, np.nan)) == "suspicious"]
     leak = leakage_check(suspicious, leakage_review)
     top = var.iloc[0] if len(var) else None
-    st = {"score_psi": float(stab.iloc[0]["index"]), "reference": f"development sample vs base as of {as_of}"}
+    st = {"score_psi": float(stab.iloc[0]["index"]), "reference": t("development sample vs base as of {as_of}", as_of=as_of)}
     if top is not None:
         st.update(variable_psi=float(top["index"]), variable=f"{top['description']} ({top['item']})")
     verdicts = assemble_verdicts(metrics[primary], metrics.get(secondary), st, th, primary_name=names[primary],
@@ -728,10 +734,13 @@ def control_group_outcome(scored: pd.DataFrame, campaign: str, n: int = 10) -> p
 def calibration_summary(c: Mapping) -> pd.DataFrame:
     """The calibration tests of :func:`calibration_tests` as a ``measure`` / ``value`` table for the report."""
     rows = [("mean predicted", f"{c['mean_predicted']:.2%}"), ("observed response rate", f"{c['observed_rate']:.2%}"),
-            ("Hosmer-Lemeshow", f"{c['hl_statistic']:.1f} on {c['hl_df']} df (p = {c['hl_p']:.3g})"),
-            ("calibration slope b (95% interval)", f"{c['slope']:.3f} ({c['slope_low']:.3f} to {c['slope_high']:.3f})"),
+            ("Hosmer-Lemeshow", t("{stat:.1f} on {df} df (p = {p:.3g})", stat=c["hl_statistic"], df=c["hl_df"],
+                                  p=c["hl_p"])),
+            ("calibration slope b (95% interval)", t("{value} ({low} to {high})", value=f"{c['slope']:.3f}",
+                                                    low=f"{c['slope_low']:.3f}", high=f"{c['slope_high']:.3f}")),
             ("calibration-in-the-large a (slope fixed at 1)", f"{c['intercept']:+.3f} (SE {c['intercept_se']:.3f})"),
-            ("joint test a = 0, b = 1", f"LR {c['recalibration_lr']:.2f} on 2 df (p = {c['recalibration_p']:.3g})"),
+            ("joint test a = 0, b = 1", t("LR {lr:.2f} on 2 df (p = {p:.3g})", lr=c["recalibration_lr"],
+                                          p=c["recalibration_p"])),
             ("expected calibration error (information only)", f"{c['ece']:.2%}")]
     return pd.DataFrame(rows, columns=["measure", "value"])
 
@@ -740,13 +749,16 @@ def overall_message(res: Mapping, source_note: str = "") -> tuple[str, str, str]
     """``(text, callout kind, title)`` of the overall verdict of :func:`validate_model`."""
     v = res["verdicts"]["verdict"]
     n_fail, n_warn = int((v == "FAIL").sum()), int((v == "WARN").sum())
-    text = {"PASS": "Every check passes.",
-            "WARN": f"{n_warn} check(s) need attention (WARN); none fails. Read the evidence below before using the list.",
-            "FAIL": f"{n_fail} check(s) fail: do not use the model's list without remediation."}[res["overall"]]
-    which = (" (contacts after the development period: the model is tested on a later time)"
-             if res["primary"] == "out_of_time" else " (a random in-time holdout: the data has no later sample)")
-    return (f"{text}\n\nThe verdict uses the {res['names'][res['primary']]} sample{which}. {source_note}",
-            {"PASS": "pass", "WARN": "warning", "FAIL": "fail"}[res["overall"]], f"Overall: {res['overall']}")
+    text = {"PASS": t("Every check passes."),
+            "WARN": t("{n} check(s) need attention (WARN); none fails. Read the evidence below before using the list.",
+                      n=n_warn),
+            "FAIL": t("{n} check(s) fail: do not use the model's list without remediation.", n=n_fail)}[res["overall"]]
+    which = (t(" (contacts after the development period: the model is tested on a later time)")
+             if res["primary"] == "out_of_time" else t(" (a random in-time holdout: the data has no later sample)"))
+    return (t("{text}\n\nThe verdict uses the {sample} sample{which}. {source}", text=text,
+              sample=t(res["names"][res["primary"]]), which=which, source=source_note),
+            {"PASS": "pass", "WARN": "warning", "FAIL": "fail"}[res["overall"]],
+            t("Overall: {verdict}", verdict=t(res["overall"])))
 
 
 def sample_counts(scored: pd.DataFrame) -> pd.DataFrame:

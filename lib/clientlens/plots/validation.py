@@ -7,6 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from . import tr
+
 _COLOURS = ["#2b6cb0", "#dd6b20", "#2f855a", "#805ad5", "#c53030", "#718096", "#d69e2e", "#319795"]
 
 
@@ -30,13 +32,13 @@ def stability_over_time_chart(table: pd.DataFrame, watch: float = 0.1, shifted: 
     for i, item in enumerate(items):
         s = t[t["item"] == item].sort_values("date")
         ax.plot(s["date"], s["index"], marker="o", ms=3, lw=2.6 if item == "score" else 1.2,
-                color=_COLOURS[i % len(_COLOURS)], label="score (PSI)" if item == "score" else item)
+                color=_COLOURS[i % len(_COLOURS)], label=tr("score (PSI)") if item == "score" else item)
     ymax = max(float(t["index"].max()) * 1.1, shifted * 1.2)
-    ax.axhspan(watch, shifted, color="#f6e05e", alpha=0.15, label=f"watch ({watch:g}-{shifted:g})")
-    ax.axhspan(shifted, ymax, color="#fc8181", alpha=0.12, label=f"shifted (> {shifted:g})")
+    ax.axhspan(watch, shifted, color="#f6e05e", alpha=0.15, label=tr("watch ({watch:g}-{shifted:g})", watch=watch, shifted=shifted))
+    ax.axhspan(shifted, ymax, color="#fc8181", alpha=0.12, label=tr("shifted (> {shifted:g})", shifted=shifted))
     ax.set_ylim(0, ymax)
-    ax.set_ylabel("PSI / CSI")
-    ax.set_title(title)
+    ax.set_ylabel(tr("PSI / CSI"))
+    ax.set_title(tr(title))
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, ncol=2)
     return ax
@@ -53,9 +55,9 @@ def rank_order_chart(table: pd.DataFrame, ax=None, title: str = "Response rate b
     r = table["response_rate"].to_numpy()
     ax.bar(table["ntile"], r, color=_COLOURS[0], alpha=0.7)
     ax.errorbar(table["ntile"], r, yerr=[r - np.array(lo), np.array(hi) - r], fmt="none", ecolor="black", capsize=3)
-    ax.set_xlabel("n-tile (1 = best scores)")
-    ax.set_ylabel("Response rate")
+    ax.set_xlabel(tr("n-tile (1 = best scores)"))
+    ax.set_ylabel(tr("Response rate"))
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.set_title(title)
+    ax.set_title(tr(title))
     ax.grid(alpha=0.3, axis="y")
     return ax
