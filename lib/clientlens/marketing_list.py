@@ -183,7 +183,7 @@ def gains_caption(ml: MarketingList, contact_cost: Mapping[str, float]) -> str:
 
 def channel_mix(lst: pd.DataFrame) -> pd.DataFrame:
     """Customers on the list per suggested channel (``channel``, ``customers``), most first."""
-    mix = lst["channel"].map(_CHANNELS).map(t).value_counts()
+    mix = lst["channel"].map(_CHANNELS).map(lambda c: t(c) if isinstance(c, str) else c).value_counts()
     return mix.rename("customers").rename_axis("channel").reset_index()
 
 
