@@ -265,6 +265,40 @@ def show_md(text: str) -> None:
     _display(Markdown(text))
 
 
+def show_warnings(warnings: Sequence[str], title: str = "Warnings") -> None:
+    """The report's warnings section: one warning box with every warning, or a pass line. Returns ``None``."""
+    if warnings:
+        callout("\n\n".join(warnings), kind="warning", title=title)
+    else:
+        callout("No warnings.", kind="pass", title=title)
+
+
+# --------------------------------------------------------------------------- "what this says"
+
+#: Metadata key marking the output of :func:`summary`: the runner moves it to the top of the report.
+SUMMARY_MARK = "clientlens-summary"
+
+
+def summary_html(lines: Sequence[str], title: str = "What this says") -> str:
+    """HTML of the report's summary box: a title and one bullet per line (each line escaped)."""
+    items = "".join(f"<li style='margin:2px 0'>{html.escape(str(x))}</li>" for x in lines if str(x).strip())
+    return (f"<div class='clientlens-summary' style='border:1px solid #2b6cb0; border-left:6px solid #2b6cb0; "
+            f"background:#f7fafc; padding:8px 14px; margin:10px 0; color:#1a202c;'>"
+            f"<strong>{html.escape(title)}</strong><ul style='margin:4px 0 2px 0; padding-left:20px'>{items}</ul></div>")
+
+
+def summary(lines: Sequence[str], title: str = "What this says") -> None:
+    """Display the report's 3-5 line summary, computed from its results. Returns ``None``.
+
+    Results are computed further down a notebook than its title, so the summary is displayed where its
+    inputs exist (usually the last cell) with the :data:`SUMMARY_MARK` metadata; when the runner writes the
+    report (:func:`clientlens.runner.move_summary`), that output moves to just after the title.
+    """
+    from IPython.display import HTML, display
+
+    display(HTML(summary_html(lines, title)), metadata={SUMMARY_MARK: True})
+
+
 # --------------------------------------------------------------------------- verdicts
 
 def grade(value: float, *, warn: float, fail: float, higher_is_better: bool = False) -> str:

@@ -658,6 +658,7 @@ def _write_outputs(plan: RunPlan, stage: Path, files_stage: Path, out_nb: Path, 
     failed_manifest = plan.day_dir / f"{plan.stem}.FAILED.manifest.json"
     failed_html = plan.day_dir / f"{plan.stem}.FAILED.html"
     failed_nb = plan.day_dir / f"{plan.stem}.FAILED.ipynb"
+    move_summary(nb)
     nb.cells.append(_provenance_cell(manifest))
     if status == "ok":
         outputs = sorted(str(p.relative_to(files_stage)) for p in files_stage.rglob("*") if p.is_file())
@@ -778,6 +779,39 @@ def _provenance_cell(manifest: dict):
     return cell
 
 
+SUMMARY_TAG = "clientlens-summary"
+
+
+def move_summary(nb) -> bool:
+    """Move the outputs marked by :func:`clientlens.report.summary` to a cell just after the title.
+
+    A report's "what this says" lines are computed from results further down the notebook; the reader
+    sees them first. The marked outputs are taken out of their cells (in order) into one new output-only
+    cell tagged ``clientlens-summary``, placed after the first markdown cell that starts with a ``#``
+    heading (the title and its introduction), else first. Returns whether anything moved.
+    """
+    import nbformat
+
+    from .report import SUMMARY_MARK
+
+    moved = []
+    for cell in nb.cells:
+        if cell.cell_type != "code" or not cell.get("outputs"):
+            continue
+        keep = []
+        for out in cell.outputs:
+            (moved if out.get("metadata", {}).get(SUMMARY_MARK) else keep).append(out)
+        cell.outputs = keep
+    if not moved:
+        return False
+    new = nbformat.v4.new_code_cell("", metadata={"tags": [SUMMARY_TAG]})
+    new.outputs = moved
+    at = next((i + 1 for i, c in enumerate(nb.cells)
+               if c.cell_type == "markdown" and c.source.lstrip().startswith("#")), 0)
+    nb.cells.insert(at, new)
+    return True
+
+
 def _mark_failed(nb, error: str | None, plan: RunPlan) -> None:
     import nbformat
 
@@ -880,6 +914,24 @@ def _journal_state(day: Path) -> tuple[str, str] | None:
                           f"<code>clientlens run-all --resume</code> runs the rest")
 
 
+#: Link text of each report language in the index.
+LANGUAGE_LABELS = {"en": "English", "zh": "中文"}
+
+
+def language_versions(day_dir: Path, stem: str) -> list[tuple[str, str]]:
+    """The other-language versions of a report found in a dated folder, as (language, relative path).
+
+    A report's version in language ``xx`` is ``<day>/xx/<stem>.html`` (the default-language report is
+    ``<day>/<stem>.html``); the index links every one that exists, so adding a language needs no change here.
+    """
+    out = []
+    for sub in sorted(p for p in day_dir.iterdir() if p.is_dir() and re.fullmatch(r"[a-z]{2}", p.name)) \
+            if day_dir.is_dir() else []:
+        if (sub / f"{stem}.html").exists():
+            out.append((sub.name, f"{sub.name}/{stem}.html"))
+    return out
+
+
 def write_index(reports_dir: str | os.PathLike | None = None) -> Path:
     """Regenerate ``<reports_dir>/index.html``: each as-of date (newest first), its reports and run times."""
     root = Path(reports_dir) if reports_dir else config.REPORTS_DIR
@@ -913,6 +965,8 @@ def write_index(reports_dir: str | os.PathLike | None = None) -> Path:
                      f"<a href='{html.escape(day + '/' + m['_manifest'])}'>manifest</a>"]
             if not ok and m["_has_ok_html"]:
                 links.append(f"<a href='{html.escape(day + '/' + str(m.get('stem')) + '.html')}'>last good report</a>")
+            for lang, rel in language_versions(root / day, str(m.get("stem", ""))):
+                links.append(f"<a href='{html.escape(day + '/' + rel)}'>{html.escape(LANGUAGE_LABELS.get(lang, lang))}</a>")
             err = f"<div class='err'>{html.escape(str(m.get('error') or ''))}</div>" if not ok else ""
             dur = m.get("duration_s")
             rows.append(f"<tr><td><a href='{html.escape(main_link)}'>{stem}</a>{err}</td><td>{badge}</td>"

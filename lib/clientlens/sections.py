@@ -156,7 +156,7 @@ def show_lifecycle(wide: pd.DataFrame, tags: pd.DataFrame, rules) -> None:
                    f"{rules.dormant_days} days; growth ratio >= {rules.growth_ratio:g}; decline ratio <= "
                    f"{rules.decline_ratio:g}.")
     order = list(LIFECYCLE_STAGES) + ["active"]
-    pp.plot_lifecycle_funnel(tags["lifecycle_stage"].value_counts(), order=order)
+    pp.plot_lifecycle_stages(tags["lifecycle_stage"].value_counts(), order=order)
     _show()
     life = segment_summary(wide, tags, "lifecycle_stage", order=order)
     report.show_table(life, caption="Lifecycle stages side by side", percent_cols=_pct_cols(life))

@@ -117,27 +117,31 @@ def plot_share_bars(shares: pd.Series, *, title: str, xlabel: str | None = None,
     return ax
 
 
-def plot_lifecycle_funnel(counts: pd.Series, order=("contact", "growth", "maturity", "decline", "dormant"), *,
+def plot_lifecycle_stages(counts: pd.Series, order=("contact", "growth", "maturity", "decline", "dormant"), *,
                           ax=None):
-    """Lifecycle stages as a centred funnel (bar width = customers), with counts and shares."""
+    """Lifecycle stages as horizontal bars in stage order (first stage on top), each with its count and share.
+
+    A lifecycle is a sequence of stages, not a funnel: the widest stage is often maturity, so bar lengths
+    (customers per stage) are drawn from a common zero and the stages read top to bottom in their order.
+    Stages not in ``order`` (e.g. ``active`` without balances) follow it. Returns the axes.
+    """
     c = counts.reindex([o for o in order if o in counts.index] + [i for i in counts.index if i not in order])
     c = c.fillna(0)
     total = float(c.sum()) or 1.0
-    ax = _ax(ax, (7, 3.8))
+    ax = _ax(ax, (7.5, 0.55 * max(len(c), 1) + 1.6))
     y = np.arange(len(c))[::-1]
     widths = c.to_numpy(dtype="float64")
     colours = [STAGE_COLOURS.get(str(s), "#6baed6") for s in c.index]
-    ax.barh(y, widths, left=-widths / 2, color=colours, height=0.75)
-    for yi, (stage, n) in zip(y, c.items()):
-        ax.text(0, yi, f"{stage}: {int(n):,} ({n / total:.1%})", ha="center", va="center", fontsize=9,
-                color="black")
-    ax.set_yticks([])
-    ax.set_xticks([])
+    ax.barh(y, widths, color=colours, height=0.7)
+    for yi, n in zip(y, widths):
+        ax.text(n, yi, f" {int(n):,} ({n / total:.1%})", ha="left", va="center", fontsize=9, color="black")
+    ax.set_yticks(y)
+    ax.set_yticklabels([f"{i + 1}. {s}" for i, s in enumerate(c.index)])
     m = widths.max() if len(widths) else 1
-    ax.set_xlim(-m / 2 * 1.05, m / 2 * 1.05)
-    ax.set_xlabel("Bar width proportional to the number of customers")
-    ax.set_title("Lifecycle funnel: contact -> growth -> maturity -> decline -> dormant")
-    for side in ("left", "right", "top"):
+    ax.set_xlim(0, (m or 1) * 1.3)
+    ax.set_xlabel("Customers")
+    ax.set_title("Customers per lifecycle stage, in stage order")
+    for side in ("right", "top"):
         ax.spines[side].set_visible(False)
     return ax
 
