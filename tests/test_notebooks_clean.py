@@ -13,7 +13,7 @@ from clientlens import config
 NOTEBOOKS = sorted(config.NOTEBOOKS_DIR.glob("*.ipynb"))
 COMMON_KEYS = {"data_dir": "str", "as_of": "str", "column_map": "dict", "value_map": "dict",
                "unknown_customers": "str", "allow_raw_ids": "bool", "load_options": "dict", "seed": "int",
-               "output_dir": "str", "reports_dir": "str"}
+               "output_dir": "str", "reports_dir": "str", "language": "str"}
 TYPES = {"int", "float", "str", "bool", "list", "dict"}
 
 

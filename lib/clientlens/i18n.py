@@ -26,6 +26,7 @@ back to English and is recorded in :data:`MISSING`; with the environment variabl
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 from functools import lru_cache
@@ -34,7 +35,7 @@ from typing import Any, Iterable
 
 from . import ClientLensError, ParamsError
 
-__all__ = ["LANGUAGES", "set_language", "get_language", "t", "column", "value", "catalogue",
+__all__ = ["LANGUAGES", "set_language", "get_language", "using", "html_lang", "t", "column", "value", "catalogue",
            "notebook_catalogue", "source_sha", "translate_notebook", "MISSING"]
 
 LANGUAGES = ("en", "zh")
@@ -60,6 +61,26 @@ def set_language(language: str) -> str:
 
 def get_language() -> str:
     return _state["language"]
+
+
+@contextlib.contextmanager
+def using(language: str):
+    """Set the language inside a ``with`` block and restore the previous one after it (the runner
+    writes a zh report's provenance and failure banner in zh without changing the process's language)."""
+    before = _state["language"]
+    set_language(language)
+    try:
+        yield language
+    finally:
+        _state["language"] = before
+
+
+#: the HTML ``lang`` attribute of a report in each language
+HTML_LANG = {"en": "en", "zh": "zh-CN"}
+
+
+def html_lang(language: str) -> str:
+    return HTML_LANG.get(language, language)
 
 
 def _strict() -> bool:

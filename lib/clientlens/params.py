@@ -258,8 +258,9 @@ def rules_from_params(cls, params, what: str):
 # this name gets the check before its kernel starts (the notebook's own require() calls stay as the
 # in-kernel guard for interactive runs). Keep names unambiguous: a rule applies wherever the name appears.
 
-#: name -> {"min", "max", "min_exclusive", "max_exclusive", "integer"}
+#: name -> {"min", "max", "min_exclusive", "max_exclusive", "integer"} or {"choices": [...]}
 RULES: dict[str, dict] = {
+    "language": {"choices": ["en", "zh"]},   # report language (clientlens.i18n)
     "k_min": {"min": 2, "integer": True},
     "k_max": {"min": 2, "integer": True},
     "n_tiles": {"min": 2, "integer": True},
@@ -329,6 +330,10 @@ def check_rules(params: dict, where: str = "") -> None:
         if name not in params or params[name] is None:
             continue
         v = params[name]
+        if "choices" in rule:
+            if v not in rule["choices"]:
+                raise ParamsError(f"{where}{name} must be one of {list(rule['choices'])}; got {v!r}")
+            continue
         if isinstance(v, bool) or not isinstance(v, numbers.Real):
             continue  # the type check reports it
         if rule.get("integer") and float(v) != int(v):

@@ -32,6 +32,7 @@ import pandas as pd
 
 from . import ClientLensError, ParamsError
 from . import config
+from .i18n import column, t, value
 
 PASS, WARN, FAIL = "PASS", "WARN", "FAIL"
 VERDICTS = (PASS, WARN, FAIL)
@@ -113,6 +114,11 @@ def _column_formatter(series: pd.Series, spec: str | Callable | None, percent: b
     return None
 
 
+def _is_text(series: pd.Series) -> bool:
+    return pd.api.types.is_object_dtype(series) or pd.api.types.is_string_dtype(series) \
+        or isinstance(series.dtype, pd.CategoricalDtype)
+
+
 def _isna(v) -> bool:
     try:
         return bool(pd.isna(v))
@@ -163,19 +169,25 @@ def style_table(df: pd.DataFrame, caption: str | None = None, fmt: Mapping[str, 
     n = len(df)
     shown = df.head(max_rows)
     if n > max_rows:
-        note = f"first {max_rows:,} of {n:,} rows"
-        caption = f"{caption} ({note})" if caption else note.capitalize()
+        note = t("first {shown:,} of {n:,} rows", shown=max_rows, n=n)
+        caption = f"{caption} ({note})" if caption else note[:1].upper() + note[1:]
     formatters = {}
     for col in shown.columns:
         spec = fmt.get(col) if isinstance(fmt, Mapping) else (
             fmt if isinstance(fmt, str) and pd.api.types.is_numeric_dtype(df[col])
             and not pd.api.types.is_bool_dtype(df[col]) else None)
         f = _column_formatter(df[col], spec, col in percent_cols)
+        if f is None and spec is None and col not in percent_cols and _is_text(df[col]):
+            f = value   # category values (tags, stages, segment kinds) in the report's language
         if f is not None:
             formatters[col] = f
-    # every data value, index label and column header is HTML-escaped (data may hold '<script>' or '&')
+    if any(n is not None for n in shown.index.names):   # index names are headers too
+        shown = shown.rename_axis([column(n) for n in shown.index.names])
+    # every data value, index label and column header is HTML-escaped (data may hold '<script>' or '&'); text
+    # is escaped before the formatter runs, headers and category values are translated then escaped
     styler = shown.style.format(formatters, na_rep=_MISSING, escape="html")
-    styler = styler.format_index(escape="html", axis=0).format_index(escape="html", axis=1)
+    styler = styler.format_index(lambda v: html.escape(str(value(v))), axis=0)
+    styler = styler.format_index(lambda v: html.escape(str(column(v))), axis=1)
     if index is None:
         index = not (isinstance(df.index, pd.RangeIndex) and df.index.name is None)
     if not index:
@@ -231,7 +243,7 @@ def callout_html(text: str, kind: str = "note", title: str | None = None) -> str
     if kind not in _KIND_STYLE:
         raise ParamsError(f"kind must be one of {list(_KIND_STYLE)}; got {kind!r}")
     border, bg, label = _KIND_STYLE[kind]
-    title = label if title is None else title
+    title = t(label) if title is None else title
     paras = "".join(f"<p style='margin:4px 0'>{html.escape(p).replace(chr(10), '<br>')}</p>"
                     for p in str(text).split("\n\n"))
     head = f"<strong>{html.escape(title)}</strong>" if title else ""
@@ -336,10 +348,10 @@ def badge(verdict: str) -> str:
     """HTML badge for a verdict (``PASS`` green, ``WARN`` amber, ``FAIL`` red)."""
     if verdict not in _BADGE_STYLE:
         raise ParamsError(f"verdict must be one of {list(VERDICTS)}; got {verdict!r}")
-    fg, bg = _BADGE_STYLE[verdict]
-    return (f"<span class='clientlens-badge' style='display:inline-block; min-width:3.2em; text-align:center; "
-            f"padding:1px 6px; border-radius:4px; font-weight:bold; font-size:0.9em; color:{fg}; "
-            f"background:{bg};'>{verdict}</span>")
+    fg, bg = _BADGE_STYLE[verdict]   # the colour is keyed by the English verdict, the word is translated
+    return (f"<span class='clientlens-badge' data-verdict='{verdict}' style='display:inline-block; min-width:3.2em; "
+            f"text-align:center; padding:1px 6px; border-radius:4px; font-weight:bold; font-size:0.9em; color:{fg}; "
+            f"background:{bg};'>{html.escape(t(verdict))}</span>")
 
 
 def verdict_table_html(checks: pd.DataFrame | Sequence[Mapping], caption: str | None = None) -> str:
@@ -354,7 +366,7 @@ def verdict_table_html(checks: pd.DataFrame | Sequence[Mapping], caption: str | 
         raise ClientLensError(f"verdict table needs a 'verdict' column; columns: {list(df.columns)}")
     cols = ["verdict"] + [c for c in df.columns if c != "verdict"]
     head = "".join(f"<th style='text-align:left; padding:3px 8px; border-bottom:1px solid #999'>"
-                   f"{html.escape(str(c))}</th>" for c in cols)
+                   f"{html.escape(str(column(c)))}</th>" for c in cols)
     rows = []
     for _, r in df[cols].iterrows():
         cells = []
@@ -368,7 +380,7 @@ def verdict_table_html(checks: pd.DataFrame | Sequence[Mapping], caption: str | 
             elif isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)):
                 s = fmt_num(v)
             else:
-                s = html.escape(_MISSING if _isna(v) else str(v))
+                s = html.escape(_MISSING if _isna(v) else str(value(v)))
             cells.append(f"<td style='padding:3px 8px'>{s}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     cap = (f"<caption style='caption-side:top; text-align:left; font-weight:bold; padding:4px 0'>"
@@ -404,12 +416,17 @@ def find_artifact(reports_dir: str | os.PathLike, as_of: str, notebook_stem: str
     """Path of an artefact saved by an earlier notebook of the same run, or ``None``.
 
     Looks for ``<reports_dir>/<as_of>/<notebook_stem>_files/<filename>`` (where the runner moves a
-    successful notebook's artefacts). With ``include_scratch=True`` (interactive work:
+    successful notebook's artefacts), then in the language sub-folders (``<as_of>/zh/...``: a report run
+    only in Chinese). With ``include_scratch=True`` (interactive work:
     ``include_scratch=not output_dir``), falls back to ``<reports_dir>/_scratch/<notebook_stem>/<filename>``.
     A relative ``reports_dir`` is taken from the project root.
     """
+    from .i18n import LANGUAGES
+
     root = config.resolve(reports_dir)
-    candidates = [root / str(as_of) / f"{notebook_stem}_files" / filename]
+    # the en run's artefacts, else those of a run in another language (reports/<as_of>/zh/): same numbers
+    candidates = [root / str(as_of) / lang_dir / f"{notebook_stem}_files" / filename
+                  for lang_dir in ("",) + LANGUAGES[1:]]
     if include_scratch:
         candidates.append(root / "_scratch" / notebook_stem / filename)
     for c in candidates:

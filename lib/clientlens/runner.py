@@ -19,6 +19,13 @@ For each notebook the runner
    leaves every file of an earlier good run untouched, its manifest included;
 5. regenerates ``reports/index.html``.
 
+A report in another language than English (the common parameter ``language: zh``) is written to the
+language's sub-folder of the dated folder, ``reports/<as_of>/zh/<stem>.html`` (with its executed
+notebook, manifest and artefacts there); its markdown cells are swapped for the catalogue's
+translation before the kernel starts (:func:`clientlens.i18n.translate_notebook`). It finds the
+artefacts of the earlier reports and the run cache ``reports/<as_of>/_cache`` of the same as-of date
+(shared by both languages: a zh run after an en run reuses the en run's intermediates).
+
 Each dated report is written under an exclusive lock (``reports/<as_of>/.<stem>.lock``, an OS file
 lock released when the process ends, even on ``kill -9``): a second concurrent run of the same report
 stops with a one-line message. Staging folders and temporary files left by a dead run are removed
@@ -33,6 +40,7 @@ Layout of a reports folder::
     reports/2026-10-31/00_data_overview.ipynb
     reports/2026-10-31/00_data_overview.manifest.json
     reports/2026-10-31/00_data_overview_files/...
+    reports/2026-10-31/zh/00_data_overview.html        (language: zh)
 """
 from __future__ import annotations
 
@@ -53,6 +61,7 @@ from typing import Any, Callable, Iterable
 
 from . import ClientLensError, ParamsError, __version__
 from . import config
+from .i18n import LANGUAGES, t
 from .params import load_params_file, notebook_parameters, params_for, parse_date
 
 NOTEBOOK_PATTERN = re.compile(r"^\d\d_.+\.ipynb$")
@@ -61,7 +70,7 @@ PROVENANCE_TAG = "clientlens-provenance"
 FAILURE_TAG = "clientlens-failure"
 REMOVE_TAGS = {"remove_cell", "remove-cell"}
 JOURNAL = "run-all.journal.json"
-_FAIL_BADGE = re.compile(r"class='clientlens-badge'[^>]*>FAIL</span>")
+_FAIL_BADGE = re.compile(r"class='clientlens-badge' data-verdict='FAIL'")
 
 
 @dataclasses.dataclass
@@ -80,10 +89,17 @@ class RunPlan:
     fingerprints: dict = dataclasses.field(default_factory=dict)   # file (relative to data_dir) -> sha256
     loader_notes: list = dataclasses.field(default_factory=list)
     force: bool = False
+    language: str = "en"           # report language (clientlens.i18n); zh reports go to <as_of>/zh/
+
+    @property
+    def date_dir(self) -> Path:
+        """``<reports_root>/<as_of>``: the dated folder (en reports, the run cache, other languages' folders)."""
+        return self.reports_root / self.as_of
 
     @property
     def day_dir(self) -> Path:
-        return self.reports_root / self.as_of
+        """Where this run's report, manifest and artefacts go: the dated folder, or its language sub-folder."""
+        return self.date_dir if self.language == "en" else self.date_dir / self.language
 
     @property
     def html_path(self) -> Path:
@@ -253,15 +269,16 @@ def plan_run(notebook: str | os.PathLike, *, params_file: str | os.PathLike | No
     plan = RunPlan(notebook=nb, stem=stem, as_of=as_of, reports_root=reports_root.resolve(), params=params,
                    declared=declared, params_file=Path(params_file) if params_file else None,
                    overrides=overrides, force=force)
+    effective = plan.effective_params()
+    from .params import check_rules
+
+    check_rules(effective, where=f"{stem}: ")   # a bad language is one line here, before the path below
+    plan.language = effective.get("language") or "en"
     if plan.html_path.exists() and not force:
         raise ClientLensError(f"{_show_path(plan.html_path)} already exists; use --force to overwrite it")
-    effective = plan.effective_params()
     if effective.get("strategy_map"):  # 08_strategy: the strategy map file is checked before a kernel starts
         from .strategy import load_strategy_map
         load_strategy_map(config.resolve(effective["strategy_map"]), products=effective.get("products") or None)
-    from .params import check_rules
-
-    check_rules(effective, where=f"{stem}: ")
     if "allow_raw_ids" in declared:
         from .privacy import id_key
 
@@ -529,14 +546,14 @@ def execute_plan(plan: RunPlan, *, timeout: int = 1800, progress: bool = True,
     """
     if timeout is None or timeout <= 0:
         raise ParamsError(f"timeout must be > 0 seconds; got {timeout}")
-    created_day = not plan.day_dir.exists()
+    created = [d for d in (plan.day_dir, plan.date_dir) if not d.exists()]   # removed again when left empty
     plan.day_dir.mkdir(parents=True, exist_ok=True)
     lock = ReportLock(plan.day_dir / f".{plan.stem}.lock", plan.html_path)
     try:
         lock.acquire()
     except ClientLensError:
-        if created_day:
-            _rmdir_quiet(plan.day_dir)
+        for d in created:
+            _rmdir_quiet(d)
         raise
     try:
         if plan.html_path.exists() and not plan.force:
@@ -545,8 +562,8 @@ def execute_plan(plan: RunPlan, *, timeout: int = 1800, progress: bool = True,
         return _execute_locked(plan, timeout=timeout, progress=progress, update_index=update_index)
     finally:
         lock.release()
-        if created_day:
-            _rmdir_quiet(plan.day_dir)
+        for d in created:
+            _rmdir_quiet(d)
 
 
 def _rmdir_quiet(path: Path) -> None:
@@ -598,13 +615,16 @@ def _execute_locked(plan: RunPlan, *, timeout: int, progress: bool, update_index
     old_term = signal.signal(signal.SIGTERM, _raise_interrupted) if in_main else None
     try:
         try:
-            pm.execute_notebook(str(plan.notebook), str(out_nb), parameters=params, kernel_name=config.KERNEL_NAME,
+            source = _translated_source(plan, stage)
+            pm.execute_notebook(str(source), str(out_nb), parameters=params, kernel_name=config.KERNEL_NAME,
                                 progress_bar=progress, log_output=False, cwd=str(config.PROJECT_ROOT),
                                 execution_timeout=int(timeout),
                                 kernel_manager_class=_encrypted_kernel_manager(stage / "kernel.log"))
         except pm.PapermillExecutionError as exc:
             error = _one_line(f"{exc.ename}: {_ANSI.sub('', str(exc.evalue))}" if exc.evalue else exc.ename)
             error += f" (cell {exc.exec_count})" if exc.exec_count else ""
+        except ClientLensError as exc:  # a notebook's translation missing or stale (strict mode)
+            error = _one_line(str(exc))
         except KeyboardInterrupt as exc:  # SIGINT, or SIGTERM (RunInterrupted)
             _quiet_interrupted_run()
             interrupted = exc
@@ -635,8 +655,32 @@ def _execute_locked(plan: RunPlan, *, timeout: int, progress: bool, update_index
     return result
 
 
+def _translated_source(plan: RunPlan, stage: Path) -> Path:
+    """The notebook papermill runs: the notebook itself (en), or a copy with its markdown in ``plan.language``
+    (missing or stale cells stay English; in strict mode they raise :class:`ClientLensError`)."""
+    if plan.language == "en":
+        return plan.notebook
+    import nbformat
+
+    from .i18n import translate_notebook
+
+    nb = nbformat.read(str(plan.notebook), as_version=4)
+    translate_notebook(nb, plan.stem, plan.language)
+    path = stage / f"{plan.stem}.{plan.language}.ipynb"
+    nbformat.write(nb, str(path))
+    return path
+
+
 def _write_outputs(plan: RunPlan, stage: Path, files_stage: Path, out_nb: Path, params: dict, error: str | None,
                    interrupted, started, t0) -> RunResult:
+    from .i18n import using
+
+    with using(plan.language):   # the provenance block and the failure banner in the report's language
+        return _write_outputs_in_language(plan, stage, files_stage, out_nb, params, error, interrupted, started, t0)
+
+
+def _write_outputs_in_language(plan: RunPlan, stage: Path, files_stage: Path, out_nb: Path, params: dict,
+                               error: str | None, interrupted, started, t0) -> RunResult:
     import nbformat
 
     duration = time.perf_counter() - t0
@@ -664,7 +708,7 @@ def _write_outputs(plan: RunPlan, stage: Path, files_stage: Path, out_nb: Path, 
         outputs = sorted(str(p.relative_to(files_stage)) for p in files_stage.rglob("*") if p.is_file())
         manifest["outputs"]["files"] = outputs
         nb.cells[-1] = _provenance_cell(manifest)
-        _atomic_write_text(plan.html_path, _to_html(nb, title=plan.stem))
+        _atomic_write_text(plan.html_path, _to_html(nb, title=plan.stem, language=plan.language))
         _atomic_write_text(plan.day_dir / f"{plan.stem}.ipynb", nbformat.writes(nb))
         old = stage / "old_files"
         if final_files.exists():
@@ -679,7 +723,7 @@ def _write_outputs(plan: RunPlan, stage: Path, files_stage: Path, out_nb: Path, 
         if plan.html_path.exists():
             manifest["last_ok_report"] = plan.html_path.name
         _mark_failed(nb, error, plan)
-        _atomic_write_text(failed_html, _to_html(nb, title=f"FAILED {plan.stem}"))
+        _atomic_write_text(failed_html, _to_html(nb, title=f"{t('FAILED')} {plan.stem}", language=plan.language))
         _atomic_write_text(failed_nb, nbformat.writes(nb))
         _atomic_write_text(failed_manifest, json.dumps(manifest, indent=2, ensure_ascii=False, default=str))
         report, mpath = failed_html, failed_manifest
@@ -697,6 +741,7 @@ def _manifest(plan: RunPlan, params: dict, status: str, error: str | None, start
         "notebook": _rel_to_root(plan.notebook),
         "stem": plan.stem,
         "as_of": plan.as_of,
+        "language": plan.language,
         "status": status,
         "error": error,
         "params": effective,
@@ -738,42 +783,45 @@ def _md_escape(text: Any) -> str:
 def _provenance_cell(manifest: dict):
     import nbformat
 
+    from .i18n import t, value
+
     commit = manifest.get("git_commit")
-    commit_s = "not a git checkout" if not commit else commit[:12] + (
-        " (with uncommitted changes)" if manifest.get("git_dirty") else "")
+    commit_s = t("not a git checkout") if not commit else commit[:12] + (
+        t(" (with uncommitted changes)") if manifest.get("git_dirty") else "")
     rows = [
-        ("Status", manifest["status"] + (f": {manifest['error']}" if manifest.get("error") else "")),
-        ("Notebook", manifest["notebook"]),
-        ("As-of date", manifest["as_of"]),
-        ("Code version", f"clientlens {manifest['clientlens_version']}, Python {manifest['python']}"),
-        ("Git commit", commit_s),
-        ("Run started", manifest["started_at"]),
-        ("Run ended", manifest["ended_at"]),
-        ("Duration", f"{manifest['duration_s']:,.1f} s"),
-        ("Params file", manifest.get("params_file") or "none (notebook defaults)"),
+        (t("Status"), value(manifest["status"]) + (f": {manifest['error']}" if manifest.get("error") else "")),
+        (t("Notebook"), manifest["notebook"]),
+        (t("As-of date"), manifest["as_of"]),
+        (t("Code version"), f"clientlens {manifest['clientlens_version']}, Python {manifest['python']}"),
+        (t("Git commit"), commit_s),
+        (t("Run started"), manifest["started_at"]),
+        (t("Run ended"), manifest["ended_at"]),
+        (t("Duration"), t("{s:,.1f} s", s=manifest["duration_s"])),
+        (t("Params file"), manifest.get("params_file") or t("none (notebook defaults)")),
     ]
-    lines = ["---", "", "## Provenance", "",
-             "How this report was produced (written by the ClientLens runner).", "",
-             "| item | value |", "| --- | --- |"]
+    lines = ["---", "", "## " + t("Provenance"), "",
+             t("How this report was produced (written by the ClientLens runner)."), "",
+             f"| {t('item')} | {t('value')} |", "| --- | --- |"]
     lines += [f"| {k} | {_md_escape(v)} |" for k, v in rows]
-    lines += ["", "**Parameters**", "", "| parameter | value |", "| --- | --- |"]
+    lines += ["", f"**{t('Parameters')}**", "", f"| {t('parameter')} | {t('value')} |", "| --- | --- |"]
     for k, v in sorted(manifest["params"].items()):
         shown = v
         if k in ("output_dir", "reports_dir") and isinstance(v, str):
             shown = _rel_to_root(Path(v))
         lines.append(f"| {_md_escape(k)} | {_md_escape(shown)} |")
     if manifest.get("inputs"):
-        lines += ["", f"**Input files** (SHA-256, first 12 characters; folder `{_md_escape(manifest['data_dir'])}`)",
-                  "", "| file | sha256 |", "| --- | --- |"]
+        lines += ["", t("**Input files** (SHA-256, first 12 characters; folder `{folder}`)",
+                        folder=_md_escape(manifest["data_dir"])),
+                  "", f"| {t('file')} | sha256 |", "| --- | --- |"]
         lines += [f"| {_md_escape(f)} | `{d[:12]}` |" for f, d in manifest["inputs"].items()]
     if manifest.get("intermediates"):
-        lines += ["", f"**Intermediates** (run cache `{_md_escape(manifest['as_of'])}/_cache`: reused = computed "
-                  f"earlier in this dated run with the same inputs, code and parameters)", "",
-                  "| intermediate | status | seconds | entry |", "| --- | --- | --- | --- |"]
-        lines += [f"| {_md_escape(r.get('what'))} | {_md_escape(r.get('status'))} | {r.get('seconds') or 0:,.1f} | "
+        lines += ["", t("**Intermediates** (run cache `{cache}`: reused = computed earlier in this dated run with "
+                        "the same inputs, code and parameters)", cache=f"{_md_escape(manifest['as_of'])}/_cache"), "",
+                  f"| {t('intermediate')} | {t('status')} | {t('seconds')} | {t('entry')} |", "| --- | --- | --- | --- |"]
+        lines += [f"| {_md_escape(r.get('what'))} | {_md_escape(value(r.get('status')))} | {r.get('seconds') or 0:,.1f} | "
                   f"`{_md_escape(r.get('entry') or '-')}` |" for r in manifest["intermediates"]]
     if manifest.get("loader_notes"):
-        lines += ["", "**Loader notes**", ""] + [f"- {_md_escape(n)}" for n in manifest["loader_notes"]]
+        lines += ["", f"**{t('Loader notes')}**", ""] + [f"- {_md_escape(n)}" for n in manifest["loader_notes"]]
     cell = nbformat.v4.new_markdown_cell("\n".join(lines))
     cell.metadata["tags"] = [PROVENANCE_TAG]
     return cell
@@ -815,6 +863,8 @@ def move_summary(nb) -> bool:
 def _mark_failed(nb, error: str | None, plan: RunPlan) -> None:
     import nbformat
 
+    from .i18n import t
+
     # drop papermill's own header (it points at "In [n]" prompts a reader does not see); keep its anchor
     def _is_pm_header(c) -> bool:
         return ("papermill-error-cell-tag" in c.get("metadata", {}).get("tags", [])
@@ -822,20 +872,19 @@ def _mark_failed(nb, error: str | None, plan: RunPlan) -> None:
 
     nb.cells = [c for c in nb.cells if not _is_pm_header(c)]
     has_anchor = any('id="papermill-error-cell"' in c.source for c in nb.cells if c.cell_type == "markdown")
-    link = " <a href='#papermill-error-cell'>Go to the failed step.</a>" if has_anchor else ""
+    link = f" <a href='#papermill-error-cell'>{t('Go to the failed step.')}</a>" if has_anchor else ""
     text = (f"<div style='border:3px solid #c53030; background:#fff5f5; padding:10px 14px; margin:8px 0;'>"
-            f"<h2 style='color:#c53030; margin-top:0'>FAILED: this report did not complete</h2>"
-            f"<p><strong>Notebook:</strong> {html.escape(plan.stem)} &nbsp; <strong>As-of:</strong> "
+            f"<h2 style='color:#c53030; margin-top:0'>{t('FAILED: this report did not complete')}</h2>"
+            f"<p><strong>{t('Notebook:')}</strong> {html.escape(plan.stem)} &nbsp; <strong>{t('As-of:')}</strong> "
             f"{html.escape(plan.as_of)}</p>"
-            f"<p><strong>Error:</strong> <code>{html.escape(error or 'unknown error')}</code>{link}</p>"
-            f"<p>The results below stop at the failed step and must not be used. An earlier successful "
-            f"report for this date, if any, is kept unchanged.</p></div>")
+            f"<p><strong>{t('Error:')}</strong> <code>{html.escape(error or 'unknown error')}</code>{link}</p>"
+            f"<p>{t('The results below stop at the failed step and must not be used. An earlier successful report for this date, if any, is kept unchanged.')}</p></div>")
     cell = nbformat.v4.new_markdown_cell(text)
     cell.metadata["tags"] = [FAILURE_TAG]
     nb.cells.insert(0, cell)
 
 
-def _to_html(nb, title: str) -> str:
+def _to_html(nb, title: str, language: str = "en") -> str:
     from nbconvert import HTMLExporter
     from traitlets.config import Config
 
@@ -844,6 +893,10 @@ def _to_html(nb, title: str) -> str:
     c.TagRemovePreprocessor.remove_cell_tags = set(REMOVE_TAGS)
     exporter = HTMLExporter(config=c, exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
+    if language != "en":
+        from .i18n import html_lang
+
+        body = re.sub(r"<html\b[^>]*>", f'<html lang="{html_lang(language)}">', body, count=1)
     return strip_external(body)
 
 
@@ -876,31 +929,67 @@ def _read_json(path: Path) -> dict | None:
     return m if isinstance(m, dict) else None
 
 
+def _read_language_manifests(folder: Path, prefix: str) -> dict[str, dict]:
+    """stem -> the latest attempt's manifest in one folder (a dated folder or its language sub-folder)."""
+    by_stem: dict[str, dict] = {}
+    for mf in sorted(folder.glob("*.manifest.json")) if folder.is_dir() else []:
+        m = _read_json(mf)
+        if m is None:
+            continue
+        failed_file = mf.name.endswith(".FAILED.manifest.json")
+        stem = str(m.get("stem") or mf.name[: -len(".FAILED.manifest.json" if failed_file else ".manifest.json")])
+        m["_manifest"] = prefix + mf.name
+        m["_prefix"] = prefix
+        m["_has_ok_html"] = (folder / f"{stem}.html").exists()
+        if stem not in by_stem or failed_file:
+            by_stem[stem] = m
+    return by_stem
+
+
 def _read_manifests(reports_root: Path) -> dict[str, list[dict]]:
     """Per dated folder (newest first): one manifest per report, the latest attempt (a FAILED or
-    interrupted run shadows the earlier good one, which stays linked)."""
+    interrupted run shadows the earlier good one, which stays linked). A report also run in another
+    language carries that run's manifest in ``_translations`` (a report run only in another language
+    is listed by that run's manifest)."""
     runs: dict[str, list[dict]] = {}
     if not reports_root.is_dir():
         return runs
     for day in sorted((d for d in reports_root.iterdir() if d.is_dir() and DATE_DIR.match(d.name)), reverse=True):
-        by_stem: dict[str, dict] = {}
-        for mf in sorted(day.glob("*.manifest.json")):
-            m = _read_json(mf)
-            if m is None:
-                continue
-            failed_file = mf.name.endswith(".FAILED.manifest.json")
-            stem = str(m.get("stem") or mf.name[: -len(".FAILED.manifest.json" if failed_file else ".manifest.json")])
-            m["_manifest"] = mf.name
-            m["_has_ok_html"] = (day / f"{stem}.html").exists()
-            if stem not in by_stem or failed_file:
-                by_stem[stem] = m
+        by_stem = _read_language_manifests(day, "")
+        for lang in LANGUAGES[1:]:
+            for stem, m in _read_language_manifests(day / lang, lang + "/").items():
+                m["_language"] = lang
+                if stem in by_stem:
+                    by_stem[stem].setdefault("_translations", {})[lang] = m
+                else:
+                    by_stem[stem] = m
         if by_stem:
             runs[day.name] = [by_stem[k] for k in sorted(by_stem)]
     return runs
 
 
+def _language_link(day: str, m: dict) -> str:
+    """A link to the report of another language (its status when not ok)."""
+    lang = m.get("_language") or m.get("language") or "zh"
+    name = LANGUAGE_NAMES.get(lang, lang)
+    target = f"{day}/{m['_prefix']}{m['outputs']['html']}" if m.get("outputs") else f"{day}/{m['_prefix']}{m.get('stem')}.html"
+    ok = m.get("status") == "ok"
+    return (f"<a href='{html.escape(target)}' lang='{html.escape(lang)}'>{html.escape(name)}</a>"
+            + ("" if ok else f" <span class='failed'>{html.escape(str(m.get('status')))}</span>"))
+
+
+#: how the index names a report language (each in its own language)
+LANGUAGE_NAMES = {"en": "English", "zh": "中文"}
+
+
 def _journal_state(day: Path) -> tuple[str, str] | None:
-    """(css class, sentence) about the day's run-all journal, or None when there is none or it completed."""
+    """(css class, sentence) about the day's run-all journal, or None when there is none or it completed
+    (the journals of the language sub-folders too: an unfinished zh run-all is shown as well)."""
+    for lang in LANGUAGES[1:]:
+        if (day / lang / JOURNAL).exists():
+            state = _journal_state(day / lang)
+            if state:
+                return state[0], f"{LANGUAGE_NAMES.get(lang, lang)}: {state[1]}"
     j = _read_json(day / JOURNAL)
     if not j or j.get("status") == "complete":
         return None
@@ -939,9 +1028,9 @@ def write_index(reports_dir: str | os.PathLike | None = None) -> Path:
     runs = _read_manifests(root)
     latest_day, latest_t = None, ""
     for day, items in runs.items():
-        t = max(str(m.get("started_at") or "") for m in items)
-        if t > latest_t:
-            latest_day, latest_t = day, t
+        started = max(str(m.get("started_at") or "") for m in items)
+        if started > latest_t:
+            latest_day, latest_t = day, started
     parts = []
     for day, items in runs.items():
         n_fail = sum(1 for m in items if m.get("status") != "ok")
@@ -960,13 +1049,16 @@ def write_index(reports_dir: str | os.PathLike | None = None) -> Path:
             badge = f"<span class='{'ok' if ok else 'failed'}'>{html.escape(status)}</span>"
             if ok and m.get("fail_checks"):
                 badge += f" <span class='failed'>{int(m['fail_checks'])} FAIL check(s)</span>"
-            main_link = f"{day}/{m['outputs']['html']}" if m.get("outputs") else f"{day}/{stem}.html"
+            prefix = m.get("_prefix", "")
+            main_link = f"{day}/{prefix}{m['outputs']['html']}" if m.get("outputs") else f"{day}/{prefix}{stem}.html"
             links = [f"<a href='{html.escape(main_link)}'>{'report' if ok else 'failed report'}</a>",
                      f"<a href='{html.escape(day + '/' + m['_manifest'])}'>manifest</a>"]
             if not ok and m["_has_ok_html"]:
-                links.append(f"<a href='{html.escape(day + '/' + str(m.get('stem')) + '.html')}'>last good report</a>")
-            for lang, rel in language_versions(root / day, str(m.get("stem", ""))):
-                links.append(f"<a href='{html.escape(day + '/' + rel)}'>{html.escape(LANGUAGE_LABELS.get(lang, lang))}</a>")
+                links.append(f"<a href='{html.escape(day + '/' + prefix + str(m.get('stem')) + '.html')}'>"
+                             f"last good report</a>")
+            if m.get("_language"):   # run only in another language
+                links[0] = _language_link(day, m)
+            links += [_language_link(day, tm) for tm in (m.get("_translations") or {}).values()]
             err = f"<div class='err'>{html.escape(str(m.get('error') or ''))}</div>" if not ok else ""
             dur = m.get("duration_s")
             rows.append(f"<tr><td><a href='{html.escape(main_link)}'>{stem}</a>{err}</td><td>{badge}</td>"
