@@ -34,6 +34,7 @@ demo-data: $(STAMP) ## Generate the demo bank (DEMO_CUSTOMERS, DEMO_SEED) into d
 
 demo: kernel demo-data ## Set up, generate the demo bank and run every report into reports/
 	$(VENV)/bin/clientlens run-all --params params/default.yaml --force
+	$(VENV)/bin/clientlens run-all --params params/default.yaml --force -p language=zh  # Chinese reports: reports/<as_of>/zh/, reusing the run cache
 	@echo "Reports: $(CURDIR)/reports/index.html"
 
 test: kernel ## Run the whole test suite
