@@ -51,12 +51,12 @@ class Translated(str):
     """Text returned by :func:`t` (already in the report's language)."""
 
 
-def set_language(language: str) -> str:
-    """Set the language of everything the library writes in this process; returns it."""
+def set_language(language: str) -> None:
+    """Set the language of everything the library writes in this process. Returns ``None`` (a notebook
+    cell ending with this call shows nothing)."""
     if language not in LANGUAGES:
         raise ParamsError(f"language must be one of {list(LANGUAGES)}; got {language!r}")
     _state["language"] = language
-    return language
 
 
 def get_language() -> str:
