@@ -49,8 +49,8 @@ def test_index_links_each_report_in_each_language(tmp_path):
         (folder / f"{stem}.manifest.json").write_text(json.dumps(
             {"stem": stem, "status": "ok", "duration_s": 1.0, "started_at": "t", "outputs": {"html": f"{stem}.html"}}))
     page = runner.write_index(tmp_path).read_text(encoding="utf-8")
-    assert "href='2026-10-31/00_x.html'" in page and "href='2026-10-31/zh/00_x.html' lang='zh'>中文</a>" in page
-    assert "href='2026-10-31/zh/01_y.html' lang='zh'>中文</a>" in page
+    assert "href='2026-10-31/00_x.html'" in page and "href='2026-10-31/zh/00_x.html'>中文</a>" in page
+    assert "href='2026-10-31/zh/01_y.html'>中文</a>" in page
 
 
 def test_table_headers_category_values_and_verdict_words_in_zh_badge_colour_by_english_verdict():

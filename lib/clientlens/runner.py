@@ -974,7 +974,7 @@ def _language_link(day: str, m: dict) -> str:
     name = LANGUAGE_NAMES.get(lang, lang)
     target = f"{day}/{m['_prefix']}{m['outputs']['html']}" if m.get("outputs") else f"{day}/{m['_prefix']}{m.get('stem')}.html"
     ok = m.get("status") == "ok"
-    return (f"<a href='{html.escape(target)}' lang='{html.escape(lang)}'>{html.escape(name)}</a>"
+    return (f"<a href='{html.escape(target)}'>{html.escape(name)}</a>"
             + ("" if ok else f" <span class='failed'>{html.escape(str(m.get('status')))}</span>"))
 
 
@@ -1058,7 +1058,9 @@ def write_index(reports_dir: str | os.PathLike | None = None) -> Path:
                              f"last good report</a>")
             if m.get("_language"):   # run only in another language
                 links[0] = _language_link(day, m)
-            links += [_language_link(day, tm) for tm in (m.get("_translations") or {}).values()]
+            if not m.get("_language"):
+                for lang, rel in language_versions(root / day, str(m.get("stem", ""))):
+                    links.append(f"<a href='{html.escape(day + '/' + rel)}'>{html.escape(LANGUAGE_LABELS.get(lang, lang))}</a>")
             err = f"<div class='err'>{html.escape(str(m.get('error') or ''))}</div>" if not ok else ""
             dur = m.get("duration_s")
             rows.append(f"<tr><td><a href='{html.escape(main_link)}'>{stem}</a>{err}</td><td>{badge}</td>"
