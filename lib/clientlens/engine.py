@@ -43,7 +43,7 @@ from . import ClientLensError, DataError, ParamsError
 
 __all__ = ["ENGINES", "INSTALL_HINT", "PORTABILITY", "check_engine", "java_version", "spark_available",
            "spark_session", "to_spark_sql", "SparkBank", "open_spark_bank", "open_bank", "wide_table",
-           "spark_wide_frame"]
+           "spark_wide_frame", "spark_score"]
 
 ENGINES = ("duckdb", "spark")
 MIN_JAVA = 17  # Spark 4 runs on Java 17 or 21
@@ -407,3 +407,43 @@ def _like_duckdb(df: pd.DataFrame, schema) -> pd.DataFrame:
         elif t in ("long", "integer") and df[f.name].dtype == object:
             df[f.name] = df[f.name].astype("float64")
     return df.copy()  # one block per dtype again (the casts above fragment the frame)
+
+
+# --------------------------------------------------------------------------- scoring in Spark
+
+def spark_score(scorecard, base, *, id_columns=("customer_id",), points_columns: bool = False):
+    """Score ``base`` in Spark with the SQL scorecard (:func:`clientlens.scorecard_sql.scorecard_sql`).
+
+    The model is fitted on the driver; the base is scored where it lives. The scoring SQL is
+    the one :mod:`clientlens.scorecard_sql` writes for the warehouse, transpiled by
+    :func:`to_spark_sql` (one source, no Spark copy), so the scores equal Python's
+    ``scorecard.score`` to 1e-9 points.
+
+    Parameters
+    ----------
+    scorecard : clientlens.scoring.ResponseScorecard
+        A fitted scorecard.
+    base : pyspark.sql.DataFrame
+        One row per customer with the model variables (e.g. :func:`spark_wide_frame`).
+    id_columns : sequence of str
+        Columns passed through.
+    points_columns : bool
+        Also return each variable's points (``points_<variable>``).
+
+    Returns
+    -------
+    pyspark.sql.DataFrame
+        Lazy: ``<id columns>[, points_<variable>...], score``.
+    """
+    import uuid
+
+    from .scorecard_sql import scorecard_sql
+
+    view = "_clientlens_scoring_base_" + uuid.uuid4().hex[:12]
+    missing = [c for c in [*id_columns, *scorecard.variables_] if c not in base.columns]
+    if missing:
+        raise DataError(f"scoring base: column '{missing[0]}' is missing (the scorecard needs "
+                        f"{', '.join(scorecard.variables_)})")
+    base.createOrReplaceTempView(view)
+    sql = scorecard_sql(scorecard, table=view, id_columns=id_columns, points_columns=points_columns)
+    return base.sparkSession.sql(to_spark_sql(sql))
