@@ -37,7 +37,10 @@ demo: kernel demo-data ## Set up, generate the demo bank and run every report in
 	$(VENV)/bin/clientlens run-all --params params/default.yaml --force -p language=zh  # Chinese reports: reports/<as_of>/zh/, reusing the run cache
 	@echo "Reports: $(CURDIR)/reports/index.html"
 
-test: kernel ## Run the whole test suite
+test: kernel ## Run the whole test suite (with the Spark equality tests where Java 17+ is present)
+	@if $(PY) -c "import sys; from clientlens.engine import java_version as j; v = j(); sys.exit(0 if v and v >= 17 else 1)"; then \
+	  $(PY) -c "import pyspark, sqlglot" 2>/dev/null || PIP_CONSTRAINT=constraints.txt $(PIP) install --quiet -e ".[dev,spark]"; \
+	else echo "make test: no Java 17+ on JAVA_HOME or PATH: the Spark equality tests (engine: spark) are skipped"; fi
 	$(PY) -m pytest -n 2 -q
 
 lab: kernel ## Open JupyterLab on notebooks/ with the project kernel
