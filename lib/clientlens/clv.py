@@ -185,7 +185,7 @@ def rfm_summary(
 
     Parameters
     ----------
-    source : BankData, pandas.DataFrame or str
+    source : BankData, SparkBank, pandas.DataFrame or str
         A :class:`clientlens.data.BankData` (its ``transactions`` view is used and
         its ``customers`` view gives the customer list), a DataFrame of
         transactions (registered in DuckDB), or the name of a table/view in ``con``.
@@ -262,7 +262,7 @@ def rfm_summary(
         f"count(*) FILTER (WHERE {d_expr} <= {asof_sql}), min({d_expr}), "
         f"max({d_expr}) FILTER (WHERE {d_expr} <= {asof_sql}), "
         f"count(*) FILTER (WHERE {_q(customer_col)} IS NULL OR {d_expr} IS NULL OR {amt} IS NULL "
-        f"OR NOT isfinite({amt})), "
+        f"OR NOT ({amt} - {amt} = 0)), "  # non-finite: inf - inf and NaN - NaN are NaN (portable isfinite)
         f"min(abs({amt})) FILTER (WHERE {keep} AND {amt} <> 0), sum(abs({amt})) FILTER (WHERE {keep}) "
         f"FROM {rel} {where_sql}").fetchall()[0]
     future_rows, refund_rows, rows_in, first_day, last_day, null_rows, min_abs, sum_abs = pre
@@ -293,7 +293,7 @@ def rfm_summary(
         cust = f"CAST({cust} AS VARCHAR)"
     src = f"FROM {rel} {where_sql + (' AND ' if where_sql else 'WHERE ')}{keep}"
     per_sql = (f"SELECT {cust} AS customer_id, {p_expr} AS p, "
-               f"CAST({_sql_round(f'sum(CAST({amt} * {_dbl(2.0 ** k)} AS HUGEINT))')} AS HUGEINT) AS v "
+               f"{_sql_dec(_sql_round('sum(' + _sql_dec(amt + ' * ' + _dbl(2.0 ** k)) + ')'))} AS v "
                f"{src} GROUP BY ALL")
     agg_sql = _rfm_aggregates(period, k, end_sql, cal_sql)
     holdout_daily = None
@@ -370,15 +370,33 @@ def _dbl(x: float) -> str:
     return f"CAST('{float(x)!r}' AS DOUBLE)"
 
 
+_TWO62 = 4611686018427387904  # 2 ** 62
+
+
+def _sql_dec(x: str) -> str:
+    """SQL for the integral DOUBLE ``x`` (|x| < 2^124) as an exact ``DECIMAL(38, 0)``, on DuckDB and Spark.
+
+    A direct ``CAST(x AS DECIMAL(38, 0))`` is exact in DuckDB but not in Spark (which goes through
+    the shortest decimal string of the double). So ``x`` is split into ``hi * 2^62 + lo`` with
+    ``hi`` = x / 2^62 truncated toward zero: both halves are integral DOUBLEs below 2^62 (``lo`` is
+    the low bits of ``x``'s significand, exact in a DOUBLE) and convert exactly through BIGINT.
+    DECIMAL(38, 0) is the portable spelling of DuckDB's HUGEINT (issue 16).
+    """
+    y = f"(({x}) * {_dbl(2.0 ** -62)})"
+    hi = f"(sign({y}) * floor(abs({y})))"
+    return (f"(CAST(CAST({hi} AS BIGINT) AS DECIMAL(38, 0)) * {_TWO62} "
+            f"+ CAST(CAST(({x}) - {hi} * {_dbl(2.0 ** 62)} AS BIGINT) AS DECIMAL(38, 0)))")
+
+
 def _sql_round(h: str) -> str:
-    """SQL for HUGEINT ``h`` rounded correctly to the nearest DOUBLE (still in scaled units).
+    """SQL for DECIMAL(38, 0) ``h`` rounded correctly to the nearest DOUBLE (still in scaled units).
 
     DuckDB's HUGEINT -> DOUBLE cast is not always correctly rounded; ``hi`` is
     within a few ulps, the residual ``h - hi`` is then exact in a DOUBLE (for
     |h| < 2^103) and one IEEE addition rounds ``hi + residual = h`` correctly.
     """
     hi = f"CAST({h} AS DOUBLE)"
-    return f"({hi} + CAST(({h}) - CAST({hi} AS HUGEINT) AS DOUBLE))"
+    return f"({hi} + CAST(({h}) - {_sql_dec(hi)} AS DOUBLE))"
 
 
 def _sum_scale(min_abs, sum_abs) -> tuple[int, bool]:
@@ -440,8 +458,9 @@ def _rfm_aggregates(period: str, k: int, end_sql: str, cal_sql: str | None) -> s
 def _resolve_source(source, con, customers):
     """(relation SQL, connection, customers relation or None)."""
     from .data import BankData
+    from .engine import SparkBank
 
-    if isinstance(source, BankData):
+    if isinstance(source, (BankData, SparkBank)):  # the same SQL on DuckDB or Spark (clientlens.engine)
         if not source.has("transactions"):
             raise DataError(f"{source.data_dir}: table 'transactions' is not available")
         cust = "customers" if (customers is None and source.has("customers")) else None

@@ -215,15 +215,40 @@ _SPARK_TYPES = {"id": "STRING", "category": "STRING", "text": "STRING", "number"
 
 
 class _Result:
-    def __init__(self, rows):
-        self._rows = rows
+    """A Spark result behind DuckDB's ``fetchall`` / ``fetchone`` / ``fetchnumpy`` / ``df``."""
+
+    def __init__(self, sdf=None, rows=None):
+        self._sdf, self._rows = sdf, rows
 
     def fetchall(self):
+        if self._rows is None:
+            self._rows = [] if self._sdf is None else [tuple(r) for r in self._sdf.collect()]
         return self._rows
+
+    def fetchone(self):
+        rows = self.fetchall()
+        return rows[0] if rows else None
+
+    def df(self) -> pd.DataFrame:
+        return _like_duckdb(self._sdf.toPandas(), self._sdf.schema)
+
+    def fetchnumpy(self) -> dict:
+        df = self.df()
+        return {c: df[c].to_numpy() for c in df.columns}
+
+
+#: Spark type names as DuckDB's DESCRIBE spells them (what the library's column checks compare).
+_DUCKDB_TYPES = {"string": "VARCHAR", "double": "DOUBLE", "long": "BIGINT", "integer": "INTEGER", "date": "DATE",
+                 "boolean": "BOOLEAN", "timestamp": "TIMESTAMP"}
 
 
 class _SparkCon:
-    """The little of a DuckDB connection that :func:`clientlens.features.wide_table_sql` uses."""
+    """The little of a DuckDB connection the library's SQL stages use, on Spark.
+
+    Statements are the library's DuckDB SQL in the portable subset, transpiled by
+    :func:`to_spark_sql`; ``DESCRIBE <query>`` answers from the query's schema with
+    DuckDB's type names; ``CREATE TEMP TABLE`` becomes a temporary view.
+    """
 
     def __init__(self, spark):
         self.spark = spark
@@ -231,7 +256,15 @@ class _SparkCon:
     def execute(self, sql: str, params=None):
         if params:
             raise ClientLensError("bound parameters are not supported on the Spark connection")
-        return _Result([tuple(r) for r in self.spark.sql(to_spark_sql(sql)).collect()])
+        m = re.match(r"\s*DESCRIBE\s+(SELECT\b.*)", sql, re.I | re.S)
+        if m:
+            schema = self.spark.sql(to_spark_sql(m.group(1))).schema
+            return _Result(rows=[(f.name, _DUCKDB_TYPES.get(f.dataType.typeName(), f.dataType.simpleString().upper()))
+                                 for f in schema.fields])
+        sdf = self.spark.sql(to_spark_sql(sql))
+        if re.match(r"\s*(CREATE|DROP)\b", sql, re.I):
+            return _Result(rows=[])
+        return _Result(sdf)
 
 
 @dataclass
