@@ -1,4 +1,4 @@
-"""The zh texts of 05-09 (issue 17, item 1): library text in Chinese in strict mode, catalogue entries that
+"""The zh texts of 03-09 (issue 17, item 1): library text in Chinese in strict mode, catalogue entries that
 format like their English key, notebook narrative current with its English cells."""
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ import yaml
 
 from clientlens import config, i18n
 
-STEMS = ("05_response_model", "06_model_validation", "07_event_triggers", "08_strategy", "09_post_evaluation")
-FILES = ("response_model", "variables", "events", "strategy", "postevaluation", "validation")
+STEMS = ("03_segmentation", "04_clv", "05_response_model", "06_model_validation", "07_event_triggers", "08_strategy", "09_post_evaluation")
+FILES = ("segments", "clv", "summaries", "response_model", "variables", "events", "strategy", "postevaluation",
+         "validation")
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 

@@ -272,7 +272,7 @@ class RunCache:
             if r.holdout_daily is not None:
                 frames["holdout_daily"] = r.holdout_daily
             meta = {"period": r.period, "observation_end": r.observation_end, "calibration_end": r.calibration_end,
-                    "counts": r.counts, "notes": r.notes}
+                    "counts": r.counts, "note_items": [list(n) for n in r.note_items]}
             return frames, meta
 
         frames, meta = self._get("rfm", params, compute, f"RFM summary as of {day} by {period}"
@@ -282,7 +282,7 @@ class RunCache:
                               calibration_end=(to_date("calibration_end", meta["calibration_end"])
                                                if meta.get("calibration_end") else None),
                               holdout_daily=frames.get("holdout_daily"), counts=dict(meta["counts"]),
-                              notes=list(meta["notes"]))
+                              note_items=[tuple(n) for n in meta["note_items"]])
 
     def daily_job(self, start, end, rules=None, warmup_days: int | None = None):
         """:func:`clientlens.events.run_daily_job` over ``start``..``end``: ``(triggered, kept)``."""

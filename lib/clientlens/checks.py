@@ -143,13 +143,13 @@ def segmentation_checks(k_selection: pd.DataFrame, k: int, stability_threshold: 
     sil = k_selection.loc[k, "silhouette"]
     share = k_selection.loc[k, "min_share"]
     return [
-        check_row("stability of the chosen k (mean bootstrap ARI)", "not computed" if pd.isna(stab) else f"{stab:.3f}",
+        check_row(t("stability of the chosen k (mean bootstrap ARI)"), t("not computed") if pd.isna(stab) else f"{stab:.3f}",
                   f">= {stability_threshold:g}",
                   WARN if pd.isna(stab) else grade(stab, warn=stability_threshold, fail=stability_threshold - 0.2,
                                                     higher_is_better=True)),
-        check_row("silhouette of the chosen k (sample)", f"{sil:.3f}", ">= 0.25 (reasonable structure)",
+        check_row(t("silhouette of the chosen k (sample)"), f"{sil:.3f}", t(">= 0.25 (reasonable structure)"),
                   grade(sil, warn=SILHOUETTE_WARN, fail=SILHOUETTE_FAIL, higher_is_better=True)),
-        check_row("smallest segment share", f"{share:.1%}", ">= 2%",
+        check_row(t("smallest segment share"), f"{share:.1%}", ">= 2%",
                   grade(share, warn=MIN_SHARE_WARN, fail=MIN_SHARE_FAIL, higher_is_better=True)),
     ]
 
@@ -159,7 +159,8 @@ def _err_row(check: str, err_pct: float, warn: float, fail: float, sign: bool = 
     from .report import grade
 
     return check_row(check, f"{err_pct:+.1f}%" if sign else f"{err_pct:.1f}%",
-                     (f"|error| < {warn:g}% (fail >= {fail:g}%)" if sign else f"< {warn:g}% (fail >= {fail:g}%)"),
+                     t("|error| < {warn:g}% (fail >= {fail:g}%)" if sign else "< {warn:g}% (fail >= {fail:g}%)",
+                       warn=warn, fail=fail),
                      grade(abs(err_pct), warn=warn, fail=fail))
 
 
@@ -169,7 +170,7 @@ def clv_total_error_check(compare: pd.DataFrame, label: str, warn: float, fail: 
     ``compare`` is :func:`clientlens.clv.compare_models`'s table (``model``, ``total_error_pct``).
     """
     err = float(compare.loc[compare["model"] == label, "total_error_pct"].iloc[0])
-    return _err_row(f"{label}: total holdout transactions, predicted vs actual", err, warn, fail)
+    return _err_row(t("{model}: total holdout transactions, predicted vs actual", model=label), err, warn, fail)
 
 
 def clv_tracking_check(track: pd.DataFrame, warn: float, fail: float, after_days: int = 28) -> dict:
@@ -179,17 +180,17 @@ def clv_tracking_check(track: pd.DataFrame, warn: float, fail: float, after_days
     """
     late = track[track["days"] >= after_days]
     worst = float((late["cum_predicted"] / late["cum_actual"] - 1).abs().max() * 100) if len(late) else float("nan")
-    return _err_row("cumulative tracking, worst week after the first 4 weeks", worst, warn, fail, sign=False)
+    return _err_row(t("cumulative tracking, worst week after the first 4 weeks"), worst, warn, fail, sign=False)
 
 
 def clv_top_deciles_check(dec: pd.DataFrame, warn: float, fail: float, top: int = 3) -> dict:
     """Holdout value of the top ``top`` deciles of predicted value, predicted vs actual, in %."""
-    t = dec[dec["decile"] <= top]
-    err = float(100 * (t["predicted_value"].sum() / t["actual_value"].sum() - 1))
-    return _err_row(f"holdout value of the top {top} deciles, predicted vs actual", err, warn, fail)
+    top_dec = dec[dec["decile"] <= top]
+    err = float(100 * (top_dec["predicted_value"].sum() / top_dec["actual_value"].sum() - 1))
+    return _err_row(t("holdout value of the top {top} deciles, predicted vs actual", top=top), err, warn, fail)
 
 
 def spend_independence_check(independence: dict, max_corr: float) -> dict:
     """Gamma-Gamma's assumption: |Pearson r| of frequency and spend below ``max_corr`` (else WARN)."""
-    return check_row("Gamma-Gamma: frequency-spend correlation (Pearson)", f"{independence['pearson_r']:+.3f}",
+    return check_row(t("Gamma-Gamma: frequency-spend correlation (Pearson)"), f"{independence['pearson_r']:+.3f}",
                      f"|r| < {max_corr:g}", PASS if independence["independent"] else WARN)

@@ -55,12 +55,17 @@ from scipy.special import betaln, gammaln
 
 from . import ClientLensError, DataError, ParamsError
 from .data import quote_ident as _q, quote_literal as _lit
+from .i18n import t, value
 from .params import to_date as _as_date
 
 PERIODS = ("day", "week", "month")
 PERIOD_DAYS = {"day": 1.0, "week": 7.0, "month": 365.25 / 12}
 DAYS_PER_MONTH = 365.25 / 12
 MODELS = ("bgnbd", "pareto_nbd", "mbgnbd")
+#: the note on customers left out of the transaction-model fit (04 replaces it by the value model's treatment)
+_NO_CLV_NOTE = ("{n:,} customer(s) {without} up to {as_of}: they are excluded from fitting and get no CLV "
+                "(NaN, tier 'none')")
+
 MODEL_LABELS = {"bgnbd": "BG/NBD", "pareto_nbd": "Pareto/NBD", "mbgnbd": "MBG/NBD"}
 MODEL_PARAMS = {"bgnbd": ("r", "alpha", "a", "b"), "pareto_nbd": ("r", "alpha", "s", "beta"),
                 "mbgnbd": ("r", "alpha", "a", "b")}
@@ -96,8 +101,9 @@ class RFMSummary:
     counts : dict
         ``rows_used``, ``future_rows``, ``refund_rows``, ``customers``,
         ``customers_without_transactions``, ``customers_new_in_holdout``.
-    notes : list of str
-        Sentences for the report's warnings section.
+    note_items : list of (str, dict)
+        The report's warnings as (English text with ``{placeholders}``, fields): kept structured so that a
+        cached summary reads in the language of the report that uses it (:attr:`notes`).
     """
 
     table: pd.DataFrame
@@ -106,7 +112,18 @@ class RFMSummary:
     calibration_end: _dt.date | None = None
     holdout_daily: pd.DataFrame | None = None
     counts: dict = field(default_factory=dict)
-    notes: list = field(default_factory=list)
+    note_items: list = field(default_factory=list)
+
+    @property
+    def notes(self) -> list[str]:
+        """Sentences for the report's warnings section, in the report's language."""
+        return [t(text, **{k: value(v) for k, v in fields.items()}) for text, fields in self.note_items]
+
+    @property
+    def no_clv_note(self) -> str | None:
+        """The note on customers without qualifying transactions (who get no CLV from the transaction model
+        alone), or None."""
+        return next((n for (text, _), n in zip(self.note_items, self.notes) if text == _NO_CLV_NOTE), None)
 
     @property
     def holdout_length(self) -> float:
@@ -332,13 +349,16 @@ def rfm_summary(
               "customers": int(len(table)), "sum_scale_exponent": int(k), "exact_sums": bool(exact)}
     notes = []
     if future_rows:
-        notes.append(f"{future_rows:,} transaction row(s) dated after as_of {as_of} were excluded")
+        notes.append(("{n:,} transaction row(s) dated after as_of {as_of} were excluded",
+                      {"n": int(future_rows), "as_of": str(as_of)}))
     if refund_rows:
-        notes.append(f"{refund_rows:,} row(s) with zero or negative amount (refunds) were "
-                     + ("dropped (refunds: drop)" if refunds == "drop" else "netted into their period (refunds: net)"))
+        notes.append(("{n:,} row(s) with zero or negative amount (refunds) were dropped (refunds: drop)"
+                      if refunds == "drop" else
+                      "{n:,} row(s) with zero or negative amount (refunds) were netted into their period (refunds: net)",
+                      {"n": int(refund_rows)}))
     if not exact:
-        notes.append(f"amounts span too wide a range for exact summation: period and customer sums are rounded "
-                     f"to multiples of 2^-{k} (still independent of row order)")
+        notes.append(("amounts span too wide a range for exact summation: period and customer sums are rounded "
+                      "to multiples of 2^-{k} (still independent of row order)", {"k": int(k)}))
     n_all = None
     if customers is not None:
         n_all = int(pd.Series(customers).astype(str).nunique())
@@ -353,16 +373,15 @@ def rfm_summary(
         # filter, which differs from 00's 'without any transaction' (salary-only customers are counted here)
         counts["without_label"] = without_label(directions, categories)
         if n_none:
-            notes.append(f"{n_none:,} customer(s) {counts['without_label']} up to {as_of}: they are excluded "
-                         f"from fitting and get no CLV (NaN, tier 'none')")
+            notes.append((_NO_CLV_NOTE, {"n": n_none, "without": counts["without_label"], "as_of": str(as_of)}))
     if cal is not None:
         n_new = int((~in_cal).sum())
         counts["customers_new_in_holdout"] = n_new
         if n_new:
-            notes.append(f"{n_new:,} customer(s) made their first transaction in the holdout window: they are not "
-                         f"in the calibration fit or its validation")
+            notes.append(("{n:,} customer(s) made their first transaction in the holdout window: they are not "
+                          "in the calibration fit or its validation", {"n": n_new}))
     return RFMSummary(table=table, period=period, observation_end=as_of, calibration_end=cal,
-                      holdout_daily=holdout_daily, counts=counts, notes=notes)
+                      holdout_daily=holdout_daily, counts=counts, note_items=notes)
 
 
 def _dbl(x: float) -> str:

@@ -29,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable
@@ -41,6 +42,7 @@ __all__ = ["LANGUAGES", "set_language", "get_language", "using", "html_lang", "t
 LANGUAGES = ("en", "zh")
 MESSAGES_DIR = Path(__file__).parent / "messages"
 STRICT_ENV = "CLIENTLENS_I18N_STRICT"
+_CJK = re.compile(r"[\u3400-\u9fff\uff00-\uffef]")
 
 _state = {"language": "en"}
 #: texts looked up in zh without a translation (this process); the strict mode raises instead
@@ -137,8 +139,15 @@ def t(text: str, /, **fields: Any) -> Translated:
 
 
 def column(name: Any) -> Any:
-    """A table header in the report's language (non-text headers unchanged)."""
-    return t(name) if isinstance(name, str) and _state["language"] != "en" else name
+    """A table header in the report's language (non-text headers unchanged).
+
+    A header already in Chinese is shown as is: a header built with :func:`t` and fields (``t("segment {s}", s=3)``;
+    pandas keeps column labels as plain ``str``, so the :class:`Translated` mark does not survive) or a bank's own
+    Chinese column name.
+    """
+    if not isinstance(name, str) or _state["language"] == "en" or isinstance(name, Translated) or _CJK.search(name):
+        return name
+    return t(name)
 
 
 def value(v: Any) -> Any:

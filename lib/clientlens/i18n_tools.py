@@ -31,7 +31,7 @@ def notebook_skeleton(stem: str, language: str = "zh") -> str:
         sha, prev = source_sha(cell.source), old.get(cell.get("id")) or {}
         text = prev.get(language) or "TODO\n" + cell.source
         stale = bool(prev) and prev.get("source_sha") != sha
-        lines += [f"{cell['id']}:" + ("  # STALE: the English cell changed" if stale else ""),
+        lines += [f"'{cell['id']}':" + ("  # STALE: the English cell changed" if stale else ""),
                   f"  source_sha: '{sha}'", f"  {language}: |-"]
         lines += ["    " + line if line else "" for line in text.rstrip().split("\n")]
     return "\n".join(lines) + "\n"

@@ -25,6 +25,7 @@ import pandas as pd
 
 from . import DataError, ParamsError
 from .data import quote_ident as _q
+from .i18n import t, value
 from .params import require_int, to_date
 from .schema import PRODUCT_BALANCE_COLUMNS
 
@@ -166,10 +167,10 @@ class Catalogue:
         for p, spec in self.products.items():
             lv = self.risk_level(p)
             allowed = [a for a in APPETITES if _level(a, self.suitability["max_level"][a]) >= lv]
-            rows.append({"product": p, "risk level": f"R{lv}" if lv else "not rated",
-                         "who may be offered it": ", ".join(allowed) + (" and unassessed" if lv <= _level(
+            rows.append({"product": p, "risk level": f"R{lv}" if lv else t("not rated"),
+                         "who may be offered it": ", ".join(value(a) for a in allowed) + (t(" and unassessed") if lv <= _level(
                              "u", self.suitability.get("unknown_appetite")) else ""),
-                         "eligibility": ", ".join(f"{k} {v:,g}" for k, v in (spec.get("eligibility") or {}).items()),
+                         "eligibility": ", ".join(f"{t(k)} {v:,g}" for k, v in (spec.get("eligibility") or {}).items()),
                          "value of a response": float(spec.get("response_value", 0.0))})
         return pd.DataFrame(rows)
 

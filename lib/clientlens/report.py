@@ -32,7 +32,7 @@ import pandas as pd
 
 from . import ClientLensError, ParamsError
 from . import config
-from .i18n import column, t, value
+from .i18n import Translated, column, t, value
 
 PASS, WARN, FAIL = "PASS", "WARN", "FAIL"
 VERDICTS = (PASS, WARN, FAIL)
@@ -293,6 +293,7 @@ SUMMARY_MARK = "clientlens-summary"
 
 def summary_html(lines: Sequence[str], title: str = "What this says") -> str:
     """HTML of the report's summary box: a title and one bullet per line (each line escaped)."""
+    title = title if isinstance(title, Translated) else t(title)
     items = "".join(f"<li style='margin:2px 0'>{html.escape(str(x))}</li>" for x in lines if str(x).strip())
     return (f"<div class='clientlens-summary' style='border:1px solid #2b6cb0; border-left:6px solid #2b6cb0; "
             f"background:#f7fafc; padding:8px 14px; margin:10px 0; color:#1a202c;'>"

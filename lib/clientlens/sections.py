@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from . import checks, report
+from . import i18n
 from .i18n import t
 
 _SHARE_COLS = ("share", "aum_share", "primary_share")
@@ -312,7 +313,7 @@ def segment_features_table(segmenter) -> pd.DataFrame:
 
 def show_segment_features(segmenter) -> None:
     """The clustering features and how they are prepared."""
-    report.show_table(segment_features_table(segmenter), caption="Clustering features and how they are prepared",
+    report.show_table(segment_features_table(segmenter), caption=t("Clustering features and how they are prepared"),
                       percent_cols=["missing"], index=False)
 
 
@@ -336,15 +337,15 @@ def show_k_selection(sel: pd.DataFrame, k: int, stability_threshold: float, reas
         used += 1
     for ax in axes.flat[used:]:
         ax.set_visible(False)
-    fig.suptitle("Choosing the number of segments", fontsize=12)
+    fig.suptitle(t("Choosing the number of segments"), fontsize=12)
     fig.tight_layout()
     plt.show()
     tab = sel.reset_index().rename(columns={"stability_ari_mean": "stability ARI (mean)",
                                             "stability_ari_sd": "stability ARI (sd)",
                                             "min_share": "smallest segment"})
-    report.show_table(tab, caption="k-selection criteria per k", index=False,
+    report.show_table(tab, caption=t("k-selection criteria per k"), index=False,
                       fmt={c: f for c, f in _K_FMTS.items() if c in tab.columns}, percent_cols=["smallest segment"])
-    report.callout(reason, kind="note", title=f"Chosen: k = {k}")
+    report.callout(reason, kind="note", title=t("Chosen: k = {k}", k=k))
 
 
 def show_segment_profiles(prof, names: pd.Series, k: int) -> None:
@@ -358,7 +359,7 @@ def show_segment_profiles(prof, names: pd.Series, k: int) -> None:
     summary.insert(0, "label", names)
     summary_show = summary.reset_index().rename(columns={"n_customers": "customers", "share_customers": "% customers",
                                                           "share_aum": "% AUM", "mean_aum": "mean AUM (CNY)"})
-    report.show_table(summary_show, caption="Segments: size and value", index=False,
+    report.show_table(summary_show, caption=t("Segments: size and value"), index=False,
                       fmt={"customers": "{:,.0f}", "mean AUM (CNY)": "{:,.0f}"},
                       percent_cols=["% customers", "% AUM"])
     fig, axes = plt.subplots(1, 2, figsize=(16, 0.55 * k + 3), gridspec_kw={"width_ratios": [1, 2.2]})
@@ -370,24 +371,25 @@ def show_segment_profiles(prof, names: pd.Series, k: int) -> None:
 
 def key_features_table(stat: pd.DataFrame, overall: pd.Series) -> pd.DataFrame:
     """Features as rows, ``all customers`` then one column per segment (``segment <n>``)."""
-    t = stat.T.copy()
-    t.columns = [f"segment {s}" for s in t.columns]
-    t.insert(0, "all customers", overall)
-    t.index.name = "feature"
-    return t.reset_index()
+    tab = stat.T.copy()
+    tab.columns = [t("segment {s}", s=s) for s in tab.columns]
+    tab.insert(0, "all customers", overall)
+    tab.index.name = "feature"
+    return tab.reset_index()
 
 
 def show_segment_key_features(prof, wide: pd.DataFrame, features, names: pd.Series) -> None:
     """Mean and median of the key features per segment, and what sets each segment apart."""
-    for stat, what, overall in ((prof.means, "Mean", prof.overall),
-                                (prof.medians, "Median", wide[list(features)].median(numeric_only=True))):
-        report.show_table(key_features_table(stat, overall), caption=f"{what} of the key features per segment",
+    for stat, caption, overall in ((prof.means, t("Mean of the key features per segment"), prof.overall),
+                                   (prof.medians, t("Median of the key features per segment"),
+                                    wide[list(features)].median(numeric_only=True))):
+        report.show_table(key_features_table(stat, overall), caption=caption,
                           index=False, fmt="{:,.2f}")
     d = prof.distinguishing.copy()
     d["label"] = d["segment"].map(names.to_dict())
     d["direction"] = np.where(d["z"] > 0, "above", "below")
     report.show_table(d[["segment", "label", "rank", "feature", "z", "direction", "segment_mean", "overall_mean"]],
-                      caption="What sets each segment apart (largest |z| first)", index=False,
+                      caption=t("What sets each segment apart (largest |z| first)"), index=False,
                       fmt={"z": "{:+.2f}", "segment_mean": "{:,.2f}", "overall_mean": "{:,.2f}"})
 
 
@@ -400,18 +402,19 @@ def show_rule_crosstabs(labels, tags: pd.DataFrame, names: pd.Series, k: int) ->
     from .tags import LIFECYCLE_STAGES, QUADRANTS
 
     name_map = names.to_dict()
-    rule_cols = [(c, t, o) for c, t, o in (("lifecycle_stage", "lifecycle stage", list(LIFECYCLE_STAGES)),
+    rule_cols = [(c, r, o) for c, r, o in (("lifecycle_stage", "lifecycle stage", list(LIFECYCLE_STAGES)),
                                            ("quadrant", "value x potential quadrant", list(QUADRANTS)),
                                            ("rfm_tier", "RFM tier", ["high", "medium", "low"])) if c in tags.columns]
     if not rule_cols:
-        report.callout("No rule segments available (tags missing): cross-tabs skipped.", kind="warning")
+        report.callout(t("No rule segments available (tags missing): cross-tabs skipped."), kind="warning")
     for col, title, order in rule_cols:
-        ct = sg.crosstab_segments(labels, tags[col], other_name=title, order=order)
+        ct = sg.crosstab_segments(labels, tags[col], other_name=t(title), order=order)
         fig, ax = plt.subplots(figsize=(max(6, 1.1 * ct.shape[1] + 4), 0.5 * k + 2.2))
         sp.plot_crosstab(ct, labels=name_map, ax=ax)
         fig.tight_layout()
         plt.show()
-        report.callout(sg.crosstab_reading(labels, tags[col], name_map, title), kind="note", title=f"Reading: {title}")
+        report.callout(sg.crosstab_reading(labels, tags[col], name_map, title), kind="note",
+                       title=t("Reading: {rule}", rule=t(title)))
 
 
 def show_assignment_preview(assign: pd.DataFrame, allow_raw_ids: bool) -> None:
@@ -421,20 +424,20 @@ def show_assignment_preview(assign: pd.DataFrame, allow_raw_ids: bool) -> None:
     preview = assign.head(5).copy()
     if not allow_raw_ids:
         preview["customer_id"] = mask_ids(preview["customer_id"]).to_numpy()
-    report.show_table(preview, caption="segments.parquet: first rows (ids masked)" if not allow_raw_ids
-                      else "segments.parquet: first rows", index=False)
+    report.show_table(preview, caption=t("segments.parquet: first rows (ids masked)") if not allow_raw_ids
+                      else t("segments.parquet: first rows"), index=False)
 
 
 def show_segmentation_checks(sel: pd.DataFrame, k: int, stability_threshold: float, k_range: tuple,
                              k_fixed: bool, fit_warnings=()) -> None:
     """Segmentation checks, a warning when k sits at the edge of its range, the fit's warnings."""
-    report.show_verdicts(checks.segmentation_checks(sel, k, stability_threshold), caption="Segmentation checks")
+    report.show_verdicts(checks.segmentation_checks(sel, k, stability_threshold), caption=t("Segmentation checks"))
     if k in tuple(k_range) and not k_fixed:
-        report.callout(f"The chosen k = {k} is at the edge of the range {k_range[0]}-{k_range[1]}: widen the range "
-                       "to check.", kind="warning")
+        report.callout(t("The chosen k = {k} is at the edge of the range {lo}-{hi}: widen the range to check.",
+                         k=k, lo=k_range[0], hi=k_range[1]), kind="warning")
     msgs = sorted({str(w.message).splitlines()[0] for w in fit_warnings})
     if msgs:
-        report.show_md("### Warnings")
+        report.show_md("### " + t("Warnings"))
         for m in msgs[:10]:
             report.callout(m, kind="warning")
 
@@ -444,20 +447,21 @@ def clv_windows_table(rfm, n_calibration: int, period: str, directions, categori
     """Windows and counts of the RFM summary: calibration / holdout, rows and customers counted."""
     c = rfm.counts
     return pd.DataFrame([
-        {"item": "period unit", "value": period},
-        {"item": "calibration window", "value": f"first transaction .. {rfm.calibration_end}"},
-        {"item": "holdout window", "value": f"{rfm.calibration_end} .. {rfm.observation_end} "
-                                            f"({rfm.holdout_length:,.0f} {period}s)"},
-        {"item": "transactions counted",
-         "value": f"direction in {directions}" + (f", category in {categories}" if categories else "")},
-        {"item": "transaction rows used", "value": f"{c['rows_used']:,}"},
-        {"item": "customers with transactions", "value": f"{c['customers']:,}"},
-        {"item": f"customers {c.get('without_label', 'without transactions')} (no CLV)",
+        {"item": t("period unit"), "value": t(period)},
+        {"item": t("calibration window"), "value": t("first transaction .. {end}", end=rfm.calibration_end)},
+        {"item": t("holdout window"), "value": t("{start} .. {end} ({n:,.0f} {period}s)", start=rfm.calibration_end,
+                                                 end=rfm.observation_end, n=rfm.holdout_length, period=t(period))},
+        {"item": t("transactions counted"),
+         "value": t("direction in {directions}", directions=directions)
+         + (t(", category in {categories}", categories=categories) if categories else "")},
+        {"item": t("transaction rows used"), "value": f"{c['rows_used']:,}"},
+        {"item": t("customers with transactions"), "value": f"{c['customers']:,}"},
+        {"item": t("customers {without} (no CLV)", without=i18n.value(c.get("without_label", "without transactions"))),
          "value": f"{c.get('customers_without_transactions', 0):,}"},
-        {"item": "customers in the calibration fit", "value": f"{n_calibration:,}"},
-        {"item": "customers first seen in the holdout", "value": f"{c.get('customers_new_in_holdout', 0):,}"},
-        {"item": "rows after as-of excluded", "value": f"{c['future_rows']:,}"},
-        {"item": f"zero/negative-amount rows ({refunds})", "value": f"{c['refund_rows']:,}"},
+        {"item": t("customers in the calibration fit"), "value": f"{n_calibration:,}"},
+        {"item": t("customers first seen in the holdout"), "value": f"{c.get('customers_new_in_holdout', 0):,}"},
+        {"item": t("rows after as-of excluded"), "value": f"{c['future_rows']:,}"},
+        {"item": t("zero/negative-amount rows ({refunds})", refunds=refunds), "value": f"{c['refund_rows']:,}"},
     ])
 
 
@@ -465,12 +469,13 @@ def show_clv_inputs(rfm, n_calibration: int, period: str, directions, categories
                     currency: str) -> None:
     """Windows and counts, and the distribution of the customer inputs (frequency, recency, T, spend)."""
     report.show_table(clv_windows_table(rfm, n_calibration, period, directions, categories, refunds),
-                      caption="Windows and counts")
+                      caption=t("Windows and counts"))
     desc = rfm.table[["frequency", "recency", "T", "monetary_value"]].describe(
         percentiles=[0.25, 0.5, 0.75, 0.95]).T
     desc = desc.drop(columns=["count"]).rename(columns={"std": "std dev"})
-    desc.index = [f"frequency ({period}s)", f"recency ({period}s)", f"T ({period}s)", f"monetary value ({currency})"]
-    report.show_table(desc, caption="Customer inputs over the whole window", fmt="{:,.1f}")
+    desc.index = [t("frequency ({period}s)", period=t(period)), t("recency ({period}s)", period=t(period)),
+                  t("T ({period}s)", period=t(period)), t("monetary value ({currency})", currency=i18n.value(currency))]
+    report.show_table(desc, caption=t("Customer inputs over the whole window"), fmt="{:,.1f}")
 
 
 def show_model_comparison(compare: pd.DataFrame, label: str, n_calibration: int) -> None:
@@ -478,14 +483,15 @@ def show_model_comparison(compare: pd.DataFrame, label: str, n_calibration: int)
     shown = compare.rename(columns={"log_likelihood": "log-likelihood", "aic": "AIC", "bic": "BIC",
                                     "predicted": "holdout predicted", "actual": "holdout actual",
                                     "total_error_pct": "total error %", "mae": "MAE", "rmse": "RMSE"})
-    report.show_table(shown, caption=f"Transaction models: calibration fit and holdout error ({n_calibration:,} customers)",
+    report.show_table(shown, caption=t("Transaction models: calibration fit and holdout error ({n:,} customers)",
+                                       n=n_calibration),
                       fmt={"log-likelihood": "{:,.0f}", "AIC": "{:,.0f}", "BIC": "{:,.0f}",
                            "holdout predicted": "{:,.0f}", "holdout actual": "{:,.0f}", "total error %": "{:+.1f}",
                            "MAE": "{:.2f}", "RMSE": "{:.2f}"})
     best_ll = compare.loc[compare["log_likelihood"].idxmax(), "model"]
     best_mae = compare.loc[compare["mae"].idxmin(), "model"]
-    report.show_md(f"Best calibration fit: **{best_ll}**; lowest holdout error per customer: **{best_mae}**. "
-                   f"CLV below uses **{label}** (parameter `model`).")
+    report.show_md(t("Best calibration fit: **{best_ll}**; lowest holdout error per customer: **{best_mae}**. "
+                     "CLV below uses **{label}** (parameter `model`).", best_ll=best_ll, best_mae=best_mae, label=label))
 
 
 def show_period_validation(cal: pd.DataFrame, rfm, model, period: str) -> None:
@@ -503,7 +509,7 @@ def show_period_validation(cal: pd.DataFrame, rfm, model, period: str) -> None:
     _show()
     report.show_table(cvh.rename(columns={"calibration_frequency": "calibration frequency",
                                           "actual": "mean actual (holdout)", "predicted": "mean predicted (holdout)"}),
-                      caption="Calibration vs holdout: mean transactions per customer in the holdout",
+                      caption=t("Calibration vs holdout: mean transactions per customer in the holdout"),
                       fmt={"customers": "{:,.0f}", "mean actual (holdout)": "{:.2f}",
                            "mean predicted (holdout)": "{:.2f}"})
 
@@ -528,16 +534,15 @@ def show_decile_error(dec: pd.DataFrame, currency: str) -> None:
 
     plots.plot_decile_error(dec, currency=currency)
     plt.show()
-    c = currency
+    pred, act = (t(h, currency=i18n.value(currency)) for h in ("pred. value ({currency})", "actual value ({currency})"))
     report.show_table(dec.rename(columns={"predicted_transactions": "pred. transactions",
                                           "actual_transactions": "actual transactions",
-                                          "predicted_value": f"pred. value ({c})", "actual_value": f"actual value ({c})",
+                                          "predicted_value": pred, "actual_value": act,
                                           "transactions_error_pct": "transactions error %",
                                           "value_error_pct": "value error %"}),
-                      caption="Holdout error by decile of predicted value (1 = highest)",
-                      fmt={"pred. transactions": "{:,.0f}", "actual transactions": "{:,.0f}",
-                           f"pred. value ({c})": "{:,.0f}", f"actual value ({c})": "{:,.0f}",
-                           "transactions error %": "{:+.1f}", "value error %": "{:+.1f}"})
+                      caption=t("Holdout error by decile of predicted value (1 = highest)"),
+                      fmt={"pred. transactions": "{:,.0f}", "actual transactions": "{:,.0f}", pred: "{:,.0f}",
+                           act: "{:,.0f}", "transactions error %": "{:+.1f}", "value error %": "{:+.1f}"})
 
 
 def spend_model_warnings(spend) -> list[str]:
@@ -545,11 +550,11 @@ def spend_model_warnings(spend) -> list[str]:
     out = []
     ind = spend.independence_
     if spend.n_excluded_:
-        out.append(f"{spend.n_excluded_:,} customer(s) with repeat periods but zero or negative net spend "
-                   f"were left out of the Gamma-Gamma fit (they get the population mean spend)")
+        out.append(t("{n:,} customer(s) with repeat periods but zero or negative net spend were left out of the "
+                     "Gamma-Gamma fit (they get the population mean spend)", n=spend.n_excluded_))
     if not ind["independent"]:
-        out.append(f"frequency and spend are correlated (r = {ind['pearson_r']:+.2f}): Gamma-Gamma's "
-                   f"independence assumption is doubtful; read CLV by spend with care")
+        out.append(t("frequency and spend are correlated (r = {r:+.2f}): Gamma-Gamma's independence assumption is "
+                     "doubtful; read CLV by spend with care", r=ind["pearson_r"]))
     return out
 
 
@@ -563,28 +568,30 @@ def show_spend_model(rfm, final_model, spend, period: str, currency: str, seed: 
     plots.plot_frequency_vs_spend(rfm.table, ind["pearson_r"], currency=currency, random_state=seed)
     plt.show()
     params_tbl = pd.DataFrame([
-        {"model": final_model.label + " (whole window)",
+        {"model": t("{model} (whole window)", model=final_model.label),
          "parameters": ", ".join(f"{k} = {v:.4g}" for k, v in final_model.params_.items()),
          "customers": final_model.n_customers_, "distinct patterns": final_model.n_patterns_},
-        {"model": "Gamma-Gamma (whole window)", "parameters": ", ".join(f"{k} = {v:.4g}" for k, v in spend.params_.items()),
+        {"model": t("{model} (whole window)", model="Gamma-Gamma"), "parameters": ", ".join(f"{k} = {v:.4g}" for k, v in spend.params_.items()),
          "customers": spend.n_customers_, "distinct patterns": np.nan},
     ])
-    report.show_table(params_tbl, caption=f"Fitted parameters (time unit: {period})")
-    report.show_md(f"Population mean spend per transaction period: **{spend.population_mean_:,.0f} {currency}**. "
-                   f"Correlation of frequency and spend: **r = {ind['pearson_r']:+.3f}** on {ind['n']:,} customers.")
+    report.show_table(params_tbl, caption=t("Fitted parameters (time unit: {period})", period=t(period)))
+    report.show_md(t("Population mean spend per transaction period: **{mean:,.0f} {currency}**. Correlation of "
+                     "frequency and spend: **r = {r:+.3f}** on {n:,} customers.", mean=spend.population_mean_,
+                     currency=i18n.value(currency), r=ind["pearson_r"], n=ind["n"]))
 
 
 _SHARES = {"customer_share": "share of customers", "value_share": "share of value", "aum_share": "share of AUM"}
 
 
 def _money_cols(currency: str) -> dict:
-    return {"total_value": f"value ({currency})", "mean_value": f"mean value ({currency})",
-            "annual_margin": f"annual margin ({currency})", "aum": f"AUM ({currency})", **_SHARES}
+    c = i18n.value(currency)
+    return {"total_value": t("value ({currency})", currency=c), "mean_value": t("mean value ({currency})", currency=c),
+            "annual_margin": t("annual margin ({currency})", currency=c), "aum": t("AUM ({currency})", currency=c),
+            **_SHARES}
 
 
 def _money_fmt(currency: str) -> dict:
-    return {f"value ({currency})": "{:,.0f}", f"mean value ({currency})": "{:,.0f}",
-            f"annual margin ({currency})": "{:,.0f}", f"AUM ({currency})": "{:,.0f}"}
+    return {h: "{:,.0f}" for k, h in _money_cols(currency).items() if k not in _SHARES}
 
 
 def show_value(vals: pd.DataFrame, rates, currency: str) -> None:
@@ -596,21 +603,22 @@ def show_value(vals: pd.DataFrame, rates, currency: str) -> None:
 
     established = vals[~vals["too_new"]]
     comp = value.components(vals)
-    report.show_table(comp.rename(columns={"annual_amount": f"per year ({currency})",
-                                           "share_of_gross": "share of gross margin"}),
-                      caption=f"Where the bank's annual margin comes from ({len(vals):,} customers)", index=False,
-                      percent_cols=["share of gross margin"], fmt={f"per year ({currency})": "{:,.0f}"})
+    per_year = t("per year ({currency})", currency=i18n.value(currency))
+    report.show_table(comp.rename(columns={"annual_amount": per_year, "share_of_gross": "share of gross margin"}),
+                      caption=t("Where the bank's annual margin comes from ({n:,} customers)", n=len(vals)), index=False,
+                      percent_cols=["share of gross margin"], fmt={per_year: "{:,.0f}"})
     rho = float(vals["value"].corr(vals["aum"], method="spearman"))
     n_new = int(vals["too_new"].sum())
-    report.show_md(f"Total value of the base over {rates.horizon_months} months: **{vals['value'].sum():,.0f} "
-                   f"{currency}**; the top 20% of established customers hold "
-                   f"**{clv.top_share(established['value'], 0.2):.0%}** of it. Rank correlation of value with AUM "
-                   f"(Spearman): **{rho:.2f}**. **{n_new:,}** customers have less than {rates.min_history_days} days "
-                   f"of history: cohort value, flag \"too new to project\", no rank.")
+    report.show_md(t("Total value of the base over {months} months: **{total:,.0f} {currency}**; the top 20% of "
+                     "established customers hold **{top:.0%}** of it. Rank correlation of value with AUM (Spearman): "
+                     "**{rho:.2f}**. **{n_new:,}** customers have less than {days} days of history: cohort value, flag "
+                     "\"too new to project\", no rank.", months=rates.horizon_months, total=vals["value"].sum(),
+                     currency=i18n.value(currency), top=clv.top_share(established["value"], 0.2), rho=rho, n_new=n_new,
+                     days=rates.min_history_days))
     tiers = value.value_by_group(vals, vals["clv_tier"], "clv_tier")
     report.show_table(tiers.rename(columns={"clv_tier": "value tier", **_money_cols(currency)})
                       .drop(columns=["customers"]),
-                      caption="Value tiers (established customers ranked; too-new customers apart)",
+                      caption=t("Value tiers (established customers ranked; too-new customers apart)"),
                       percent_cols=list(_SHARES.values()), index=False, fmt=_money_fmt(currency))
     fig, axes = plt.subplots(1, 2, figsize=(13, 4.4))
     plots.plot_concentration(clv.concentration_curve(established["value"]), ax=axes[0])
@@ -636,9 +644,9 @@ def value_groupings(run_cache, as_of_date, vals: pd.DataFrame, seg_path, as_of: 
             if col in tag_tbl:
                 groupings[col] = tag_tbl.set_index("customer_id")[col]
     except ClientLensError as exc:
-        warnings.append(f"lifecycle stages not available: {exc}")
+        warnings.append(t("lifecycle stages not available: {error}", error=exc))
     if seg_path is None:
-        report.callout("No segments artefact for this date (03_segmentation has not run): CLV by segment is skipped.")
+        report.callout(t("No segments artefact for this date (03_segmentation has not run): CLV by segment is skipped."))
         return groupings
     seg = pd.read_parquet(seg_path)
     seg_col = next((c for c in ("segment_name", "segment") if c in seg.columns), None)
@@ -647,11 +655,11 @@ def value_groupings(run_cache, as_of_date, vals: pd.DataFrame, seg_path, as_of: 
         groupings["segment"] = pd.Series(seg[seg_col].to_numpy(), index=seg_ids.to_numpy()).loc[
             lambda s: s.index.notna()]
         n_matched = int(groupings["segment"].index.isin(vals.index).sum())
-        report.show_md(f"Segments from the segmentation report of {as_of}: {n_matched:,} of {len(vals):,} "
-                       f"valued customers matched.")
+        report.show_md(t("Segments from the segmentation report of {as_of}: {n:,} of {total:,} valued customers "
+                         "matched.", as_of=as_of, n=n_matched, total=len(vals)))
     else:
-        warnings.append(f"segments artefact {seg_path.name} has no customer id / segment_name column: "
-                        f"CLV by segment is skipped")
+        warnings.append(t("segments artefact {name} has no customer id / segment_name column: CLV by segment is "
+                          "skipped", name=seg_path.name))
     return groupings
 
 
@@ -665,7 +673,7 @@ def show_value_by_group(vals: pd.DataFrame, groupings: dict, currency: str) -> N
     for name, g in groupings.items():
         tbl = value.value_by_group(vals, g, name)
         report.show_table(tbl.rename(columns=_money_cols(currency)),
-                          caption=f"Value beside AUM by {name.replace('_', ' ')}", index=False,
+                          caption=t("Value beside AUM by {group}", group=t(name.replace("_", " "))), index=False,
                           percent_cols=list(_SHARES.values()), fmt=_money_fmt(currency))
         oplots.plot_value_vs_aum(tbl, name)
         plt.show()
@@ -680,11 +688,13 @@ def show_nbp_rules(now, before, co_rules, acq_rules, top_rules: int) -> None:
 
     rule_fmt = {"support": "{:.1%}", "confidence": "{:.1%}", "lift": "{:.2f}", "n_antecedent": "{:,}", "n_both": "{:,}"}
     report.show_table(co_rules.head(top_rules),
-                      caption=f"Co-holding rules at {now.attrs['month_end']} (highest lift; support >= 1%)",
+                      caption=t("Co-holding rules at {month_end} (highest lift; support >= 1%)",
+                                month_end=now.attrs["month_end"]),
                       fmt=rule_fmt, index=False)
     report.show_table(acq_rules.head(top_rules),
-                      caption=f"Acquisition rules: {before.attrs['month_end']} -> {now.attrs['month_end']} "
-                      "(highest lift; n_antecedent = holders of the first without the second at the start)",
+                      caption=t("Acquisition rules: {start} -> {end} (highest lift; n_antecedent = holders of the first "
+                                "without the second at the start)", start=before.attrs["month_end"],
+                                end=now.attrs["month_end"]),
                       fmt=rule_fmt, index=False)
     oplots.plot_coholding(offers.coholding_matrix(now))
     plt.show()
@@ -693,17 +703,18 @@ def show_nbp_rules(now, before, co_rules, acq_rules, top_rules: int) -> None:
 def show_next_best_product(nbp: pd.DataFrame, catalogue, vals: pd.DataFrame, groupings: dict) -> None:
     """Catalogue, the next-best-product funnel and the product mix by segment (or lifecycle stage)."""
     f = nbp.attrs["funnel"]
-    report.show_table(catalogue.table(), caption="Product catalogue and suitability (parameters products, suitability)",
+    report.show_table(catalogue.table(), caption=t("Product catalogue and suitability (parameters products, suitability)"),
                       index=False, fmt={"value of a response": "{:,.0f}"})
-    report.show_md(f"{f['customers_with_product']:,} of {f['customers']:,} customers get a next best product. Of the "
-                   f"{f['candidate_pairs']:,} customer-product pairs not held, **{f['unsuitable_pairs']:,}** are above "
-                   f"the customer's risk level (left out) and {f['ineligible_pairs']:,} fail an eligibility rule.")
+    report.show_md(t("{n:,} of {total:,} customers get a next best product. Of the {pairs:,} customer-product pairs "
+                     "not held, **{unsuitable:,}** are above the customer's risk level (left out) and {ineligible:,} "
+                     "fail an eligibility rule.", n=f["customers_with_product"], total=f["customers"],
+                     pairs=f["candidate_pairs"], unsuitable=f["unsuitable_pairs"], ineligible=f["ineligible_pairs"]))
     if "segment" in groupings:
-        by = groupings["segment"].reindex(vals.index).fillna("unknown").rename("segment")
+        by = groupings["segment"].reindex(vals.index).fillna(t("unknown")).rename("segment")
     else:
         by = groupings.get("lifecycle_stage", pd.Series("all", index=vals.index)).reindex(vals.index).rename("group")
     mix = pd.crosstab(by, vals["next_best_product"].replace("", "(none)"), normalize="index")
-    report.show_table(mix.reset_index(), caption=f"Next best product by {by.name} (share of customers)",
+    report.show_table(mix.reset_index(), caption=t("Next best product by {group} (share of customers)", group=t(by.name)),
                       percent_cols=list(mix.columns), index=False)
 
 
@@ -713,11 +724,11 @@ def show_top_customers(save: pd.DataFrame, allow_raw_ids: bool) -> None:
     example = example.assign(customer=example["customer_id"] if allow_raw_ids else example["customer_id_masked"])
     report.show_table(example[["customer", "aum", "annual_margin", "p_alive", "retention_years", "clv",
                                "next_best_product"]],
-                      caption="Most valuable established customers (masked ids)" if not allow_raw_ids
-                      else "Most valuable customers",
+                      caption=t("Most valuable established customers (masked ids)") if not allow_raw_ids
+                      else t("Most valuable customers"),
                       percent_cols=["p_alive"], fmt={"aum": "{:,.0f}", "annual_margin": "{:,.0f}",
                                                      "retention_years": "{:.2f}", "clv": "{:,.0f}"}, index=False)
-    report.show_md(f"Saved {len(save):,} rows to `clv.parquet`.")
+    report.show_md(t("Saved {n:,} rows to `clv.parquet`.", n=len(save)))
 
 
 def show_warnings(warnings) -> None:
@@ -726,7 +737,7 @@ def show_warnings(warnings) -> None:
         for w in warnings:
             report.callout(w, kind="warning")
     else:
-        report.callout("No warnings.", kind="pass")
+        report.callout(t("No warnings."), kind="pass")
 
 
 # ----------------------------------------------------------------------------------------- 07_event_triggers

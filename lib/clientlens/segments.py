@@ -35,6 +35,7 @@ from sklearn.mixture import GaussianMixture
 from sklearn.utils import check_random_state
 
 from . import ClientLensError, DataError, ParamsError
+from .i18n import t, value
 from .params import require_int
 
 __all__ = [
@@ -388,15 +389,16 @@ def choose_k(k_selection: pd.DataFrame, stability_threshold: float = 0.8, rule: 
         raise ParamsError(f"k_rule must be one of {list(K_RULES)}; got {rule!r}")
     ks = [int(k) for k in k_selection.index]
     if len(ks) == 1:
-        return ks[0], f"k fixed at {ks[0]}"
+        return ks[0], t("k fixed at {k}", k=ks[0])
     stab = k_selection["stability_ari_mean"]
     if stab.notna().any():
         stable = [int(k) for k in k_selection.index[stab >= stability_threshold]]
-        note = (f"stable k (bootstrap ARI >= {stability_threshold:g}): {', '.join(map(str, stable))}" if stable
-                else f"no k reaches bootstrap ARI {stability_threshold:g}")
+        note = (t("stable k (bootstrap ARI >= {threshold:g}): {ks}", threshold=stability_threshold,
+                  ks=", ".join(map(str, stable))) if stable
+                else t("no k reaches bootstrap ARI {threshold:g}", threshold=stability_threshold))
     else:
         stable = []
-        note = "stability not computed"
+        note = t("stability not computed")
     cand = k_selection.loc[stable] if stable else k_selection
     sil, ch, db = cand["silhouette"], cand["calinski_harabasz"], cand["davies_bouldin"]
     picks = {
@@ -405,22 +407,22 @@ def choose_k(k_selection: pd.DataFrame, stability_threshold: float = 0.8, rule: 
         "Davies-Bouldin": int(db.idxmin()) if db.notna().any() else None,
         "elbow": elbow_k(k_selection.index, k_selection["inertia"]),
     }
-    others = "; ".join(f"{name} -> {k}" for name, k in picks.items() if k is not None)
+    others = "; ".join(f"{t(name)} -> {k}" for name, k in picks.items() if k is not None)
     if rule == "stability":
         if stable:
             k = max(stable)
-            why = "largest stable k"
+            why = t("largest stable k")
             if k == max(ks):
-                why += " (the top of k_range: a wider range may find more segments)"
+                why += t(" (the top of k_range: a wider range may find more segments)")
         elif stab.notna().any():
             k = int(stab.idxmax())
-            why = "most stable k (none reached the threshold: treat the segments as tentative)"
+            why = t("most stable k (none reached the threshold: treat the segments as tentative)")
         else:
             k = picks["silhouette"] or ks[0]
-            why = "best silhouette (no stability scores)"
+            why = t("best silhouette (no stability scores)")
     elif rule == "silhouette":
         k = picks["silhouette"] or ks[0]
-        why = "best silhouette among the candidates"
+        why = t("best silhouette among the candidates")
     else:
         votes: dict[int, list[str]] = {int(k): [] for k in cand.index}
         for name, kk in picks.items():
@@ -431,12 +433,12 @@ def choose_k(k_selection: pd.DataFrame, stability_threshold: float = 0.8, rule: 
         if len(tied) > 1:
             tb = cand.loc[tied, ["stability_ari_mean", "silhouette"]].fillna(-np.inf)
             k = int(tb.sort_values(["stability_ari_mean", "silhouette"], ascending=False, kind="stable").index[0])
-            why = (f"{most} of 4 criteria ({', '.join(votes[k]) or 'none'}), tied with "
-                   f"{', '.join(str(t) for t in tied if t != k)}; the more stable k taken")
+            why = t("{most} of 4 criteria ({names}), tied with {others}; the more stable k taken", most=most,
+                    names=", ".join(t(v) for v in votes[k]) or t("none"), others=", ".join(str(x) for x in tied if x != k))
         else:
             k = tied[0]
-            why = f"{most} of 4 criteria vote for it ({', '.join(votes[k])})"
-    return k, f"k = {k}: {why}; {note}; other criteria: {others}"
+            why = t("{most} of 4 criteria vote for it ({names})", most=most, names=", ".join(t(v) for v in votes[k]))
+    return k, t("k = {k}: {why}; {note}; other criteria: {others}", k=k, why=why, note=note, others=others)
 
 
 def silhouettes(X: np.ndarray, label_sets: Sequence[np.ndarray], chunk: int = 1024) -> list[float]:
@@ -891,15 +893,16 @@ def label_segments(profile: SegmentProfile, overrides: Mapping | None = None, ma
         for f in zz.abs().sort_values(ascending=False, kind="stable").index:
             if abs(zz[f]) < min_abs_z or len(terms) >= max_terms:
                 break
-            low, high = words.get(f, (f"low {f}", f"high {f}"))
+            low, high = words.get(f, (None, None))
             w = high if zz[f] > 0 else low
+            w = t(w) if w else t("high {feature}" if zz[f] > 0 else "low {feature}", feature=f)
             if w not in terms:
                 terms.append(w)
-        labels[s] = ", ".join(terms) if terms else "typical"
+        labels[s] = t(", ").join(terms) if terms else t("typical")   # ", " is "、" in zh
     out = pd.Series(labels, name="label")
     out.index.name = "segment"
     dup = out.duplicated(keep=False)
-    out[dup] = [f"{lab} (segment {s})" for s, lab in out[dup].items()]
+    out[dup] = [t("{label} (segment {s})", label=lab, s=s) for s, lab in out[dup].items()]
     if overrides:
         by_str = {str(s): s for s in out.index}
         for key, lab in overrides.items():
@@ -958,8 +961,8 @@ def crosstab_reading(segments, other, segment_labels: Mapping | None = None, rul
     """
     counts = crosstab_segments(segments, other, normalize="none", other_name=rule_name)
     v = _cramers_v(counts)
-    strength = "independent of" if v < 0.1 else "weakly related to" if v < 0.3 else \
-        "moderately related to" if v < 0.5 else "strongly related to"
+    strength = t("independent of" if v < 0.1 else "weakly related to" if v < 0.3 else
+                 "moderately related to" if v < 0.5 else "strongly related to")
     overall = counts.sum(axis=0) / counts.to_numpy().sum()
     mix = counts.div(counts.sum(axis=1), axis=0)
     lift = mix / overall
@@ -968,12 +971,13 @@ def crosstab_reading(segments, other, segment_labels: Mapping | None = None, rul
         col = lift.loc[s].idxmax()
         if lift.loc[s, col] >= min_lift:
             name = f"{s} ({segment_labels.get(s, s)})" if segment_labels is not None else f"{s}"
-            parts.append(f"segment {name} is {mix.loc[s, col]:.0%} {col} vs {overall[col]:.0%} overall")
-    text = f"Clusters are {strength} the {rule_name} (Cramér's V = {v:.2f})."
+            parts.append(t("segment {name} is {share:.0%} {value} vs {overall:.0%} overall", name=name,
+                           share=mix.loc[s, col], value=value(col), overall=overall[col]))
+    text = t("Clusters are {strength} the {rule} (Cramér's V = {v:.2f}).", strength=strength, rule=t(rule_name), v=v)
     if parts:
-        text += " Over-represented: " + "; ".join(parts) + "."
+        text += t(" Over-represented: {parts}.", parts="; ".join(parts))
     else:
-        text += f" No segment over-represents a {rule_name} value by {min_lift:g}x or more."
+        text += t(" No segment over-represents a {rule} value by {lift:g}x or more.", rule=t(rule_name), lift=min_lift)
     return text
 
 
@@ -1020,7 +1024,7 @@ def assignment_table(customer_ids, labels, segment_labels: Mapping | None = None
     out = pd.DataFrame({"customer_id": (_mask(ids) if mask_ids else ids).to_numpy(),
                         "segment": labels.astype("int64")})
     names = segment_labels if segment_labels is not None else {}
-    out["segment_name"] = out["segment"].map(lambda s: str(names.get(s, f"segment {s}"))).astype("str")
+    out["segment_name"] = out["segment"].map(lambda s: str(names.get(s, t("segment {s}", s=s)))).astype("str")
     return out
 
 

@@ -13,6 +13,8 @@ from typing import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from .i18n import t, value
+
 __all__ = ["overview", "profile", "binning", "segmentation", "clv", "response", "validation", "events",
            "strategy", "post_evaluation", "worst_check"]
 
@@ -116,18 +118,19 @@ def segmentation(labels, names: Mapping | pd.Series, k: int, k_selection: pd.Dat
     names = dict(names)
     n = max(len(labels), 1)
     counts = pd.Series(labels).value_counts()
-    lines = ["The base splits into {k} segments.".format(k=k) + (" " + reason if reason else "")]
+    lines = [t("The base splits into {k} segments.", k=k) + (" " + reason if reason else "")]
     if len(counts):
         big, small = counts.index[0], counts.index[-1]
-        lines.append("Largest segment: {name} ({s:.1%} of customers); smallest: {name2} ({s2:.1%}).".format(
-            name=names.get(big, big), s=counts.iloc[0] / n, name2=names.get(small, small), s2=counts.iloc[-1] / n))
+        lines.append(t("Largest segment: {name} ({s:.1%} of customers); smallest: {name2} ({s2:.1%}).",
+                       name=names.get(big, big), s=counts.iloc[0] / n, name2=names.get(small, small),
+                       s2=counts.iloc[-1] / n))
     if k in k_selection.index and "stability_ari_mean" in k_selection:
         ari = float(k_selection.loc[k, "stability_ari_mean"])
         if np.isfinite(ari):
-            lines.append(("Bootstrap stability at k = {k}: ARI {ari:.2f}, at or above the {t:.2f} threshold."
-                          if ari >= stability_threshold else
-                          "Bootstrap stability at k = {k}: ARI {ari:.2f}, below the {t:.2f} threshold: "
-                          "read the segments with care.").format(k=k, ari=ari, t=stability_threshold))
+            lines.append(t("Bootstrap stability at k = {k}: ARI {ari:.2f}, at or above the {t:.2f} threshold."
+                           if ari >= stability_threshold else
+                           "Bootstrap stability at k = {k}: ARI {ari:.2f}, below the {t:.2f} threshold: "
+                           "read the segments with care.", k=k, ari=ari, t=stability_threshold))
     return lines
 
 
@@ -140,21 +143,21 @@ def clv(vals: pd.DataFrame, compare: pd.DataFrame | None = None, model_label: st
         v = vals["clv"].fillna(0).sort_values(ascending=False)
         total = float(v.sum())
         top = float(v.iloc[: max(1, int(round(0.2 * len(v))))].sum())
-        lines.append("The {n:,} customers are worth {t:,.0f} {c} to the bank over their expected relationship.".format(
-            n=len(v), t=total, c=currency))
+        lines.append(t("The {n:,} customers are worth {t:,.0f} {c} to the bank over their expected relationship.",
+                       n=len(v), t=total, c=value(currency)))
         if total > 0:
-            lines.append("The most valuable 20% of customers hold {s:.1%} of that value.".format(s=top / total))
+            lines.append(t("The most valuable 20% of customers hold {s:.1%} of that value.", s=top / total))
     if "clv_tier" in vals and len(vals):
         vc = vals["clv_tier"].value_counts()
         if "high" in vc:
-            lines.append("{k:,} customers ({s:.1%}) are in the high value tier.".format(
-                k=int(vc["high"]), s=vc["high"] / len(vals)))
+            lines.append(t("{k:,} customers ({s:.1%}) are in the high value tier.", k=int(vc["high"]),
+                           s=vc["high"] / len(vals)))
     if compare is not None and len(compare) and model_label:
         row = compare[compare["model"] == model_label]
         if len(row) and pd.notna(row["total_error_pct"].iloc[0]):
-            lines.append("The chosen transaction model ({m}) misses the holdout total by {e:+.1f}%.".format(
-                m=model_label, e=float(row["total_error_pct"].iloc[0])))
-    return lines or ["No customer could be valued."]
+            lines.append(t("The chosen transaction model ({m}) misses the holdout total by {e:+.1f}%.",
+                           m=model_label, e=float(row["total_error_pct"].iloc[0])))
+    return lines or [t("No customer could be valued.")]
 
 
 # ----------------------------------------------------------------------------------------- 05

@@ -33,6 +33,7 @@ import pandas as pd
 
 from . import DataError, ParamsError
 from .data import quote_ident as _q
+from .i18n import t
 from .params import require_int, to_date
 from .schema import PRODUCT_BALANCE_COLUMNS
 
@@ -331,9 +332,9 @@ def value_by_group(values: pd.DataFrame, groups: pd.Series, name: str = "group")
 
 def components(values: pd.DataFrame) -> pd.DataFrame:
     """Total annual margin by source (products, interchange) and cost to serve, with shares of gross margin."""
-    rows = [(c.removeprefix("margin_").replace("_", " "), float(values[c].sum())) for c in MARGIN_COLUMNS]
-    rows += [("cost to serve: transactions by channel", -float(values["cost_transactions"].sum())),
-             ("cost to serve: fixed per customer", -float(values["cost_fixed"].sum()))]
+    rows = [(t(c.removeprefix("margin_").replace("_", " ")), float(values[c].sum())) for c in MARGIN_COLUMNS]
+    rows += [(t("cost to serve: transactions by channel"), -float(values["cost_transactions"].sum())),
+             (t("cost to serve: fixed per customer"), -float(values["cost_fixed"].sum()))]
     out = pd.DataFrame(rows, columns=["component", "annual_amount"])
     gross = float(values["gross_margin"].sum())
     out["share_of_gross"] = out["annual_amount"] / gross if gross else np.nan

@@ -9,6 +9,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from ..i18n import value
 from . import tr
 
 
@@ -24,17 +25,17 @@ def plot_coholding(matrix: pd.DataFrame, ax=None, title: str = "Co-holding: shar
     m = matrix.to_numpy(dtype=float).copy()
     np.fill_diagonal(m, np.nan)
     im = ax.imshow(m, cmap="Blues", vmin=0, vmax=1)
-    labels = [str(c).replace("_", " ") for c in matrix.columns]
+    labels = [str(value(c)).replace("_", " ") for c in matrix.columns]
     ax.set_xticks(range(len(labels)), labels, rotation=40, ha="right")
-    ax.set_yticks(range(len(labels)), [str(c).replace("_", " ") for c in matrix.index])
+    ax.set_yticks(range(len(labels)), [str(value(c)).replace("_", " ") for c in matrix.index])
     for i in range(m.shape[0]):
         for j in range(m.shape[1]):
             if np.isfinite(m[i, j]):
                 ax.text(j, i, f"{m[i, j]:.0%}", ha="center", va="center", fontsize=8,
                         color="white" if m[i, j] > 0.6 else "black")
-    ax.set_xlabel("also holds")
-    ax.set_ylabel("holders of")
-    ax.set_title(title)
+    ax.set_xlabel(tr("also holds"))
+    ax.set_ylabel(tr("holders of"))
+    ax.set_title(tr(title))
     plt.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
     return ax
 
@@ -66,9 +67,9 @@ def plot_value_vs_aum(table: pd.DataFrame, name: str, ax=None):
     for k, (col, label, colour) in enumerate((("customer_share", "customers", "#a0aec0"),
                                                ("aum_share", "AUM", "#dd6b20"),
                                                ("value_share", "value to the bank", "#2b6cb0"))):
-        ax.bar(x + (k - 1) * w, t[col].to_numpy(), w, label=label, color=colour)
-    ax.set_xticks(x, [str(v).replace("_", " ") for v in t[name]], rotation=20, ha="right")
+        ax.bar(x + (k - 1) * w, t[col].to_numpy(), w, label=tr(label), color=colour)
+    ax.set_xticks(x, [str(value(v)).replace("_", " ") for v in t[name]], rotation=20, ha="right")
     ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:.0%}"))
     ax.legend(frameon=False, fontsize=8)
-    ax.set_title(f"Share of customers, AUM and value by {name.replace('_', ' ')}")
+    ax.set_title(tr("Share of customers, AUM and value by {group}", group=tr(name.replace("_", " "))))
     return ax

@@ -11,6 +11,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from ..i18n import value
+from . import tr
+
 _METRICS = {
     "inertia": ("Inertia (within-segment sum of squares)", "lower is tighter; look for the elbow"),
     "silhouette": ("Silhouette (sample)", "higher is better"),
@@ -28,7 +31,7 @@ def _ax(ax, figsize=(6, 4)):
 
 def _seg_name(s, labels: Mapping | None, width: int = 38) -> str:
     if labels is None or s not in labels:
-        return f"segment {s}"
+        return tr("segment {s}", s=s)
     text = f"{s}: {labels[s]}"
     return text if len(text) <= width else text[: width - 1] + "…"
 
@@ -39,14 +42,16 @@ def plot_k_metric(k_selection: pd.DataFrame, metric: str, chosen_k: int | None =
         raise KeyError(f"k_selection has no column {metric!r}")
     ax = _ax(ax)
     title, hint = _METRICS.get(metric, (metric, ""))
+    short = tr(title.split(" (")[0])
+    title, hint = tr(title), tr(hint) if hint else hint
     ks = k_selection.index.to_numpy()
     ax.plot(ks, k_selection[metric].to_numpy(), marker="o", color="#2b6cb0")
     if chosen_k is not None and chosen_k in k_selection.index:
-        ax.axvline(chosen_k, color="#c53030", ls="--", lw=1, label=f"chosen k = {chosen_k}")
+        ax.axvline(chosen_k, color="#c53030", ls="--", lw=1, label=tr("chosen k = {k}", k=chosen_k))
         ax.legend(loc="best", fontsize=8)
     ax.set_title(f"{title}\n({hint})" if hint else title, fontsize=10)
-    ax.set_xlabel("number of segments k")
-    ax.set_ylabel(title.split(" (")[0])
+    ax.set_xlabel(tr("number of segments k"))
+    ax.set_ylabel(short)
     ax.set_xticks(ks)
     ax.grid(alpha=0.3)
     return ax
@@ -61,15 +66,15 @@ def plot_stability(k_selection: pd.DataFrame, threshold: float = 0.8, chosen_k: 
     sd = np.nan_to_num(sd)
     yerr = np.vstack([sd, np.minimum(sd, 1.0 - m)])  # ARI cannot exceed 1
     ax.errorbar(ks, m, yerr=np.clip(yerr, 0, None), marker="o", capsize=3, color="#2f855a",
-                label="mean ARI ± 1 sd")
-    ax.axhline(threshold, color="#b7791f", ls=":", label=f"stable if ≥ {threshold:g}")
+                label=tr("mean ARI ± 1 sd"))
+    ax.axhline(threshold, color="#b7791f", ls=":", label=tr("stable if ≥ {threshold:g}", threshold=threshold))
     if chosen_k is not None and chosen_k in k_selection.index:
-        ax.axvline(chosen_k, color="#c53030", ls="--", lw=1, label=f"chosen k = {chosen_k}")
+        ax.axvline(chosen_k, color="#c53030", ls="--", lw=1, label=tr("chosen k = {k}", k=chosen_k))
     ax.set_ylim(min(0.0, np.nanmin(m - sd) - 0.05) if np.isfinite(m).any() else 0, 1.05)
-    ax.set_title("Stability: agreement between refits on resamples\n(adjusted Rand index, 1 = identical)",
+    ax.set_title(tr("Stability: agreement between refits on resamples\n(adjusted Rand index, 1 = identical)"),
                  fontsize=10)
-    ax.set_xlabel("number of segments k")
-    ax.set_ylabel("adjusted Rand index")
+    ax.set_xlabel(tr("number of segments k"))
+    ax.set_ylabel(tr("adjusted Rand index"))
     ax.set_xticks(ks)
     ax.legend(loc="lower left", fontsize=8)
     ax.grid(alpha=0.3)
@@ -87,12 +92,12 @@ def plot_segment_sizes(summary: pd.DataFrame, labels: Mapping | None = None, ax=
     names = {"share_customers": "customers", "share_aum": "AUM", "share_clv": "CLV"}
     for i, c in enumerate(cols):
         vals = summary[c].to_numpy(dtype=float) * 100
-        ax.barh(y + (i - (n - 1) / 2) * h, vals, height=h, color=colors[c], label=f"share of {names[c]}")
+        ax.barh(y + (i - (n - 1) / 2) * h, vals, height=h, color=colors[c], label=tr("share of {what}", what=tr(names[c])))
     ax.set_yticks(y, [_seg_name(s, labels) for s in summary.index], fontsize=8)
     ax.invert_yaxis()
-    ax.set_xlabel("share of the total (%)")
-    ax.set_ylabel("segment")
-    ax.set_title("Segment sizes and value shares", fontsize=10)
+    ax.set_xlabel(tr("share of the total (%)"))
+    ax.set_ylabel(tr("segment"))
+    ax.set_title(tr("Segment sizes and value shares"), fontsize=10)
     ax.legend(loc="lower right", fontsize=8)
     ax.grid(axis="x", alpha=0.3)
     return ax
@@ -103,17 +108,17 @@ def plot_profile_heatmap(zscores: pd.DataFrame, labels: Mapping | None = None, a
     ax = _ax(ax, figsize=(max(6, 0.7 * zscores.shape[1] + 3), 0.55 * zscores.shape[0] + 2))
     z = zscores.to_numpy(dtype=float)
     im = ax.imshow(np.clip(z, -vmax, vmax), cmap="RdBu_r", vmin=-vmax, vmax=vmax, aspect="auto")
-    ax.set_xticks(range(z.shape[1]), list(zscores.columns), rotation=45, ha="right", fontsize=8)
+    ax.set_xticks(range(z.shape[1]), [value(c) for c in zscores.columns], rotation=45, ha="right", fontsize=8)
     ax.set_yticks(range(z.shape[0]), [_seg_name(s, labels) for s in zscores.index], fontsize=8)
     for i in range(z.shape[0]):
         for j in range(z.shape[1]):
             ax.text(j, i, f"{z[i, j]:+.1f}", ha="center", va="center", fontsize=7,
                     color="white" if abs(z[i, j]) > 0.6 * vmax else "black")
     cb = ax.figure.colorbar(im, ax=ax, fraction=0.03, pad=0.02)
-    cb.set_label("z-score (standard deviations from the mean)", fontsize=8)
-    ax.set_title("Segment profiles: how far each segment's mean is from all customers", fontsize=10)
-    ax.set_xlabel("feature (amounts and counts on a log scale)")
-    ax.set_ylabel("segment")
+    cb.set_label(tr("z-score (standard deviations from the mean)"), fontsize=8)
+    ax.set_title(tr("Segment profiles: how far each segment's mean is from all customers"), fontsize=10)
+    ax.set_xlabel(tr("feature (amounts and counts on a log scale)"))
+    ax.set_ylabel(tr("segment"))
     return ax
 
 
@@ -127,9 +132,9 @@ def plot_projection(projection: pd.DataFrame, labels: Mapping | None = None, ax=
         ax.scatter(pts.loc[m, "pc1"], pts.loc[m, "pc2"], s=5, alpha=0.5, color=cmap(i % 10),
                    label=_seg_name(s, labels))
     ev = projection.attrs.get("explained", [np.nan, np.nan])
-    ax.set_xlabel(f"principal component 1 ({ev[0]:.0%} of variance)")
-    ax.set_ylabel(f"principal component 2 ({ev[1]:.0%} of variance)")
-    ax.set_title(f"Segments on a 2-D map (PCA of the clustering features, {len(pts):,} sampled customers)",
+    ax.set_xlabel(tr("principal component {i} ({share:.0%} of variance)", i=1, share=ev[0]))
+    ax.set_ylabel(tr("principal component {i} ({share:.0%} of variance)", i=2, share=ev[1]))
+    ax.set_title(tr("Segments on a 2-D map (PCA of the clustering features, {n:,} sampled customers)", n=len(pts)),
                  fontsize=10)
     ax.legend(loc="best", fontsize=7, markerscale=3, framealpha=0.8)
     ax.grid(alpha=0.3)
@@ -141,16 +146,16 @@ def plot_crosstab(ct: pd.DataFrame, labels: Mapping | None = None, ax=None, titl
     ax = _ax(ax, figsize=(max(5, 1.0 * ct.shape[1] + 3), 0.5 * ct.shape[0] + 2))
     v = ct.to_numpy(dtype=float) * 100
     im = ax.imshow(v, cmap="Blues", vmin=0, vmax=100, aspect="auto")
-    ax.set_xticks(range(ct.shape[1]), [str(c) for c in ct.columns], rotation=30, ha="right", fontsize=8)
+    ax.set_xticks(range(ct.shape[1]), [str(value(c)) for c in ct.columns], rotation=30, ha="right", fontsize=8)
     ax.set_yticks(range(ct.shape[0]), [_seg_name(s, labels) for s in ct.index], fontsize=8)
     for i in range(v.shape[0]):
         for j in range(v.shape[1]):
             ax.text(j, i, f"{v[i, j]:.0f}%", ha="center", va="center", fontsize=7,
                     color="white" if v[i, j] > 60 else "black")
     cb = ax.figure.colorbar(im, ax=ax, fraction=0.03, pad=0.02)
-    cb.set_label("share of the segment's customers (%)", fontsize=8)
-    rule = ct.columns.name or "rule segment"
-    ax.set_title(title or f"Segments vs {rule} (each row sums to 100%)", fontsize=10)
+    cb.set_label(tr("share of the segment's customers (%)"), fontsize=8)
+    rule = tr(ct.columns.name or "rule segment")
+    ax.set_title(tr(title) if title else tr("Segments vs {rule} (each row sums to 100%)", rule=rule), fontsize=10)
     ax.set_xlabel(rule)
-    ax.set_ylabel("segment")
+    ax.set_ylabel(tr("segment"))
     return ax
