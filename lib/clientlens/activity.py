@@ -21,6 +21,7 @@ import datetime as _dt
 
 import pandas as pd
 
+from .i18n import t
 from .params import to_date, require
 
 __all__ = ["ACTIVITY_COUNTS", "activity_counts", "without_label"]
@@ -53,7 +54,7 @@ def activity_counts(bank, as_of, dormant_days: int = 180) -> pd.DataFrame:
     -------
     pandas.DataFrame
         Columns ``count`` (the names of :data:`ACTIVITY_COUNTS`, in that order), ``customers``,
-        ``share`` (of the master) and ``definition``.
+        ``share`` (of the master) and ``definition`` (in the report's language; the names stay English).
     """
     require("dormant_days", dormant_days, min=1)
     day = to_date("as_of", as_of)
@@ -77,7 +78,7 @@ def activity_counts(bank, as_of, dormant_days: int = 180) -> pd.DataFrame:
         "count": list(ACTIVITY_COUNTS),
         "customers": [int(values[k]) for k in ACTIVITY_COUNTS],
         "share": [values[k] / n if n else 0.0 for k in ACTIVITY_COUNTS],
-        "definition": [d.format(dormant_days=int(dormant_days)) for d in ACTIVITY_COUNTS.values()]})
+        "definition": [t(d, dormant_days=int(dormant_days)) for d in ACTIVITY_COUNTS.values()]})
 
 
 def without_label(directions=("out",), categories=None) -> str:

@@ -39,8 +39,8 @@ def fatigue_check(wide: pd.DataFrame, min_contacts: int) -> dict:
         A verdict row: PASS when at least one customer reaches the threshold, WARN otherwise.
     """
     most = int(wide["n_contacts_365d"].max()) if len(wide) else 0
-    return check_row("contact fatigue can be observed: most campaign contacts of one customer in 365 days",
-                     f"{most:,}", f">= {min_contacts} (fatigue_min_contacts; else the tag cannot fire)",
+    return check_row(t("contact fatigue can be observed: most campaign contacts of one customer in 365 days"),
+                     f"{most:,}", t(">= {n} (fatigue_min_contacts; else the tag cannot fire)", n=min_contacts),
                      PASS if most >= min_contacts else WARN)
 
 

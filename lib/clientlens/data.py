@@ -25,6 +25,7 @@ import duckdb
 import pandas as pd
 
 from . import DataError, config
+from .i18n import t, t_matching
 from .schema import PII_COLUMNS, PRODUCT_BALANCE_COLUMNS, TABLES, Table
 
 _TRUE = ("1", "true", "t", "yes", "y", "是", "有")
@@ -400,7 +401,8 @@ def load_bank(
             if name in required:
                 expected = file_map[name] if file_map and name in file_map else f"{name}.parquet or {name}.csv"
                 raise DataError(f"{data_dir}: required table '{name}' not found (expected {expected})")
-            bank.notes.append(f"table '{name}' not found in {data_dir}: its analyses are skipped")
+            bank.notes.append(t("table '{name}' not found in {data_dir}: its analyses are skipped", name=name,
+                                data_dir=data_dir))
             continue
         _open_table(bank, TABLES[name], files, column_map.get(name, {}), value_map.get(name, {}),
                     unknown_customers, allow_pii, opts, name in required)
@@ -459,7 +461,7 @@ def _open_table_checked(bank: BankData, table: Table, files: list[Path], cmap: d
     n_rows = con.execute(f"SELECT count(*) FROM {_q(raw)}").fetchall()[0][0]
     if n_rows == 0:
         if not required:  # an empty optional table is a missing one
-            bank.notes.append(f"table '{name}' is empty ({label}): its analyses are skipped")
+            bank.notes.append(t("table '{name}' is empty ({label}): its analyses are skipped", name=name, label=label))
             return
         raise DataError(f"{label}: table '{name}' is empty (no rows)")
 
@@ -507,15 +509,18 @@ def _open_table_checked(bank: BankData, table: Table, files: list[Path], cmap: d
             if count and problem.startswith(("note:", "flag:")):
                 kind, what = problem.split(":", 1)
                 eg = f" (e.g. {example!r})" if example is not None else ""
-                if kind == "note" and "dated after as_of" in what and count == n_rows:
+                if kind == "note" and col_name == "txn_date" and count == n_rows:  # the future-dated rows
                     raise DataError(f"{label}: column {_shown(col_name, source_of)}: all {count:,} transaction(s) are "
                                     f"dated after as_of {opts['as_of'].isoformat()}{eg}: as_of is before the data")
                 if kind == "note":
-                    bank.notes.append(f"{label}: column {_shown(col_name, source_of)}: {count:,} {what}")
+                    bank.notes.append(t("{label}: column {column}: {count:,} {what}", label=label,
+                                        column=_shown(col_name, source_of), count=count, what=_problem(what)))
                 else:
                     bank.flags.append({"table": name, "column": col_name, "problem": what.strip(),
                                        "rows": int(count), "example": example})
-                    bank.notes.append(f"{label}: column {_shown(col_name, source_of)} has {count:,} {what}{eg}")
+                    bank.notes.append(t("{label}: column {column} has {count:,} {what}{eg}", label=label,
+                                        column=_shown(col_name, source_of), count=count, what=_problem(what),
+                                        eg=t(" (e.g. {example!r})", example=example) if example is not None else ""))
                 continue
             if count:
                 eg = f" (e.g. {example!r})" if example is not None else ""
@@ -553,7 +558,9 @@ def _open_table_checked(bank: BankData, table: Table, files: list[Path], cmap: d
                    f"{unknown[1]:,} customer(s) not in customers")
             if unknown_customers == "fail":
                 raise DataError(msg + " (set unknown_customers: drop to drop them)")
-            bank.notes.append(msg + ": dropped")
+            bank.notes.append(t("{label}: column {column} has {rows:,} row(s) of {customers:,} customer(s) not in "
+                                "customers: dropped", label=label, column=_shown("customer_id", source_of),
+                                rows=unknown[0], customers=unknown[1]))
             where = (where + " AND " if where else " WHERE ") + \
                 f"{exprs['customer_id']} IN (SELECT customer_id FROM customers)"
     con.execute(f"CREATE OR REPLACE VIEW {_q(name)} AS SELECT {select} FROM {_q(raw)}{where}")
@@ -578,14 +585,13 @@ def _value_checks(table: str, col, src: str, expr: str, opts: dict) -> list[tupl
             mode = opts["negative_amounts"]
             problem = {"fail": "negative amount(s), but amounts are absolute (direction gives the sign); "
                                "set load_options: {negative_amounts: abs | drop} to accept them",
-                       "abs": "note:negative amount(s) taken as absolute values (negative_amounts: abs)",
-                       "drop": "note:row(s) with a negative amount dropped (negative_amounts: drop)"}[mode]
+                       "abs": "note:" + _PROBLEMS[0], "drop": "note:" + _PROBLEMS[1]}[mode]
             out.append((col.name, f"count(*) FILTER (WHERE {bad})", f"{first} FILTER (WHERE {bad})", problem))
         if (table, col.name) in _CEILING:
             ceiling = float(opts["amount_ceiling"])
             bad = f"abs({expr}) > {ceiling!r}"
             out.append((col.name, f"count(*) FILTER (WHERE {bad})", f"{first} FILTER (WHERE {bad})",
-                        f"flag:amount(s) above the plausibility ceiling {ceiling:,.0f} (amount_ceiling)"))
+                        "flag:" + _PROBLEMS[2].format(ceiling=f"{ceiling:,.0f}")))
     if col.kind == "date":
         floor = date_literal(opts["date_floor"])
         bad = f"({expr}) < {floor}"
@@ -593,12 +599,25 @@ def _value_checks(table: str, col, src: str, expr: str, opts: dict) -> list[tupl
                     f"date(s) before {opts['date_floor'].isoformat()} (date_floor)"))
         if table == "transactions" and col.name == "txn_date" and opts.get("as_of") is not None:
             bad = f"({expr}) > {date_literal(opts['as_of'])}"
-            problem = (f"note:transaction(s) dated after as_of {opts['as_of'].isoformat()} dropped "
-                       f"(future_transactions: drop)" if opts["future_transactions"] == "drop" else
+            problem = ("note:" + _PROBLEMS[3].format(as_of=opts['as_of'].isoformat())
+                       if opts["future_transactions"] == "drop" else
                        f"transaction(s) dated after as_of {opts['as_of'].isoformat()}; set load_options: "
                        f"{{future_transactions: drop}} to leave them out")
             out.append((col.name, f"count(*) FILTER (WHERE {bad})", f"{first} FILTER (WHERE {bad})", problem))
     return out
+
+
+#: the problems the loader fixes or flags (``note:`` / ``flag:`` of :func:`_value_checks`) as templates, to show
+#: them in the report's language
+_PROBLEMS = ("negative amount(s) taken as absolute values (negative_amounts: abs)",
+             "row(s) with a negative amount dropped (negative_amounts: drop)",
+             "amount(s) above the plausibility ceiling {ceiling} (amount_ceiling)",
+             "transaction(s) dated after as_of {as_of} dropped (future_transactions: drop)")
+
+
+def _problem(what: str) -> str:
+    """A ``note:`` / ``flag:`` problem of :func:`_value_checks` in the report's language."""
+    return t_matching(what.strip(), _PROBLEMS)
 
 
 def _shown(contract_name: str, source_of: dict[str, str]) -> str:

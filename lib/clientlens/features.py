@@ -77,6 +77,7 @@ import pandas as pd
 from . import DataError, ParamsError, config
 from .data import BankData
 from .data import date_literal, quote_ident as _q, quote_literal as _lit
+from .i18n import t
 from .params import to_date as _as_date
 from .schema import PRODUCT_BALANCE_COLUMNS, TXN_CATEGORIES, TXN_CHANNELS
 
@@ -725,25 +726,27 @@ def data_quality(wide: pd.DataFrame, *, outlier_iqr: float = 1.5, missing_warn: 
             duplicates.append((c, seen[h]))
         else:
             seen.setdefault(h, c)
-    warnings = [f"{r.column}: {r.share:.1%} of customers missing"
+    warnings = [t("{column}: {share:.1%} of customers missing", column=r.column, share=r.share)
                 for r in missing.itertuples() if r.source and r.share > missing_warn]
-    by_design = [f"{c}: the same value for every customer (by design: every retail customer holds it)"
+    by_design = [t("{column}: the same value for every customer (by design: every retail customer holds it)", column=c)
                  for c in constant if c in set(constant_by_design)]
     unexpected = [c for c in constant if c not in set(constant_by_design)]
     if unexpected:
-        warnings.append(f"{len(unexpected)} constant column(s), no information: {', '.join(unexpected[:8])}"
-                        + (" ..." if len(unexpected) > 8 else ""))
+        warnings.append(t("{n} constant column(s), no information: {columns}", n=len(unexpected),
+                          columns=", ".join(unexpected[:8])) + (" ..." if len(unexpected) > 8 else ""))
     if duplicates:
-        warnings.append(f"{len(duplicates)} duplicate column(s): "
-                        + ", ".join(f"{a} = {b}" for a, b in duplicates[:6]) + (" ..." if len(duplicates) > 6 else ""))
+        warnings.append(t("{n} duplicate column(s): {columns}", n=len(duplicates),
+                          columns=", ".join(f"{a} = {b}" for a, b in duplicates[:6]))
+                        + (" ..." if len(duplicates) > 6 else ""))
     for r in outliers.itertuples():
         if not r.n_outliers:
             continue
-        line = (f"{r.column}: {r.n_outliers:,} extreme value(s) beyond {outlier_iqr:g} IQR "
-                f"(fence {r.fence:,.0f}, max {r.max:,.0f})")
+        line = t("{column}: {n:,} extreme value(s) beyond {iqr:g} IQR (fence {fence:,.0f}, max {max:,.0f})",
+                 column=r.column, n=r.n_outliers, iqr=outlier_iqr, fence=r.fence, max=r.max)
         if r.column == "age" and plausible_age is not None and len(age_min) \
                 and plausible_age[0] <= float(age_min.iloc[0]) and r.max <= plausible_age[1]:
-            by_design.append(f"{line}: every age lies in {plausible_age[0]:g}-{plausible_age[1]:g} (plausible)")
+            by_design.append(t("{line}: every age lies in {low:g}-{high:g} (plausible)", line=line,
+                               low=plausible_age[0], high=plausible_age[1]))
         else:
             warnings.append(line)
     return {"missing": missing.reset_index(drop=True), "outliers": outliers, "constant": constant,

@@ -36,7 +36,8 @@ from typing import Any, Iterable
 
 from . import ClientLensError, ParamsError
 
-__all__ = ["LANGUAGES", "set_language", "get_language", "using", "html_lang", "t", "column", "value", "catalogue",
+__all__ = ["LANGUAGES", "set_language", "get_language", "using", "html_lang", "t", "t_matching", "column", "value",
+           "catalogue",
            "notebook_catalogue", "source_sha", "translate_notebook", "MISSING"]
 
 LANGUAGES = ("en", "zh")
@@ -136,6 +137,24 @@ def t(text: str, /, **fields: Any) -> Translated:
     """``text`` in the report's language, then ``.format(**fields)`` when fields are given."""
     out = _lookup(text)
     return Translated(out.format(**fields) if fields else out)
+
+
+def t_matching(text: str, templates: Iterable[str]) -> str:
+    """Text built in English from one of ``templates`` (``{name}`` placeholders, no format specs), in the report's
+    language: the matching template through :func:`t`, its fields put back (each through :func:`value`, so a
+    category word such as ``useless`` reads in the report's language, numbers and names unchanged). Text that
+    matches no template is returned as is. For texts that are stored in English and parsed later (drop reasons
+    of the binning, the loader's problems), translated only where a report shows them."""
+    import re
+
+    if _state["language"] == "en" or not isinstance(text, str):
+        return text
+    for template in templates:
+        pattern = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>.+?)", re.escape(template))
+        m = re.fullmatch(pattern, text.strip())
+        if m:
+            return t(template, **{k: value(v) for k, v in m.groupdict().items()})
+    return text
 
 
 def column(name: Any) -> Any:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from . import report
+from .i18n import t
 from .params import to_date
 
 __all__ = ["data_checks"]
@@ -47,46 +48,49 @@ def data_checks(bank, *, as_of, coverage: pd.DataFrame, missing: pd.DataFrame, a
     day = to_date("as_of", as_of)
     checks = []
     after = int(coverage["after_as_of"].sum()) if len(coverage) else 0
-    checks.append({"check": "no dates after the as-of date", "value": after, "threshold": "0 rows",
+    checks.append({"check": t("no dates after the as-of date"), "value": after, "threshold": t("0 rows"),
                    "verdict": report.PASS if after == 0 else report.FAIL,
-                   "note": "rows dated after the as-of date would leak the future into the analyses"})
+                   "note": t("rows dated after the as-of date would leak the future into the analyses")})
     act = activity_counts.set_index("count")["customers"]
     no_txn, n = int(act["without any transaction"]), int(act["customers"])
     share = no_txn / max(n, 1)
-    checks.append({"check": "customers without any transaction", "value": f"{no_txn:,} ({share:.1%})",
+    checks.append({"check": t("customers without any transaction"), "value": f"{no_txn:,} ({share:.1%})",
                    "threshold": f"<= {no_txn_warn_share:.0%}",
                    "verdict": report.PASS if share <= no_txn_warn_share else report.WARN,
-                   "note": "some inactive customers are normal; many suggest an incomplete extract"})
+                   "note": t("some inactive customers are normal; many suggest an incomplete extract")})
     checked = missing[~missing["by_design"].astype(bool) & (missing["missing"] > 0)] if len(missing) else missing
     worst = checked.iloc[0] if len(checked) else None
-    checks.append({"check": "largest share of empty values in a column",
-                   "value": "none" if worst is None else
+    checks.append({"check": t("largest share of empty values in a column"),
+                   "value": t("none") if worst is None else
                             f"{worst['table']}.{worst['column']}: {worst['missing_share']:.1%}",
                    "threshold": f"<= {missing_warn_share:.0%}",
                    "verdict": report.PASS if worst is None or worst["missing_share"] <= missing_warn_share
                               else report.WARN,
-                   "note": "analyses treat empty values as their own group or skip them; columns empty by design "
-                           "(e.g. payroll fields of customers without payroll, a salary credit's channel) are not "
-                           "checked"})
+                   "note": t("analyses treat empty values as their own group or skip them; columns empty by design "
+                             "(e.g. payroll fields of customers without payroll, a salary credit's channel) are not "
+                             "checked")})
     for table in ("monthly_balances", "campaigns"):
         if bank.has(table):
             dup = report.duplicate_keys(bank, table)
-            checks.append({"check": f"unique keys in {table}", "value": f"{dup:,} duplicate row(s)", "threshold": "0",
+            checks.append({"check": t("unique keys in {table}", table=table),
+                           "value": t("{n:,} duplicate row(s)", n=dup), "threshold": "0",
                            "verdict": report.PASS if dup == 0 else report.FAIL,
-                           "note": "one row per " + ("customer and month" if table == "monthly_balances"
-                                                     else "campaign and customer")})
+                           "note": t("one row per customer and month") if table == "monthly_balances"
+                           else t("one row per campaign and customer")})
     n_big = sum(f["rows"] for f in bank.flags)
-    checks.append({"check": "transaction amounts below the plausibility ceiling", "value": f"{n_big:,} row(s) above",
+    checks.append({"check": t("transaction amounts below the plausibility ceiling"),
+                   "value": t("{n:,} row(s) above", n=n_big),
                    "threshold": f"<= {float(amount_ceiling):,.0f} (amount_ceiling)",
                    "verdict": report.PASS if n_big == 0 else report.FAIL,
-                   "note": "an amount this large is almost surely a unit or extraction error; it distorts totals and CLV"})
+                   "note": t("an amount this large is almost surely a unit or extraction error; it distorts totals "
+                             "and CLV")})
     if bank.has("monthly_balances"):
         last = coverage.loc[coverage["column"] == "month_end", "last"].iloc[0]
         gap = (day - pd.Timestamp(last).date()).days if not pd.isna(last) else -1
-        checks.append({"check": "latest month-end close to the as-of date",
-                       "value": "none" if pd.isna(last) else f"{pd.Timestamp(last):%Y-%m-%d}",
-                       "threshold": "within 31 days", "verdict": report.PASS if 0 <= gap <= 31 else report.WARN,
-                       "note": "balances older than a month make value and lifecycle tags stale"})
+        checks.append({"check": t("latest month-end close to the as-of date"),
+                       "value": t("none") if pd.isna(last) else f"{pd.Timestamp(last):%Y-%m-%d}",
+                       "threshold": t("within 31 days"), "verdict": report.PASS if 0 <= gap <= 31 else report.WARN,
+                       "note": t("balances older than a month make value and lifecycle tags stale")})
     if len(recon):
         checks.append(reconciliation_check(recon, warn_share=reconcile_warn_share, fail_share=reconcile_fail_share))
     return checks

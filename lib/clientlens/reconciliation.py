@@ -24,6 +24,7 @@ import pandas as pd
 
 from .params import require, to_date
 from . import report
+from .i18n import t
 
 __all__ = ["INTERNAL_CATEGORIES", "aum_flow_reconciliation", "reconciliation_check"]
 
@@ -129,21 +130,23 @@ def reconciliation_check(table: pd.DataFrame, *, warn_share: float, fail_share: 
     """
     require("warn_share", warn_share, min=0)
     require("fail_share", fail_share, min=warn_share)
-    check = "month-end AUM change reconciles with net transaction flows"
+    check = t("month-end AUM change reconciles with net transaction flows")
     shares = table["residual_share"].dropna().abs() if len(table) else pd.Series(dtype=float)
     if shares.empty:
-        return {"check": check, "value": "not computed (needs balances at two month-ends)", "threshold":
-                f"|residual| <= {warn_share:.1%} of opening AUM", "verdict": report.PASS,
-                "note": "nothing to reconcile"}
+        return {"check": check, "value": t("not computed (needs balances at two month-ends)"), "threshold":
+                t("|residual| <= {warn:.1%} of opening AUM", warn=warn_share), "verdict": report.PASS,
+                "note": t("nothing to reconcile")}
     i = shares.idxmax()
     worst = float(shares.loc[i])
     month = pd.Timestamp(table.loc[i, "month_end"])
     n_over = int((shares > warn_share).sum())
     verdict = report.FAIL if worst > fail_share else report.WARN if worst > warn_share else report.PASS
     return {"check": check,
-            "value": f"largest residual {worst:.2%} of opening AUM ({month:%Y-%m}); "
-                     f"{n_over} of {len(shares)} month(s) above {warn_share:.1%}",
-            "threshold": f"WARN > {warn_share:.1%}, FAIL > {fail_share:.1%} of opening AUM per month",
+            "value": t("largest residual {worst:.2%} of opening AUM ({month:%Y-%m}); "
+                       "{n_over} of {n} month(s) above {warn:.1%}", worst=worst, month=month, n_over=n_over,
+                       n=len(shares), warn=warn_share),
+            "threshold": t("WARN > {warn:.1%}, FAIL > {fail:.1%} of opening AUM per month", warn=warn_share,
+                           fail=fail_share),
             "verdict": verdict,
-            "note": "residual = AUM change - (net external flows + new accounts - closed accounts): interest, market "
-                    "value changes and flows outside the transaction extract"}
+            "note": t("residual = AUM change - (net external flows + new accounts - closed accounts): interest, "
+                      "market value changes and flows outside the transaction extract")}

@@ -40,56 +40,70 @@ def show_profile_header(wide: pd.DataFrame, tags: pd.DataFrame, as_of_date, note
     """Analysis date, base size, columns, balances month-end; the loader's notes; missing optional tables."""
     n = len(wide)
     has_balances = "aum" in wide
-    report.show_md(
-        f"**Analysis date:** {as_of_date.isoformat()} &nbsp;·&nbsp; **customers:** {n:,} &nbsp;·&nbsp; "
-        f"**wide-table columns:** {wide.shape[1] - 1:,} &nbsp;·&nbsp; **tags:** {tags.shape[1] - 1:,} &nbsp;·&nbsp; "
-        f"**balances as of month-end:** "
-        f"{pd.Timestamp(wide['balance_month_end'].iloc[0]).date() if has_balances and n else 'n/a'}")
+    report.show_md(t(
+        "**Analysis date:** {as_of} &nbsp;·&nbsp; **customers:** {n:,} &nbsp;·&nbsp; "
+        "**wide-table columns:** {n_cols:,} &nbsp;·&nbsp; **tags:** {n_tags:,} &nbsp;·&nbsp; "
+        "**balances as of month-end:** {month_end}", as_of=as_of_date.isoformat(), n=n, n_cols=wide.shape[1] - 1,
+        n_tags=tags.shape[1] - 1,
+        month_end=pd.Timestamp(wide['balance_month_end'].iloc[0]).date() if has_balances and n else t("n/a")))
     for note in notes:
         report.callout(note, kind="note")
     if not has_balances:
-        report.callout("No monthly balances table: AUM, product holding, value tiers, the quadrant and the "
-                       "primary-account flag are skipped; lifecycle stages other than contact and dormant are "
-                       "shown as 'active'.", kind="warning", title="Optional table missing")
+        report.callout(t("No monthly balances table: AUM, product holding, value tiers, the quadrant and the "
+                         "primary-account flag are skipped; lifecycle stages other than contact and dormant are "
+                         "shown as 'active'."), kind="warning", title=t("Optional table missing"))
     if "n_contacts_365d" not in wide:
-        report.callout("No campaigns table: the marketing-activity section is skipped.", kind="note",
-                       title="Optional table missing")
+        report.callout(t("No campaigns table: the marketing-activity section is skipped."), kind="note",
+                       title=t("Optional table missing"))
+
+
+def _column_names() -> dict:
+    """Format of a ``column`` of wide-table names: in a translated report the reader's label and the name."""
+    from .i18n import get_language
+    from .scoring import describe_variable
+
+    if get_language() == "en":
+        return {}
+    return {"column": lambda c: t("{label} ({name})", label=describe_variable(str(c)), name=c)}
 
 
 def show_data_quality(dq: dict, outlier_iqr: float) -> None:
     """Missing values, extreme values, constant and duplicate columns of :func:`features.data_quality`."""
     miss = dq["missing"]
-    report.show_table(miss[miss["source"]].drop(columns="source"), caption="Missing values: customer attributes",
-                      percent_cols=["share"])
+    report.show_table(miss[miss["source"]].drop(columns="source"), caption=t("Missing values: customer attributes"),
+                      percent_cols=["share"], fmt=_column_names())
     report.show_table(miss[~miss["source"]].drop(columns="source"),
-                      caption="Empty by design: derived columns (not a defect)", percent_cols=["share"], max_rows=15)
-    report.show_table(dq["outliers"], caption=f"Extreme values beyond {outlier_iqr:g} IQR (amounts on log scale)",
-                      percent_cols=["share"], fmt={"fence": "{:,.0f}", "max": "{:,.0f}"})
-    report.show_md(f"**Constant columns:** {', '.join(dq['constant']) or 'none'}. "
-                   f"**Duplicate columns:** {', '.join(f'{a} = {b}' for a, b in dq['duplicates']) or 'none'}.")
+                      caption=t("Empty by design: derived columns (not a defect)"), percent_cols=["share"], max_rows=15,
+                      fmt=_column_names())
+    report.show_table(dq["outliers"], caption=t("Extreme values beyond {iqr:g} IQR (amounts on log scale)",
+                                                iqr=outlier_iqr),
+                      percent_cols=["share"], fmt={"fence": "{:,.0f}", "max": "{:,.0f}", **_column_names()})
+    report.show_md(t("**Constant columns:** {constant}. **Duplicate columns:** {duplicates}.",
+                     constant=", ".join(dq["constant"]) or t("none"),
+                     duplicates=", ".join(f"{a} = {b}" for a, b in dq["duplicates"]) or t("none")))
 
 
 def show_quality_warnings(dq: dict) -> None:
     """The data-quality warnings, and once, apart, the findings expected by design (not warnings)."""
     if dq["warnings"]:
         report.callout("\n".join(dq["warnings"]), kind="warning",
-                       title=f"{len(dq['warnings'])} data-quality warning(s)")
+                       title=t("{n} data-quality warning(s)", n=len(dq["warnings"])))
     else:
-        report.callout("No data-quality warnings.", kind="pass")
+        report.callout(t("No data-quality warnings."), kind="pass")
     if dq.get("by_design"):
-        report.callout("\n".join(dq["by_design"]), kind="note", title="Expected by design (not warnings)")
+        report.callout("\n".join(dq["by_design"]), kind="note", title=t("Expected by design (not warnings)"))
 
 
 def base_overview_table(wide: pd.DataFrame, conc: dict, top_share: float) -> pd.DataFrame:
     """The base at a glance: customers, AUM total / mean / median, concentration, activity."""
     return pd.DataFrame([
-        ("Customers", f"{len(wide):,}"),
-        ("Total AUM (CNY)", f"{wide['aum'].sum():,.0f}"),
-        ("Mean AUM (CNY)", f"{wide['aum'].mean():,.0f}"),
-        ("Median AUM (CNY)", f"{wide['aum'].median():,.0f}"),
-        (f"Share of AUM held by the top {top_share:.0%}", f"{conc['top_share']:.1%}"),
-        ("Gini coefficient of AUM", f"{conc['gini']:.2f}"),
-        ("Customers with a transaction in the last 90 days", f"{(wide['n_txn_90d'] > 0).mean():.1%}"),
+        (t("Customers"), f"{len(wide):,}"),
+        (t("Total AUM (CNY)"), f"{wide['aum'].sum():,.0f}"),
+        (t("Mean AUM (CNY)"), f"{wide['aum'].mean():,.0f}"),
+        (t("Median AUM (CNY)"), f"{wide['aum'].median():,.0f}"),
+        (t("Share of AUM held by the top {top:.0%}", top=top_share), f"{conc['top_share']:.1%}"),
+        (t("Gini coefficient of AUM"), f"{conc['gini']:.2f}"),
+        (t("Customers with a transaction in the last 90 days"), f"{(wide['n_txn_90d'] > 0).mean():.1%}"),
     ], columns=["measure", "value"])
 
 
@@ -102,17 +116,17 @@ def show_base_overview(wide: pd.DataFrame, top_share: float) -> None:
 
     n = len(wide)
     if "aum" not in wide:
-        report.show_md(f"**Customers:** {n:,}; with a transaction in the last 90 days: "
-                       f"{(wide['n_txn_90d'] > 0).mean():.1%}. AUM is not available without monthly balances.")
+        report.show_md(t("**Customers:** {n:,}; with a transaction in the last 90 days: {share:.1%}. AUM is not "
+                         "available without monthly balances.", n=n, share=(wide["n_txn_90d"] > 0).mean()))
         return
     conc = concentration(wide["aum"], top_share=top_share)
-    report.show_table(base_overview_table(wide, conc, top_share), caption="The base at a glance")
+    report.show_table(base_overview_table(wide, conc, top_share), caption=t("The base at a glance"))
     fig, axes = plt.subplots(1, 2, figsize=(13, 4.8))
     pp.plot_value_distribution(wide["aum"], label="AUM", ax=axes[0])
     pp.plot_lorenz(conc["lorenz"], conc["top_share"], top_share, gini=conc["gini"], ax=axes[1])
     _show()
-    report.show_md(f"The top {top_share:.0%} of customers hold **{conc['top_share']:.1%}** of AUM "
-                   f"(Gini {conc['gini']:.2f}).")
+    report.show_md(t("The top {top:.0%} of customers hold **{held:.1%}** of AUM (Gini {gini:.2f}).",
+                     top=top_share, held=conc["top_share"], gini=conc["gini"]))
 
 
 def show_portrait(wide: pd.DataFrame, tags: pd.DataFrame, rules) -> None:
@@ -128,12 +142,12 @@ def show_portrait(wide: pd.DataFrame, tags: pd.DataFrame, rules) -> None:
         a = wide[["customer_id", "aum"]].merge(tags[["customer_id", col]], on="customer_id")
         return a.groupby(col)["aum"].sum() / a["aum"].sum()
 
-    panels = [(c, t, o) for c, t, o in [
-        ("age_band", "Age band", band_labels(rules.age_bands, "age") + ["unknown"]),
-        ("city", "City", None),
-        ("occupation", "Occupation", None),
-        ("channel_preference", "Preferred transaction channel (>= "
-         f"{rules.channel_pref_min_share:.0%} of 365-day transactions)", None),
+    panels = [(c, title, o) for c, title, o in [
+        ("age_band", t("Age band"), band_labels(rules.age_bands, "age") + ["unknown"]),
+        ("city", t("City"), None),
+        ("occupation", t("Occupation"), None),
+        ("channel_preference", t("Preferred transaction channel (>= {share:.0%} of 365-day transactions)",
+                                 share=rules.channel_pref_min_share), None),
     ] if c in tags]
     for col, title, order in panels:
         s = tags[col].value_counts(normalize=True)
@@ -144,7 +158,7 @@ def show_portrait(wide: pd.DataFrame, tags: pd.DataFrame, rules) -> None:
     if has_balances:
         prods = [c for c in wide.columns if c.startswith("has_")]
         pp.plot_penetration(wide[prods].mean().rename(lambda c: c[4:]),
-                            title="Product penetration: customers holding each product at as-of")
+                            title=t("Product penetration: customers holding each product at as-of"))
         _show()
 
 
@@ -153,14 +167,15 @@ def show_lifecycle(wide: pd.DataFrame, tags: pd.DataFrame, rules) -> None:
     from .plots import profile as pp
     from .tags import LIFECYCLE_STAGES, segment_summary
 
-    report.show_md(f"Thresholds: contact < {rules.contact_days} days of tenure; dormant: no 'out' transaction in "
-                   f"{rules.dormant_days} days; growth ratio >= {rules.growth_ratio:g}; decline ratio <= "
-                   f"{rules.decline_ratio:g}.")
+    report.show_md(t("Thresholds: contact < {contact_days} days of tenure; dormant: no 'out' transaction in "
+                     "{dormant_days} days; growth ratio >= {growth:g}; decline ratio <= {decline:g}.",
+                     contact_days=rules.contact_days, dormant_days=rules.dormant_days, growth=rules.growth_ratio,
+                     decline=rules.decline_ratio))
     order = list(LIFECYCLE_STAGES) + ["active"]
     pp.plot_lifecycle_stages(tags["lifecycle_stage"].value_counts(), order=order)
     _show()
     life = segment_summary(wide, tags, "lifecycle_stage", order=order)
-    report.show_table(life, caption="Lifecycle stages side by side", percent_cols=_pct_cols(life))
+    report.show_table(life, caption=t("Lifecycle stages side by side"), percent_cols=_pct_cols(life))
 
 
 def quadrant_actions_table(tags: pd.DataFrame) -> pd.DataFrame:
@@ -176,14 +191,14 @@ def show_quadrants(wide: pd.DataFrame, tags: pd.DataFrame, rules) -> None:
     from .tags import QUADRANTS, segment_summary
 
     if "aum" not in wide:
-        report.callout("Skipped: the quadrant needs AUM from the monthly balances table.", kind="note")
+        report.callout(t("Skipped: the quadrant needs AUM from the monthly balances table."), kind="note")
         return
     q = segment_summary(wide, tags, "quadrant", order=list(QUADRANTS)).set_index("quadrant")
     q["action"] = tags.groupby("quadrant")["quadrant_action"].agg(lambda s: s.value_counts().index[0])
     pp.plot_quadrant(q, value_threshold=rules.high_value_aum, potential_threshold=rules.high_potential_income)
     _show()
-    report.show_table(q.reset_index(), caption="Quadrants side by side", percent_cols=_pct_cols(q))
-    report.show_table(quadrant_actions_table(tags), caption="Recommended action per quadrant (customers)",
+    report.show_table(q.reset_index(), caption=t("Quadrants side by side"), percent_cols=_pct_cols(q))
+    report.show_table(quadrant_actions_table(tags), caption=t("Recommended action per quadrant (customers)"),
                       percent_cols=["share_of_base"])
 
 
@@ -194,8 +209,9 @@ def show_rfm(wide: pd.DataFrame, tags: pd.DataFrame, rules) -> None:
     from .plots import profile as pp
     from .tags import segment_summary
 
-    report.show_md(f"Weights R / F / M: {', '.join(f'{w:g}' for w in rules.rfm_weights)}; tier cuts: high >= "
-                   f"{rules.rfm_tier_cuts[0]:g}, medium >= {rules.rfm_tier_cuts[1]:g}.")
+    report.show_md(t("Weights R / F / M: {weights}; tier cuts: high >= {high:g}, medium >= {medium:g}.",
+                     weights=", ".join(f"{w:g}" for w in rules.rfm_weights), high=rules.rfm_tier_cuts[0],
+                     medium=rules.rfm_tier_cuts[1]))
     grid = tags.pivot_table(index="rfm_r", columns="rfm_f", values="customer_id", aggfunc="count")
     fig, axes = plt.subplots(1, 2, figsize=(13, 4.8))
     pp.plot_rfm_grid(grid, ax=axes[0])
@@ -204,7 +220,7 @@ def show_rfm(wide: pd.DataFrame, tags: pd.DataFrame, rules) -> None:
                      ax=axes[1])
     _show()
     rfm = segment_summary(wide, tags, "rfm_segment")
-    report.show_table(rfm, caption="RFM segments side by side", percent_cols=_pct_cols(rfm))
+    report.show_table(rfm, caption=t("RFM segments side by side"), percent_cols=_pct_cols(rfm))
 
 
 def show_tag_coverage(tags: pd.DataFrame) -> None:
@@ -215,17 +231,17 @@ def show_tag_coverage(tags: pd.DataFrame) -> None:
     cov = tag_coverage(tags)
     pp.plot_tag_coverage(cov)
     _show()
-    report.show_table(cov, caption="Tag library coverage", percent_cols=["coverage", "top_share"], max_rows=80)
+    report.show_table(cov, caption=t("Tag library coverage"), percent_cols=["coverage", "top_share"], max_rows=80)
 
 
 def primary_conditions_table(tags: pd.DataFrame, rules) -> pd.DataFrame:
     """Customers meeting each of the three primary-account conditions, and all three."""
     cond = pd.DataFrame({
-        "condition": [f"1. more than {rules.primary_min_key_txn} key transactions in each of the last 3 months",
-                      f"2. auto sweep or auto debit, or more than {rules.primary_max_products} products",
-                      f"3. no payroll move-out (retention < {rules.primary_retention_floor:g} in "
-                      f"{rules.primary_low_months} consecutive months)",
-                      "all three: primary account"],
+        "condition": [t("1. more than {n} key transactions in each of the last 3 months", n=rules.primary_min_key_txn),
+                      t("2. auto sweep or auto debit, or more than {n} products", n=rules.primary_max_products),
+                      t("3. no payroll move-out (retention < {floor:g} in {months} consecutive months)",
+                        floor=rules.primary_retention_floor, months=rules.primary_low_months),
+                      t("all three: primary account")],
         "customers meeting it": [int(tags["primary_active"].sum()), int(tags["primary_linked"].sum()),
                                  int(tags["primary_no_moveout"].sum()), int(tags["is_primary_account"].sum())]})
     cond["share"] = cond["customers meeting it"] / len(tags)
@@ -236,9 +252,9 @@ def show_rule_segments(wide: pd.DataFrame, tags: pd.DataFrame, rules) -> None:
     """Value tiers, RFM tiers, primary account, product pattern, activity side by side; primary conditions."""
     from .tags import segment_summary
 
-    for col, title in [("value_tier", "Value tiers (cumulative AUM share)"), ("rfm_tier", "RFM tiers"),
-                       ("is_primary_account", "Primary account (three-condition rule)"),
-                       ("product_pattern", "Product-holding pattern"), ("activity_level", "Activity level")]:
+    for col, title in [("value_tier", t("Value tiers (cumulative AUM share)")), ("rfm_tier", t("RFM tiers")),
+                       ("is_primary_account", t("Primary account (three-condition rule)")),
+                       ("product_pattern", t("Product-holding pattern")), ("activity_level", t("Activity level"))]:
         if col not in tags:
             continue
         if col == "is_primary_account":
@@ -250,14 +266,15 @@ def show_rule_segments(wide: pd.DataFrame, tags: pd.DataFrame, rules) -> None:
         report.show_table(s, caption=title, percent_cols=_pct_cols(s))
     if "is_primary_account" in tags and tags["is_primary_account"].notna().all():
         report.show_table(primary_conditions_table(tags, rules),
-                          caption="Primary-account rule: customers meeting each condition", percent_cols=["share"])
+                          caption=t("Primary-account rule: customers meeting each condition"), percent_cols=["share"])
 
 
 def marketing_table(tags: pd.DataFrame, rules) -> pd.DataFrame:
     """Customers contacted, responding, fatigued and opted out in 365 days, with shares of the base."""
     mk = pd.DataFrame({
-        "measure": ["contacted in 365 days", "responded in 365 days", "fatigued (contacted "
-                    f">= {rules.fatigue_min_contacts} times, no response)", "opted out of marketing"],
+        "measure": [t("contacted in 365 days"), t("responded in 365 days"),
+                    t("fatigued (contacted >= {n} times, no response)", n=rules.fatigue_min_contacts),
+                    t("opted out of marketing")],
         "customers": [int(tags["contacted_365d"].sum()), int(tags["responded_365d"].sum()),
                       int(tags["marketing_fatigue"].sum()),
                       int(tags["marketing_opt_out"].sum()) if "marketing_opt_out" in tags else np.nan]})
@@ -270,12 +287,13 @@ def show_marketing(wide: pd.DataFrame, tags: pd.DataFrame, rules) -> None:
     from .plots import profile as pp
 
     if "n_contacts_365d" not in wide:
-        report.callout("Skipped: no campaigns table.", kind="note")
+        report.callout(t("Skipped: no campaigns table."), kind="note")
         return
-    report.show_table(marketing_table(tags, rules), caption="Marketing activity", percent_cols=["share"])
-    report.show_verdicts([checks.fatigue_check(wide, rules.fatigue_min_contacts)], caption="Marketing-activity check")
+    report.show_table(marketing_table(tags, rules), caption=t("Marketing activity"), percent_cols=["share"])
+    report.show_verdicts([checks.fatigue_check(wide, rules.fatigue_min_contacts)],
+                         caption=t("Marketing-activity check"))
     pp.plot_share_bars(tags["contact_recency"].value_counts(normalize=True),
-                       title="Time since the last campaign contact",
+                       title=t("Time since the last campaign contact"),
                        order=["<=30d", "31-90d", "91-365d", ">365d", "never"])
     _show()
 
@@ -288,11 +306,11 @@ def thresholds_table(rules) -> pd.DataFrame:
 
 def show_thresholds(rules, wide: pd.DataFrame, tags: pd.DataFrame, allow_raw_ids: bool) -> None:
     """Tag-rule thresholds in effect and the saved artefacts."""
-    report.show_table(thresholds_table(rules), caption="Tag-rule thresholds in effect", max_rows=60)
-    report.show_md(f"Saved artefacts: `tags.parquet` ({tags.shape[1] - 1} tags) and `wide.parquet` "
-                   f"({wide.shape[1] - 1} features) in the report's files folder, keyed by the masked "
-                   f"`customer_id_masked`" + (" and the raw `customer_id` (allow_raw_ids)." if allow_raw_ids
-                                              else "; no raw ids."))
+    report.show_table(thresholds_table(rules), caption=t("Tag-rule thresholds in effect"), max_rows=60)
+    report.show_md(t("Saved artefacts: `tags.parquet` ({n_tags} tags) and `wide.parquet` ({n_features} features) "
+                     "in the report's files folder, keyed by the masked `customer_id_masked`",
+                     n_tags=tags.shape[1] - 1, n_features=wide.shape[1] - 1)
+                   + t(" and the raw `customer_id` (allow_raw_ids)." if allow_raw_ids else "; no raw ids."))
 
 
 # ----------------------------------------------------------------------------------------- 03_segmentation

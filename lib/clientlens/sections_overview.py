@@ -15,10 +15,19 @@ from pathlib import Path
 import pandas as pd
 
 from . import report
+from .i18n import get_language, t
 
 __all__ = ["Overview", "check_params", "build", "show_counts", "show_loader_notes", "show_checks",
            "show_activity", "show_coverage", "show_missing", "show_customers", "show_balances",
            "show_reconciliation", "show_transactions", "show_campaigns", "CUSTOMER_COLUMNS"]
+
+def _names(df: pd.DataFrame) -> dict:
+    """Formats of the contract's table and column names: shown as the files and the data contract name them
+    (not looked up as category values: ``customers`` the table is not ``customers`` the count)."""
+    out = {c: str for c in ("table", "column") if c in df.columns}
+    if get_language() != "en":   # True/False as yes/no in the report's language
+        out.update({c: (lambda v: t("yes") if v else t("no")) for c in df.columns if df[c].dtype == bool})
+    return out
 
 #: Customer attributes charted in the customers section (those present).
 CUSTOMER_COLUMNS = ("gender", "education", "occupation", "risk_appetite", "city")
@@ -116,10 +125,12 @@ def _show():
 
 def show_counts(ov: Overview) -> None:
     """The contract tables, their rows and customers; transactions per customer."""
-    report.show_table(ov.counts, caption=f"Contract tables (as of {ov.as_of_date:%Y-%m-%d})")
+    report.show_table(ov.counts, caption=t("Contract tables (as of {as_of:%Y-%m-%d})", as_of=ov.as_of_date),
+                      fmt=_names(ov.counts))
     n_customers, n_txn = ov.n_customers, ov.n_transactions
-    report.show_md(f"**{n_customers:,}** customers and **{n_txn:,}** transactions "
-                   f"(**{n_txn / max(n_customers, 1):,.1f}** per customer over the whole period).")
+    report.show_md(t("**{n_customers:,}** customers and **{n_txn:,}** transactions "
+                     "(**{per:,.1f}** per customer over the whole period).",
+                     n_customers=n_customers, n_txn=n_txn, per=n_txn / max(n_customers, 1)))
 
 
 def show_loader_notes(notes) -> None:
@@ -128,38 +139,49 @@ def show_loader_notes(notes) -> None:
         for note in notes:
             report.callout(note, kind="warning")
     else:
-        report.callout("All four contract tables were found; no rows were dropped.", kind="pass")
+        report.callout(t("All four contract tables were found; no rows were dropped."), kind="pass")
 
 
 def show_checks(ov: Overview) -> None:
     """The data checks with their verdicts, the worst one in the caption."""
-    report.show_verdicts(ov.checks, caption=f"Overall: {report.worst(c['verdict'] for c in ov.checks)}")
+    worst = report.worst(c["verdict"] for c in ov.checks)
+    report.show_verdicts(ov.checks, caption=t("Overall: {verdict}", verdict=t(worst)))
+
+
+def activity_table(counts: pd.DataFrame) -> pd.DataFrame:
+    """The activity counts; in a translated report the header names the count (``count`` reads as a number of
+    customers in the catalogue)."""
+    return counts if get_language() == "en" else counts.rename(columns={"count": "activity count"})
 
 
 def show_activity(ov: Overview) -> None:
     """The activity counts every report uses, with their definitions."""
-    report.show_table(ov.activity_counts, caption=f"Customer activity as of {ov.as_of_date:%Y-%m-%d}",
+    report.show_table(activity_table(ov.activity_counts),
+                      caption=t("Customer activity as of {as_of:%Y-%m-%d}", as_of=ov.as_of_date),
                       percent_cols=["share"], fmt={"customers": "{:,}"}, index=False)
 
 
 def show_coverage(ov: Overview) -> None:
     """First and last date of every date column."""
-    report.show_table(ov.coverage, caption="Date coverage by table and column")
+    report.show_table(ov.coverage, caption=t("Date coverage by table and column"), fmt=_names(ov.coverage))
 
 
 def missing_table(missing: pd.DataFrame) -> pd.DataFrame:
     """The missing-values table with the reader's column names."""
-    return missing.rename(columns={"missing_share": "missing share", "by_design": "empty by design",
-                                   "empty_by_design": "rows empty by design"})
+    out = missing.rename(columns={"missing_share": "missing share", "by_design": "empty by design",
+                                  "empty_by_design": "rows empty by design"})
+    # a translated report names the count (``missing`` reads as a share in the catalogue)
+    return out if get_language() == "en" else out.rename(columns={"missing": "missing rows"})
 
 
 def show_missing(ov: Overview) -> None:
     """Columns with empty values, most missing first, with the by-design flags."""
     if len(ov.missing):
-        report.show_table(missing_table(ov.missing), caption="Columns with empty values",
-                          percent_cols=["missing share"])
+        shown = missing_table(ov.missing)
+        report.show_table(shown, caption=t("Columns with empty values"), percent_cols=["missing share"],
+                          fmt=_names(shown))
     else:
-        report.callout("No empty values in any column.", kind="pass")
+        report.callout(t("No empty values in any column."), kind="pass")
 
 
 def show_customers(bank, *, top_categories: int, bins_per_decade: int) -> None:
@@ -175,7 +197,7 @@ def show_customers(bank, *, top_categories: int, bins_per_decade: int) -> None:
         fig, axes = plt.subplots(n_rows, n_cols, figsize=(11, 3.2 * n_rows), squeeze=False)
         for ax, col in zip(axes.ravel(), cat_cols):
             vc = report.value_counts(bank, "customers", col, top=top_categories)
-            plots.plot_category_bars(vc, col, ax=ax, title=f"Customers by {col.replace('_', ' ')}",
+            plots.plot_category_bars(vc, col, ax=ax, title=t("Customers by {attribute}", attribute=t(col)),
                                      xlabel="customers")
         for ax in axes.ravel()[len(cat_cols):]:
             ax.set_visible(False)
@@ -203,16 +225,16 @@ def show_balances(bank, as_of_date, *, bins_per_decade: int) -> None:
     from .plots import overview as plots
 
     if not bank.has("monthly_balances"):
-        report.callout("No monthly_balances table: balance and AUM distributions are skipped.", kind="warning")
+        report.callout(t("No monthly_balances table: balance and AUM distributions are skipped."), kind="warning")
         return
     last_me = bank.con.execute("SELECT max(month_end) FROM monthly_balances WHERE month_end <= ?",
                                [as_of_date]).fetchone()[0]
     if last_me is None:
-        report.callout("No month-end on or before the as-of date.", kind="warning")
+        report.callout(t("No month-end on or before the as-of date."), kind="warning")
     else:
         h = report.log_histogram(bank, "monthly_balances", "aum", where={"month_end": last_me},
                                  bins_per_decade=bins_per_decade)
-        ax = plots.plot_log_histogram(h, title=f"AUM per customer at {last_me:%Y-%m-%d}",
+        ax = plots.plot_log_histogram(h, title=t("AUM per customer at {month_end:%Y-%m-%d}", month_end=last_me),
                                       xlabel="AUM (CNY, log scale)", ylabel="customers", color="#2f855a")
         _show()
         plt.close(ax.figure)
@@ -222,7 +244,7 @@ def show_balances(bank, as_of_date, *, bins_per_decade: int) -> None:
                             ylabel="AUM (million CNY)")
     _show()
     plt.close(ax.figure)
-    report.show_table(monthly_aum_table(monthly_aum), caption="Customers and total AUM per month-end",
+    report.show_table(monthly_aum_table(monthly_aum), caption=t("Customers and total AUM per month-end"),
                       fmt={"AUM (million CNY)": "{:,.1f}"}, max_rows=36)
 
 
@@ -237,10 +259,10 @@ def reconciliation_table(recon: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
 def show_reconciliation(ov: Overview) -> None:
     """Month-end AUM change against net flows, month by month."""
     if not len(ov.recon):
-        report.callout("Fewer than two month-ends of balances: nothing to reconcile.", kind="note")
+        report.callout(t("Fewer than two month-ends of balances: nothing to reconcile."), kind="note")
         return
     shown, money = reconciliation_table(ov.recon)
-    report.show_table(shown, caption="AUM change vs net flows (million CNY)",
+    report.show_table(shown, caption=t("AUM change vs net flows (million CNY)"),
                       fmt={c: "{:,.1f}" for c in money}, percent_cols=["residual_share"], max_rows=36)
 
 
@@ -265,7 +287,7 @@ def show_transactions(bank, *, top_categories: int, bins_per_decade: int, highli
     for ax, d, colour in zip(axes, ("out", "in"), ("#dd6b20", "#2b6cb0")):
         h = report.log_histogram(bank, "transactions", "amount", where={"direction": d},
                                  bins_per_decade=bins_per_decade)
-        plots.plot_log_histogram(h, ax=ax, title=f"Amount per transaction, direction '{d}'",
+        plots.plot_log_histogram(h, ax=ax, title=t("Amount per transaction, direction '{direction}'", direction=t(d)),
                                  xlabel="amount (CNY, log scale)", ylabel="transactions", color=colour)
     fig.tight_layout()
     _show()
@@ -278,19 +300,22 @@ def show_transactions(bank, *, top_categories: int, bins_per_decade: int, highli
                  for col in cat_cols}   # one scan per column, for the chart and the table
     fig, axes = plt.subplots(1, len(cat_cols), figsize=(6 * len(cat_cols), 4), squeeze=False)
     for ax, col in zip(axes.ravel(), cat_cols):
-        plots.plot_category_bars(counts_by[col], col, ax=ax, title=f"Transactions by {col}", xlabel="transactions")
+        plots.plot_category_bars(counts_by[col], col, ax=ax, title=t("Transactions by {attribute}", attribute=t(col)),
+                                 xlabel="transactions")
     fig.tight_layout()
     _show()
     plt.close(fig)
     for col, vc in counts_by.items():
         report.show_table(vc.rename(columns={"rows": "transactions", "total": "amount (CNY)"}),
-                          caption=f"Transactions by {col}", percent_cols=["share"], fmt={"amount (CNY)": "{:,.0f}"})
+                          caption=t("Transactions by {attribute}", attribute=t(col)), percent_cols=["share"],
+                          fmt={"amount (CNY)": "{:,.0f}"})
 
 
 def show_campaigns(bank) -> None:
     """Contacts and response by campaign and group."""
     camp = report.campaign_overview(bank)
     if len(camp):
-        report.show_table(camp, caption="Contacts and response by campaign and group", percent_cols=["response_rate"])
+        report.show_table(camp, caption=t("Contacts and response by campaign and group"),
+                          percent_cols=["response_rate"])
     else:
-        report.callout("No campaigns table: campaign history is skipped.", kind="warning")
+        report.callout(t("No campaigns table: campaign history is skipped."), kind="warning")

@@ -32,32 +32,33 @@ def worst_check(checks) -> dict | None:
 def _checks_line(checks, what: str) -> str:
     rows = checks.to_dict("records") if isinstance(checks, pd.DataFrame) else list(checks)
     w = worst_check(rows)
+    what = t(what)
     if w is None:
-        return "No {what} were run.".format(what=what)
+        return t("No {what} were run.", what=what)
     counts = {v: sum(str(r.get("verdict")) == v for r in rows) for v in ("PASS", "WARN", "FAIL")}
     if w["verdict"] == "PASS":
-        return "All {n} {what} pass.".format(n=len(rows), what=what)
-    return ("{what_cap}: {fail} FAIL, {warn} WARN, {ok} PASS; read first: {check} ({verdict}).".format(
-        what_cap=what[:1].upper() + what[1:], fail=counts["FAIL"], warn=counts["WARN"], ok=counts["PASS"],
-        check=w["check"], verdict=w["verdict"]))
+        return t("All {n} {what} pass.", n=len(rows), what=what)
+    return t("{what_cap}: {fail} FAIL, {warn} WARN, {ok} PASS; read first: {check} ({verdict}).",
+             what_cap=what[:1].upper() + what[1:], fail=counts["FAIL"], warn=counts["WARN"], ok=counts["PASS"],
+             check=value(w["check"]), verdict=t(w["verdict"]))
 
 
 # ----------------------------------------------------------------------------------------- 00
 def overview(ov) -> list[str]:
     """00: base and transactions, the data checks, customers without transactions, the largest AUM gap."""
-    lines = ["{c:,} customers and {t:,} transactions as of {d:%Y-%m-%d}.".format(
-        c=ov.n_customers, t=ov.n_transactions, d=ov.as_of_date)]
+    lines = [t("{c:,} customers and {t:,} transactions as of {d:%Y-%m-%d}.",
+               c=ov.n_customers, t=ov.n_transactions, d=ov.as_of_date)]
     lines.append(_checks_line(ov.checks, "data checks"))
     act = ov.activity_counts.set_index("count")["customers"]
     if "without any transaction" in act and "customers" in act:
         n, no = int(act["customers"]), int(act["without any transaction"])
-        lines.append("{no:,} customers ({share:.1%}) have no transaction at all in the data.".format(
-            no=no, share=no / max(n, 1)))
+        lines.append(t("{no:,} customers ({share:.1%}) have no transaction at all in the data.",
+                       no=no, share=no / max(n, 1)))
     if len(ov.recon):
         i = ov.recon["residual_share"].abs().idxmax()
         r = ov.recon.loc[i]
-        lines.append("Month-end AUM change and net flows differ by at most {s:.1%} of AUM (in {m:%Y-%m}).".format(
-            s=abs(float(r["residual_share"])), m=pd.Timestamp(r["month_end"])))
+        lines.append(t("Month-end AUM change and net flows differ by at most {s:.1%} of AUM (in {m:%Y-%m}).",
+                       s=abs(float(r["residual_share"])), m=pd.Timestamp(r["month_end"])))
     return lines
 
 
@@ -67,26 +68,26 @@ def profile(wide: pd.DataFrame, tags: pd.DataFrame) -> list[str]:
     n = len(wide)
     lines = []
     if "aum" in wide:
-        lines.append("{n:,} customers hold {aum:,.0f} CNY of AUM (median {med:,.0f} CNY per customer).".format(
-            n=n, aum=float(wide["aum"].sum()), med=float(wide["aum"].median()) if n else 0.0))
+        lines.append(t("{n:,} customers hold {aum:,.0f} CNY of AUM (median {med:,.0f} CNY per customer).",
+                       n=n, aum=float(wide["aum"].sum()), med=float(wide["aum"].median()) if n else 0.0))
     else:
-        lines.append("{n:,} customers (no monthly balances: AUM is not available).".format(n=n))
+        lines.append(t("{n:,} customers (no monthly balances: AUM is not available).", n=n))
     if "n_txn_90d" in wide and n:
-        lines.append("{s:.1%} of customers made a transaction in the last 90 days.".format(
-            s=float((wide["n_txn_90d"] > 0).mean())))
+        lines.append(t("{s:.1%} of customers made a transaction in the last 90 days.",
+                       s=float((wide["n_txn_90d"] > 0).mean())))
     if "lifecycle_stage" in tags and n:
         vc = tags["lifecycle_stage"].value_counts()
-        lines.append("The largest lifecycle stage is {stage} with {k:,} customers ({s:.1%}).".format(
-            stage=vc.index[0], k=int(vc.iloc[0]), s=vc.iloc[0] / n))
+        lines.append(t("The largest lifecycle stage is {stage} with {k:,} customers ({s:.1%}).",
+                       stage=value(vc.index[0]), k=int(vc.iloc[0]), s=vc.iloc[0] / n))
     if "is_primary_account" in tags:
         flag = tags["is_primary_account"].dropna()
         if len(flag):
-            lines.append("{s:.1%} of customers with balances use the bank as their primary account.".format(
-                s=float(flag.astype(bool).mean())))
+            lines.append(t("{s:.1%} of customers with balances use the bank as their primary account.",
+                           s=float(flag.astype(bool).mean())))
     if "quadrant_action" in tags and n:
         vc = tags["quadrant_action"].value_counts()
-        lines.append("Most frequent value x potential action: {a} ({s:.1%} of customers).".format(
-            a=vc.index[0], s=vc.iloc[0] / n))
+        lines.append(t("Most frequent value x potential action: {a} ({s:.1%} of customers).",
+                       a=value(vc.index[0]), s=vc.iloc[0] / n))
     return lines[:5]
 
 

@@ -10,6 +10,8 @@ import numpy as np
 import pandas as pd
 
 from .. import ClientLensError
+from ..i18n import value as _value
+from . import tr
 
 _COLOURS = ["#2b6cb0", "#dd6b20", "#2f855a", "#805ad5", "#c53030", "#718096"]
 
@@ -50,15 +52,15 @@ def plot_log_histogram(hist: pd.DataFrame, ax=None, *, title: str = "", xlabel: 
                edgecolor="white", linewidth=0.5)
         ax.set_xscale("log")
     else:
-        ax.text(0.5, 0.5, "no positive values", ha="center", va="center", transform=ax.transAxes)
+        ax.text(0.5, 0.5, tr("no positive values"), ha="center", va="center", transform=ax.transAxes)
     non_pos = hist.attrs.get("non_positive", 0)
     if non_pos:
-        ax.text(0.99, 0.97, f"{non_pos:,} values <= 0 not shown", ha="right", va="top", transform=ax.transAxes,
+        ax.text(0.99, 0.97, tr("{n:,} values <= 0 not shown", n=non_pos), ha="right", va="top", transform=ax.transAxes,
                 fontsize=8, color="#555555")
     _thousands(ax)
-    ax.set_title(title)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
+    ax.set_title(tr(title) if title else title)
+    ax.set_xlabel(tr(xlabel))
+    ax.set_ylabel(tr(ylabel))
     ax.grid(axis="y", alpha=0.3)
     return ax
 
@@ -74,8 +76,9 @@ def plot_monthly(monthly: pd.DataFrame, ax=None, *, value: str = "rows", by: str
     ax = _ax(ax)
     if by and by in monthly.columns:
         for i, (key, g) in enumerate(monthly.groupby(by, sort=True)):
-            ax.plot(g["month"], g[value], marker="o", ms=3, color=_COLOURS[i % len(_COLOURS)], label=str(key))
-        ax.legend(title=by, fontsize=8)
+            ax.plot(g["month"], g[value], marker="o", ms=3, color=_COLOURS[i % len(_COLOURS)],
+                    label=str(_value(str(key))))
+        ax.legend(title=tr(by), fontsize=8)
     else:
         ax.plot(monthly["month"], monthly[value], marker="o", ms=3, color=_COLOURS[0])
     if highlight_months and len(monthly):
@@ -84,9 +87,9 @@ def plot_monthly(monthly: pd.DataFrame, ax=None, *, value: str = "rows", by: str
                 ax.axvspan(m, m + pd.offsets.MonthEnd(1), color="#ecc94b", alpha=0.2, lw=0)
     _thousands(ax)
     ax.set_ylim(bottom=0)
-    ax.set_title(title)
-    ax.set_xlabel("month")
-    ax.set_ylabel(ylabel)
+    ax.set_title(tr(title) if title else title)
+    ax.set_xlabel(tr("month"))
+    ax.set_ylabel(tr(ylabel))
     ax.grid(alpha=0.3)
     for label in ax.get_xticklabels():
         label.set_rotation(30)
@@ -101,7 +104,7 @@ def plot_category_bars(counts: pd.DataFrame, column: str, ax=None, *, value: str
         raise ClientLensError(f"counts frame needs columns '{column}' and '{value}'; columns: {list(counts.columns)}")
     ax = _ax(ax, size=(6.0, max(2.0, 0.35 * len(counts) + 1.0)))
     df = counts.iloc[::-1]
-    labels = df[column].astype(str).tolist()
+    labels = [str(_value(v)) for v in df[column].astype(str)]
     vals = df[value].astype(float).to_numpy()
     ax.barh(np.arange(len(df)), vals, color=color)
     ax.set_yticks(np.arange(len(df)), labels)
@@ -112,7 +115,7 @@ def plot_category_bars(counts: pd.DataFrame, column: str, ax=None, *, value: str
     if len(vals):
         ax.set_xlim(0, vals.max() * 1.15 if vals.max() > 0 else 1)
     _thousands(ax, "x")
-    ax.set_title(title or column)
-    ax.set_xlabel(xlabel)
+    ax.set_title(tr(title or column))
+    ax.set_xlabel(tr(xlabel))
     ax.grid(axis="x", alpha=0.3)
     return ax

@@ -8,6 +8,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..i18n import value as _value
+from . import tr
+
 STAGE_COLOURS = {"contact": "#9ecae1", "growth": "#31a354", "maturity": "#3182bd", "decline": "#fd8d3c",
                  "dormant": "#969696", "active": "#6baed6"}
 QUADRANT_LABELS = {
@@ -24,6 +27,14 @@ def _ax(ax, figsize=(7, 4)):
 
         _, ax = plt.subplots(figsize=figsize)
     return ax
+
+
+def _words(name: str, key: str | None = None) -> str:
+    """A tag value or column name as a reader reads it: the catalogue entry of ``key`` (default ``name``) in the
+    report's language, else ``name`` with spaces for underscores (``retention_watch`` -> ``retention watch``)."""
+    key = str(name) if key is None else key
+    shown = _value(key)
+    return shown if shown != key else str(name).replace("_", " ")
 
 
 def _cny(x: float) -> str:
@@ -44,24 +55,25 @@ def plot_lorenz(lorenz: pd.DataFrame, top_share: float | None = None, top_fracti
     :func:`clientlens.features.concentration`).
     """
     ax = _ax(ax, (5.5, 5))
-    ax.plot([0, 100], [0, 100], ls="--", color="#999999", lw=1, label="Equal distribution")
+    ax.plot([0, 100], [0, 100], ls="--", color="#999999", lw=1, label=tr("Equal distribution"))
     ax.plot(100 * lorenz["customers_share"], 100 * lorenz["value_share"], color="#08519c", lw=2,
-            label=f"{label} (Lorenz curve)")
+            label=tr("{label} (Lorenz curve)", label=label))
     ax.fill_between(100 * lorenz["customers_share"], 100 * lorenz["value_share"],
                     100 * lorenz["customers_share"], color="#9ecae1", alpha=0.3)
     if top_share is not None and np.isfinite(top_share):
         x = 100 * (1 - top_fraction)
         y = 100 * (1 - top_share)
         ax.axvline(x, color="#c53030", lw=1, ls=":")
-        ax.annotate(f"Top {top_fraction:.0%} of customers\nhold {top_share:.0%} of {label}",
+        ax.annotate(tr("Top {top:.0%} of customers\nhold {held:.0%} of {label}", top=top_fraction, held=top_share,
+                       label=label),
                     xy=(x, y), xytext=(8, 55), textcoords="data", fontsize=9,
                     arrowprops={"arrowstyle": "->", "color": "#c53030"})
-    title = f"Concentration of {label}"
+    title = tr("Concentration of {label}", label=label)
     if gini is not None and np.isfinite(gini):
-        title += f" (Gini {gini:.2f})"
+        title += tr(" (Gini {gini:.2f})", gini=gini)
     ax.set_title(title)
-    ax.set_xlabel("Customers, ranked from lowest to highest (cumulative %)")
-    ax.set_ylabel(f"Share of total {label} (cumulative %)")
+    ax.set_xlabel(tr("Customers, ranked from lowest to highest (cumulative %)"))
+    ax.set_ylabel(tr("Share of total {label} (cumulative %)", label=label))
     ax.set_xlim(0, 100)
     ax.set_ylim(0, 100)
     ax.legend(loc="upper left", fontsize=8, frameon=False)
@@ -79,11 +91,12 @@ def plot_value_distribution(values, *, label: str = "AUM", unit: str = "CNY", bi
         ax.hist(pos, bins=edges, color="#3182bd", edgecolor="white")
         ax.set_xscale("log")
         med = float(np.median(pos))
-        ax.axvline(med, color="#c53030", ls="--", lw=1, label=f"Median {_cny(med)} {unit}")
+        ax.axvline(med, color="#c53030", ls="--", lw=1, label=tr("Median {median} {unit}", median=_cny(med), unit=tr(unit)))
         ax.legend(fontsize=8, frameon=False)
-    ax.set_title(f"Distribution of {label}" + (f" ({n_zero:,} customers at 0 not shown)" if n_zero else ""))
-    ax.set_xlabel(f"{label} ({unit}, log scale)")
-    ax.set_ylabel("Customers")
+    ax.set_title(tr("Distribution of {label}", label=label)
+                 + (tr(" ({n:,} customers at 0 not shown)", n=n_zero) if n_zero else ""))
+    ax.set_xlabel(tr("{label} ({unit}, log scale)", label=label, unit=tr(unit)))
+    ax.set_ylabel(tr("Customers"))
     return ax
 
 
@@ -98,19 +111,20 @@ def plot_share_bars(shares: pd.Series, *, title: str, xlabel: str | None = None,
     y = np.arange(len(s))
     h = 0.4 if value_share is not None else 0.7
     ax.barh(y + (h / 2 if value_share is not None else 0), 100 * s.to_numpy(), height=h, color="#3182bd",
-            label="Customers")
+            label=tr("Customers"))
     if value_share is not None:
         v = value_share.reindex(s.index).fillna(0.0)
-        ax.barh(y - h / 2, 100 * v.to_numpy(), height=h, color="#fd8d3c", label=value_label)
+        ax.barh(y - h / 2, 100 * v.to_numpy(), height=h, color="#fd8d3c", label=tr(value_label))
         ax.legend(fontsize=8, frameon=False, loc="lower right")
     for yi, val in zip(y, s.to_numpy()):
         ax.text(100 * val, yi + (h / 2 if value_share is not None else 0), f" {val:.1%}", va="center", fontsize=8)
     ax.set_yticks(y)
-    ax.set_yticklabels([str(i) for i in s.index])
+    ax.set_yticklabels([str(_value(str(i))) for i in s.index])
     if xlabel is None:
-        xlabel = "Share of customers (%)" if value_share is None else f"Share of customers / of total {value_label} (%)"
-    ax.set_xlabel(xlabel)
-    ax.set_title(title)
+        xlabel = tr("Share of customers (%)") if value_share is None else \
+            tr("Share of customers / of total {label} (%)", label=value_label)
+    ax.set_xlabel(tr(xlabel))
+    ax.set_title(tr(title))
     ax.set_xlim(0, 100 * max(float(s.max()) if len(s) else 0,
                              float(value_share.max()) if value_share is not None and len(value_share) else 0) * 1.18
                 + 1)
@@ -136,11 +150,11 @@ def plot_lifecycle_stages(counts: pd.Series, order=("contact", "growth", "maturi
     for yi, n in zip(y, widths):
         ax.text(n, yi, f" {int(n):,} ({n / total:.1%})", ha="left", va="center", fontsize=9, color="black")
     ax.set_yticks(y)
-    ax.set_yticklabels([f"{i + 1}. {s}" for i, s in enumerate(c.index)])
+    ax.set_yticklabels([f"{i + 1}. {_value(str(s))}" for i, s in enumerate(c.index)])
     m = widths.max() if len(widths) else 1
     ax.set_xlim(0, (m or 1) * 1.3)
-    ax.set_xlabel("Customers")
-    ax.set_title("Customers per lifecycle stage, in stage order")
+    ax.set_xlabel(tr("Customers"))
+    ax.set_title(tr("Customers per lifecycle stage, in stage order"))
     for side in ("right", "top"):
         ax.spines[side].set_visible(False)
     return ax
@@ -163,22 +177,25 @@ def plot_quadrant(table: pd.DataFrame, *, value_threshold: float, potential_thre
         ax.add_patch(Rectangle((x, y), 1, 1, facecolor=colours[q], alpha=0.35, edgecolor="white", lw=3))
         if q in table.index:
             r = table.loc[q]
-            text = (f"{QUADRANT_LABELS[q]}\n{int(r['customers']):,} customers ({r['share']:.1%})"
-                    + (f"\n{r['aum_share']:.1%} of AUM" if "aum_share" in r and pd.notna(r["aum_share"]) else ""))
+            text = (tr(QUADRANT_LABELS[q]) + tr("\n{n:,} customers ({share:.1%})", n=int(r["customers"]),
+                                                share=r["share"])
+                    + (tr("\n{share:.1%} of AUM", share=r["aum_share"])
+                       if "aum_share" in r and pd.notna(r["aum_share"]) else ""))
             if "action" in r and isinstance(r["action"], str):
-                text += f"\nmain action: {r['action'].replace('_', ' ')}"
+                text += tr("\nmain action: {action}", action=_words(r["action"]))
         else:
-            text = f"{QUADRANT_LABELS[q]}\nno customers"
+            text = tr(QUADRANT_LABELS[q]) + tr("\nno customers")
         ax.text(x + 0.5, y + 0.5, text, ha="center", va="center", fontsize=9)
     ax.set_xlim(0, 2)
     ax.set_ylim(0, 2)
     ax.set_xticks([0.5, 1.5])
     ax.set_xticklabels([f"AUM < {_cny(value_threshold)}", f"AUM >= {_cny(value_threshold)}"])
     ax.set_yticks([0.5, 1.5])
-    ax.set_yticklabels([f"income\n< {_cny(potential_threshold)}", f"income\n>= {_cny(potential_threshold)}"])
-    ax.set_xlabel("Current value: AUM at as-of (CNY)")
-    ax.set_ylabel("Potential: monthly income (CNY)")
-    ax.set_title("Value x potential quadrant")
+    ax.set_yticklabels([tr("income\n< {amount}", amount=_cny(potential_threshold)),
+                        tr("income\n>= {amount}", amount=_cny(potential_threshold))])
+    ax.set_xlabel(tr("Current value: AUM at as-of (CNY)"))
+    ax.set_ylabel(tr("Potential: monthly income (CNY)"))
+    ax.set_title(tr("Value x potential quadrant"))
     return ax
 
 
@@ -200,10 +217,10 @@ def plot_rfm_grid(grid: pd.DataFrame, *, title: str = "RFM grid: customers by re
     ax.set_xticklabels([str(c) for c in g.columns])
     ax.set_yticks(range(5))
     ax.set_yticklabels([str(r) for r in g.index])
-    ax.set_xlabel("F score (1 = least frequent, 5 = most)")
-    ax.set_ylabel("R score (5 = most recent)")
-    ax.set_title(title)
-    ax.figure.colorbar(im, ax=ax, label=cbar_label)
+    ax.set_xlabel(tr("F score (1 = least frequent, 5 = most)"))
+    ax.set_ylabel(tr("R score (5 = most recent)"))
+    ax.set_title(tr(title))
+    ax.figure.colorbar(im, ax=ax, label=tr(cbar_label))
     return ax
 
 
@@ -215,10 +232,10 @@ def plot_penetration(rates: pd.Series, *, title: str = "Product penetration", ax
     for i, v in enumerate(r.to_numpy()):
         ax.text(100 * v, i, f" {v:.1%}", va="center", fontsize=8)
     ax.set_yticks(np.arange(len(r)))
-    ax.set_yticklabels([str(i).replace("_", " ") for i in r.index])
-    ax.set_xlabel("Customers holding the product (%)")
+    ax.set_yticklabels([_words(str(i), key="has_" + str(i)) for i in r.index])
+    ax.set_xlabel(tr("Customers holding the product (%)"))
     ax.set_xlim(0, 115)
-    ax.set_title(title)
+    ax.set_title(tr(title))
     return ax
 
 
@@ -234,11 +251,12 @@ def plot_tag_coverage(coverage: pd.DataFrame, *, ax=None):
     y = np.arange(len(g))
     ax.barh(y, g["tags"].to_numpy(), color="#3182bd")
     for yi, (cat, r) in zip(y, g.iterrows()):
-        note = "all customers covered" if r["min_cov"] >= 0.9995 else f"lowest coverage {r['min_cov']:.0%} ({r['worst']})"
-        ax.text(r["tags"], yi, f" {int(r['tags'])} tags; {note}", va="center", fontsize=8)
+        note = tr("all customers covered") if r["min_cov"] >= 0.9995 else \
+            tr("lowest coverage {cov:.0%} ({tag})", cov=r["min_cov"], tag=_value(r["worst"]))
+        ax.text(r["tags"], yi, tr(" {n} tags; {note}", n=int(r["tags"]), note=note), va="center", fontsize=8)
     ax.set_yticks(y)
-    ax.set_yticklabels(list(g.index))
-    ax.set_xlabel("Number of tags")
+    ax.set_yticklabels([str(_value(c)) for c in g.index])
+    ax.set_xlabel(tr("Number of tags"))
     ax.set_xlim(0, g["tags"].max() * 2.2)
-    ax.set_title("Tag library: tags per category and coverage")
+    ax.set_title(tr("Tag library: tags per category and coverage"))
     return ax

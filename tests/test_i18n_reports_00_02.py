@@ -1,0 +1,102 @@
+"""The zh texts of 00-02 (issue 17, item 1): catalogue entries that format like their English key, notebook
+narrative current with its English cells, library text of the data overview, profile and binning in Chinese in
+strict mode (and unchanged in English)."""
+from __future__ import annotations
+
+import re
+import string
+
+import nbformat
+import pandas as pd
+import pytest
+import yaml
+
+from clientlens import config, i18n
+
+STEMS = ("00_data_overview", "01_profile")
+FILES = ("overview", "profile", "tags")
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+@pytest.fixture
+def zh(monkeypatch):
+    monkeypatch.setenv(i18n.STRICT_ENV, "1")
+    i18n.set_language("zh")
+    yield
+    i18n.set_language("en")
+
+
+def _fields(text: str) -> set[str]:
+    return {f for _, f, _, _ in string.Formatter().parse(text) if f is not None}
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_each_translation_has_the_placeholders_of_its_english_key(name):
+    """Same fields; only an English plural ending ({s}) may be left out (Chinese has none)."""
+    data = yaml.safe_load((i18n.MESSAGES_DIR / "zh" / f"{name}.yaml").read_text(encoding="utf-8"))
+    bad = {k: v for k, v in data.items() if not (_fields(str(v)) <= _fields(str(k))
+                                                 and _fields(str(k)) - _fields(str(v)) <= {"s"})}
+    assert not bad, f"{name}.yaml: placeholders differ from the English key: {bad}"
+
+
+@pytest.mark.parametrize("stem", STEMS)
+def test_every_markdown_cell_of_the_notebook_has_a_current_translation(stem):
+    i18n.notebook_catalogue.cache_clear()
+    nb = nbformat.read(str(config.resolve("notebooks") / f"{stem}.ipynb"), as_version=4)
+    assert i18n.untranslated_cells(nb, stem) == [], f"{stem}: rerun the skeleton script and translate the cells"
+
+
+def _recon(residual_share):
+    return pd.DataFrame({"month_end": pd.to_datetime(["2026-08-31", "2026-09-30"]),
+                         "residual_share": residual_share})
+
+
+def test_reconciliation_check_reads_in_chinese_and_english_unchanged(zh):
+    from clientlens.reconciliation import reconciliation_check
+
+    row = reconciliation_check(_recon([0.01, -0.03]), warn_share=0.02, fail_share=0.05)
+    assert row["verdict"] == "WARN"
+    assert row["check"] == "月末 AUM 变动与交易净流入勾稽一致"
+    assert row["value"] == "最大对账差额为期初 AUM 的 3.00%（2026-09）；2 个月中有 1 个月超过 2.0%"
+    assert all(CJK.search(row[k]) for k in ("threshold", "note"))
+    i18n.set_language("en")
+    row = reconciliation_check(_recon([0.01, -0.03]), warn_share=0.02, fail_share=0.05)
+    assert row["value"] == "largest residual 3.00% of opening AUM (2026-09); 1 of 2 month(s) above 2.0%"
+
+
+def test_loader_problems_and_activity_definitions_read_in_chinese(zh):
+    from clientlens import activity, data
+
+    assert data._problem("transaction(s) dated after as_of 2026-10-31 dropped (future_transactions: drop)") == \
+        "日期晚于基准日 2026-10-31 的交易已剔除（future_transactions: drop）"
+    assert all(CJK.search(data._problem(p.format(ceiling="1,000", as_of="2026-10-31"))) for p in data._PROBLEMS)
+    assert all(CJK.search(i18n.t(d, dormant_days=180)) and CJK.search(i18n.value(name))
+               for name, d in activity.ACTIVITY_COUNTS.items())
+
+
+def test_data_quality_warnings_and_quadrant_words_read_in_chinese(zh):
+    from clientlens.features import data_quality
+    from clientlens.tags import CATEGORIES, QUADRANT_ACTIONS, QUADRANTS, RFM_SEGMENTS
+
+    wide = pd.DataFrame({"customer_id": range(40), "age": [30] * 39 + [99], "has_demand_deposit": 1,
+                         "income_monthly": [None] * 10 + [8000.0] * 30})
+    dq = data_quality(wide, outlier_iqr=1.5, missing_warn=0.05)
+    assert dq["warnings"] and all(CJK.search(w) for w in dq["warnings"] + dq["by_design"])
+    assert "income_monthly：25.0% 的客户缺失" in dq["warnings"]
+    for word in (*QUADRANTS, *QUADRANT_ACTIONS, *RFM_SEGMENTS, *CATEGORIES):
+        assert CJK.search(i18n.value(word)), word
+
+
+def test_summaries_of_00_and_01_read_in_chinese(zh):
+    from clientlens import summaries
+
+    checks = [{"check": i18n.t("no dates after the as-of date"), "verdict": "PASS"},
+              {"check": i18n.t("customers without any transaction"), "verdict": "WARN"}]
+    assert summaries._checks_line(checks, "data checks") == \
+        "数据检查：不通过 0 项、关注 1 项、通过 1 项；请先看：无任何交易的客户（关注）。"
+    wide = pd.DataFrame({"customer_id": [1, 2], "aum": [100.0, 300.0], "n_txn_90d": [0, 3]})
+    tags = pd.DataFrame({"customer_id": [1, 2], "lifecycle_stage": ["growth", "growth"],
+                         "quadrant_action": ["retention_watch", "no_action"]})
+    lines = summaries.profile(wide, tags)
+    assert all(CJK.search(x) for x in lines)
+    assert "客户最多的生命周期阶段是成长期，共 2 名客户（100.0%）。" in lines
