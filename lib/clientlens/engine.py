@@ -59,7 +59,16 @@ PORTABILITY = {
     "list / lambda functions": "not used; refused by to_spark_sql",
     "HUGEINT": "not used (DuckDB sums of integers are cast to BIGINT in the SQL); refused by to_spark_sql",
     "QUALIFY": "not used (window filters are written as a sub-query); refused by to_spark_sql",
-    "window frames": "not used by the wide table (base-wide ranks are computed on the driver)",
+    "window frames": "explicit, spelt out in each OVER (no named WINDOW with a frame added); RANGE frames "
+        "over an integer day number (the event rules' 30/60/90-day spend windows)",
+    "unnest(generate_series(0, n)) AS g(i)": "SQLGlot writes EXPLODE(SEQUENCE(0, n)) AS g(i): a relation of "
+        "day numbers (DuckDB's range(date, date, interval) and unnest([list]) are not used)",
+    "date + integer": "DuckDB's date arithmetic; Spark reads DATE + INT as date_add",
+    "date_diff('year', a, b)": "not used: year(b) - year(a) (DuckDB's boundary count; Spark's counts elapsed years)",
+    "DECIMAL division": "cast to DOUBLE before dividing (Spark would keep an exact DECIMAL quotient where DuckDB "
+        "divides in DOUBLE), so threshold comparisons are made in the same arithmetic",
+    "GROUP BY ALL": "the same in Spark SQL 3.4+",
+    "bound parameters": "$name (DuckDB) -> :name (Spark), bound by each engine",
     "ordering": "every result is ORDER BY customer_id; ties cannot occur (customer_id is unique)",
     "money sums": "amounts are DOUBLE in the contract; sums differ between engines only by summation "
         "order (relative 1e-15, tested at 1e-9)",
@@ -254,8 +263,14 @@ class _SparkCon:
         self.spark = spark
 
     def execute(self, sql: str, params=None):
+        """Run a DuckDB statement (portable subset) on Spark; values bound as in DuckDB.
+
+        Named parameters (``$name`` with a dict) become Spark's ``:name``, positional ones (``?``
+        with a list) stay ``?``: bound by Spark, never formatted into the SQL.
+        """
         if params:
-            raise ClientLensError("bound parameters are not supported on the Spark connection")
+            return _Result(self.spark.sql(to_spark_sql(sql), args=dict(params) if isinstance(params, dict)
+                                          else list(params)))
         m = re.match(r"\s*DESCRIBE\s+(SELECT\b.*)", sql, re.I | re.S)
         if m:
             schema = self.spark.sql(to_spark_sql(m.group(1))).schema
@@ -265,6 +280,13 @@ class _SparkCon:
         if re.match(r"\s*(CREATE|DROP)\b", sql, re.I):
             return _Result(rows=[])
         return _Result(sdf)
+
+    def register(self, name: str, frame: pd.DataFrame) -> None:
+        """A small pandas frame (e.g. a list of customer ids) as a temporary view, like DuckDB's ``register``."""
+        self.spark.createDataFrame(frame).createOrReplaceTempView(name)
+
+    def unregister(self, name: str) -> None:
+        self.spark.catalog.dropTempView(name)
 
 
 @dataclass
@@ -287,6 +309,12 @@ class SparkBank:
 
     def has(self, table: str) -> bool:
         return table in self.sources
+
+    def df(self, table: str) -> pd.DataFrame:
+        """A small table (``customers``: one row per customer) collected to the driver, with DuckDB's dtypes."""
+        if table not in self.sources:
+            raise DataError(f"{self.data_dir}: table '{table}' is not available")
+        return self.con.execute(f"SELECT * FROM {table}").df()
 
 
 def _spark_source(spark, data_dir: Path, table: str, spark_tables: dict, file_map: dict | None):

@@ -52,7 +52,12 @@ The last example of the brief (failed online wealth purchase) needs the online a
 the data contract does not have; :data:`RULES_NEEDING_DATA` names it for the report.
 
 Everything is DuckDB SQL over the loaded :class:`clientlens.data.BankData` plus vectorised
-pandas; results are sorted, so the same data and rules give the same tasks.
+pandas; results are sorted, so the same data and rules give the same tasks. The rules' SQL is
+written in the portable subset (``docs/developing.md``), so :func:`detect_events` and
+:func:`run_daily_job` also run on a :class:`clientlens.engine.SparkBank` (``engine: spark``): the
+same statements, transpiled to Spark SQL by SQLGlot, give the same events (tested on the demo
+bank); the events (small: one row per customer, day and rule hit) come to the driver, where the
+cooldown and campaign management run as with DuckDB.
 """
 from __future__ import annotations
 
@@ -252,9 +257,20 @@ def _sql_list(values) -> str:
 
 
 def _sql_days(start: _dt.date, end: _dt.date) -> str:
-    """A one-column (``d``) relation of every day from ``start`` to ``end``."""
-    return (f"range(DATE {_lit(start.isoformat())}, DATE {_lit((end + _dt.timedelta(days=1)).isoformat())}, "
-            f"INTERVAL 1 DAY) t(d)")
+    """A one-column (``d``, DATE) relation of every day from ``start`` to ``end``, aliased ``t``.
+
+    Portable (issue 16): ``unnest(generate_series(0, n))`` is ``EXPLODE(SEQUENCE(0, n))`` in Spark SQL.
+    """
+    n = (end - start).days
+    return (f"(SELECT CAST(DATE {_lit(start.isoformat())} + CAST(i AS INTEGER) AS DATE) AS d "
+            f"FROM unnest(generate_series(0, {int(n)})) AS g(i)) t")
+
+
+def _on_duckdb(bank) -> bool:
+    """True for a DuckDB bank (its connection takes DuckDB settings); False for a Spark bank."""
+    from .engine import SparkBank
+
+    return not isinstance(bank, SparkBank)
 
 
 _COLUMNS = ["customer_id", "event_date", "event", "value", "baseline", "n_now", "n_before", "amount_usd"]
@@ -407,6 +423,7 @@ def _surges(bank, start: _dt.date, end: _dt.date, rules: EventRules, only: str =
     first = start - _dt.timedelta(days=3 * w - 1)
     ra, rc = float(rules.surge_amount_ratio), float(rules.surge_count_ratio)
     d0, d1 = f"DATE {_lit(start.isoformat())}", f"DATE {_lit(end.isoformat())}"
+    c = "PARTITION BY customer_id ORDER BY dn"   # the window of each customer's days (spelt out: portable)
     sql = f"""
         WITH daily AS (
             SELECT CAST(customer_id AS VARCHAR) AS customer_id, txn_date AS day,
@@ -417,7 +434,9 @@ def _surges(bank, start: _dt.date, end: _dt.date, rules: EventRules, only: str =
             GROUP BY ALL),
         probes AS (   -- days on which a window sum of the customer can change, inside [start, end]
             SELECT DISTINCT customer_id, p AS day FROM (
-                SELECT customer_id, unnest([day, day + {w}, day + {2 * w}, day + {3 * w}, {d0}]) AS p FROM daily)
+                SELECT customer_id, day + o.k AS p FROM daily CROSS JOIN (VALUES (0), ({w}), ({2 * w}), ({3 * w})) AS o(k)
+                UNION ALL
+                SELECT customer_id, {d0} AS p FROM daily) pp
             WHERE p BETWEEN {d0} AND {d1}),
         rows_ AS (
             SELECT customer_id, day, amt, n, FALSE AS probe FROM daily
@@ -425,17 +444,16 @@ def _surges(bank, start: _dt.date, end: _dt.date, rules: EventRules, only: str =
             SELECT customer_id, day, CAST(0 AS DECIMAL(18, 2)), 0, TRUE FROM probes),
         state AS (
             SELECT customer_id, day, probe,
-                   sum(amt) OVER (c RANGE BETWEEN {w - 1} PRECEDING AND CURRENT ROW) AS a0,
-                   sum(amt) OVER (c RANGE BETWEEN {2 * w - 1} PRECEDING AND {w} PRECEDING) AS a1,
-                   sum(amt) OVER (c RANGE BETWEEN {3 * w - 1} PRECEDING AND {2 * w} PRECEDING) AS a2,
-                   sum(n) OVER (c RANGE BETWEEN {w - 1} PRECEDING AND CURRENT ROW) AS n0,
-                   sum(n) OVER (c RANGE BETWEEN {3 * w - 1} PRECEDING AND {w} PRECEDING) AS n12
-            FROM (SELECT *, date_diff('day', {d0}, day) AS dn FROM rows_)
-            WINDOW c AS (PARTITION BY customer_id ORDER BY dn)),
-        per AS (
+                   sum(amt) OVER ({c} RANGE BETWEEN {w - 1} PRECEDING AND CURRENT ROW) AS a0,
+                   sum(amt) OVER ({c} RANGE BETWEEN {2 * w - 1} PRECEDING AND {w} PRECEDING) AS a1,
+                   sum(amt) OVER ({c} RANGE BETWEEN {3 * w - 1} PRECEDING AND {2 * w} PRECEDING) AS a2,
+                   sum(n) OVER ({c} RANGE BETWEEN {w - 1} PRECEDING AND CURRENT ROW) AS n0,
+                   sum(n) OVER ({c} RANGE BETWEEN {3 * w - 1} PRECEDING AND {w} PRECEDING) AS n12
+            FROM (SELECT *, date_diff('day', {d0}, day) AS dn FROM rows_) r),
+        per AS (   -- the baseline is a DOUBLE on both engines (Spark would keep the exact DECIMAL quotient)
             SELECT customer_id, day,
                    coalesce(lead(day) OVER (PARTITION BY customer_id ORDER BY day), {d1} + 1) AS until,
-                   coalesce(a0, 0) AS value, (coalesce(a1, 0) + coalesce(a2, 0)) / 2 AS baseline,
+                   coalesce(a0, 0) AS value, CAST(coalesce(a1, 0) + coalesce(a2, 0) AS DOUBLE) / 2 AS baseline,
                    coalesce(n0, 0) AS n_now, coalesce(n12, 0) / 2 AS n_before
             FROM state WHERE probe),
         hits AS (
@@ -443,11 +461,13 @@ def _surges(bank, start: _dt.date, end: _dt.date, rules: EventRules, only: str =
             WHERE baseline > 0 AND value > baseline * (1 + {ra!r}) AND n_now > n_before * (1 + {rc!r})
               AND value >= {float(rules.surge_min_spend)!r}
               AND baseline >= {float(rules.surge_min_base_spend)!r} AND n_before >= {float(rules.surge_min_base_count)!r})
-        SELECT customer_id, CAST(unnest(range(day, until, INTERVAL 1 DAY)) AS DATE) AS event_date,
+        SELECT customer_id, t.d AS event_date,
                'spend_surge' AS event, CAST(value AS DOUBLE) AS value, CAST(baseline AS DOUBLE) AS baseline,
                CAST(n_now AS DOUBLE) AS n_now, CAST(n_before AS DOUBLE) AS n_before,
                CAST(NULL AS DOUBLE) AS amount_usd
-        FROM hits"""
+        FROM hits JOIN {_sql_days(start, end)} ON t.d >= hits.day AND t.d < hits.until"""
+    if not _on_duckdb(bank):
+        return bank.con.execute(sql).df()
     old = _configure(bank.con)
     try:
         return bank.con.execute(sql).df()
@@ -461,7 +481,7 @@ def _birthdays(bank, start: _dt.date, end: _dt.date, lead: int, only: str = "") 
         raise DataError("customers: column 'birth_date' is missing; the birthday rule needs it "
                         "(leave birthday out of events to run without it)")
     return bank.con.execute(f"""
-        WITH days AS (SELECT CAST(d AS DATE) AS day, CAST(d AS DATE) + {int(lead)} AS bday FROM {_sql_days(start, end)}),
+        WITH days AS (SELECT d AS day, d + {int(lead)} AS bday FROM {_sql_days(start, end)}),
         keyed AS (
             SELECT day, month(bday) AS m, day(bday) AS dd, 1 AS pass FROM days
             UNION ALL   -- in a common year, 28 February also greets the 29-February birthdays
@@ -469,7 +489,7 @@ def _birthdays(bank, start: _dt.date, end: _dt.date, lead: int, only: str = "") 
             WHERE month(bday) = 2 AND day(bday) = 28 AND NOT ((year(bday) % 4 = 0 AND year(bday) % 100 <> 0)
                                                                OR year(bday) % 400 = 0))
         SELECT CAST(c.customer_id AS VARCHAR) AS customer_id, k.day AS event_date, 'birthday' AS event,
-               CAST(date_diff('year', c.birth_date, k.day + {int(lead)}) AS DOUBLE) AS value,
+               CAST(year(k.day + {int(lead)}) - year(c.birth_date) AS DOUBLE) AS value,
                CAST(NULL AS DOUBLE) AS baseline, CAST(NULL AS DOUBLE) AS n_now, CAST(NULL AS DOUBLE) AS n_before,
                CAST(NULL AS DOUBLE) AS amount_usd
         FROM customers c JOIN keyed k ON month(c.birth_date) = k.m AND day(c.birth_date) = k.dd
