@@ -13,8 +13,8 @@ import yaml
 
 from clientlens import config, i18n
 
-STEMS = ("00_data_overview", "01_profile")
-FILES = ("overview", "profile", "tags")
+STEMS = ("00_data_overview", "01_profile", "02_binning")
+FILES = ("overview", "profile", "tags", "binning")
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -100,3 +100,24 @@ def test_summaries_of_00_and_01_read_in_chinese(zh):
     lines = summaries.profile(wide, tags)
     assert all(CJK.search(x) for x in lines)
     assert "客户最多的生命周期阶段是成长期，共 2 名客户（100.0%）。" in lines
+
+
+def test_binning_reasons_findings_and_stability_read_in_chinese_english_unchanged(zh):
+    from clientlens import binning, screening
+
+    reasons = ["IV 0.0123 < iv_min 0.02 (useless)", "pre-screen IV 0.0046 < 0.01 (0.5 x iv_min): useless",
+               "|corr| 0.81 > max_corr 0.7 with n_txn_90d (higher IV)", "rank 21 by IV > max_selected 20",
+               "IV 0.7000 > iv_max 0.5: suspicious; leak found: single-variable AUC 0.990 >= 0.95; measured on "
+               "2026-01-01, after the observation date 2025-12-01"]
+    zh_texts = [binning.reason_text(r) for r in reasons]
+    assert zh_texts[0] == "IV 0.0123 < iv_min 0.02（无效）"
+    assert zh_texts[-1] == ("IV 0.7000 > iv_max 0.5：可疑；发现数据泄露：单变量 AUC 0.990 >= 0.95；"
+                            "取数日期 2026-01-01 晚于观察日 2025-12-01")
+    assert all(CJK.search(x) for x in zh_texts)
+    assert all(binning.reason_kind(r) for r in reasons)   # the stored reason stays English
+    psi = pd.DataFrame({"variable": ["aum", "age"], "psi": [0.02, 0.15], "band": ["stable", "watch"]})
+    kind, text, warns = screening.psi_verdict(psi, 0.1)
+    assert kind == "warning" and text.startswith("不稳定：age (0.150, 关注)") and CJK.search(warns[0])
+    i18n.set_language("en")
+    assert [binning.reason_text(r) for r in reasons] == reasons
+    assert screening.psi_verdict(psi, 0.1)[1].startswith("Not stable: age (0.150, watch)")

@@ -45,6 +45,7 @@ import pandas as pd
 
 from . import ClientLensError, DataError, ParamsError
 from .artifacts import dump_artifact, load_artifact
+from .i18n import t
 
 __all__ = [
     "IV_BANDS", "PSI_BANDS", "iv_band", "psi_band", "psi", "woe_iv_table", "WoeBinner", "variable_psi",
@@ -1099,7 +1100,7 @@ def campaign_samples(bank, campaigns: str | Sequence[str], *, feature_lag_days: 
     ms = sample if sample is not None else model_sample(
         bank, campaigns, feature_lag_days=feature_lag_days, split=split, validation_share=validation_share,
         oot_date=oot_date, random_state=random_state, as_of=as_of, in_time_share=in_time_share)
-    notes = [f"{cid}: {k:,} contact(s) without a known response left out"
+    notes = [t("{campaign}: {n:,} contact(s) without a known response left out", campaign=cid, n=k)
              for cid, k in ms.frame.attrs.get("dropped_no_response", {}).items() if k]
     feats = candidate_features(ms.frame, exclude=DEFAULT_EXCLUDE if exclude_columns is None else exclude_columns)
     dev, val = ms.dev, ms.val
@@ -1108,11 +1109,12 @@ def campaign_samples(bank, campaigns: str | Sequence[str], *, feature_lag_days: 
         cmp_ = training_frame(bank, [comparison_campaign], feature_lag_days=feature_lag_days)
         k = cmp_.attrs.get("dropped_no_response", {}).get(comparison_campaign, 0)
         if k:
-            notes.append(f"{comparison_campaign}: {k:,} contact(s) without a known response left out")
+            notes.append(t("{campaign}: {n:,} contact(s) without a known response left out", campaign=comparison_campaign,
+                           n=k))
         absent = [c for c in feats if c not in cmp_.columns]
         if absent:
             raise DataError(f"campaign {comparison_campaign}: feature column(s) {absent[:5]} missing")
-        cmp_src = f"campaign {comparison_campaign} (all contacts)"
+        cmp_src = t("campaign {campaign} (all contacts)", campaign=comparison_campaign)
         cmp_date = "; ".join(f"{k}: {v}" for k, v in cmp_.attrs.get("features_as_of", {}).items())
     elif comparison == "base":
         from .features import build_wide_table
@@ -1123,24 +1125,70 @@ def campaign_samples(bank, campaigns: str | Sequence[str], *, feature_lag_days: 
         absent = [c for c in feats if c not in cmp_.columns]
         if absent:
             raise DataError(f"the scoring base lacks feature column(s) {absent[:5]}")
-        cmp_src, cmp_date = f"scoring base as of {as_of} (all customers)", str(as_of)
+        cmp_src, cmp_date = t("scoring base as of {as_of} (all customers)", as_of=as_of), str(as_of)
     else:
         cmp_ = val
-        split_txt = (f"stratified random {validation_share:.0%}, seed {random_state}" if split == "random"
-                     else f"contacts on or after {oot_date}")
-        cmp_src, cmp_date = f"validation part of {', '.join(campaigns)} ({split_txt})", dates
+        split_txt = (t("stratified random {share:.0%}, seed {seed}", share=validation_share, seed=random_state)
+                     if split == "random" else t("contacts on or after {date}", date=oot_date))
+        cmp_src = t("validation part of {campaigns} ({split})", campaigns=", ".join(campaigns), split=split_txt)
+        cmp_date = dates
     X_cmp = cmp_[feats].reset_index(drop=True)
     y_cmp = cmp_["response"].to_numpy(dtype="int64") if "response" in cmp_.columns else None
     X_dev, y_dev = dev[feats].reset_index(drop=True), dev["response"].to_numpy(dtype="int64")
     rows = []
-    for name, src, date, yy in (("development", f"development part of {', '.join(campaigns)}", dates, y_dev),
+    for name, src, date, yy in (("development", t("development part of {campaigns}", campaigns=", ".join(campaigns)),
+                                 dates, y_dev),
                                 ("comparison", cmp_src, cmp_date, y_cmp)):
         rows.append({"sample": name, "source": src, "features_as_of": date,
                      "rows": len(X_cmp) if yy is None else len(yy), "events": np.nan if yy is None else int(yy.sum()),
                      "event_rate": np.nan if yy is None or not len(yy) else float(yy.mean())})
-    notes.insert(0, "Development sample: " + describe_meta(ms.meta) + ".")
+    notes.insert(0, t("Development sample: {description}.", description=describe_meta(ms.meta)))
     return BinningSamples(X_dev=X_dev, y_dev=y_dev, X_cmp=X_cmp, y_cmp=y_cmp, info=pd.DataFrame(rows),
                           notes=notes, meta=ms.meta)
+
+
+#: the drop reasons of :class:`WoeBinner` as templates (``{field}`` for the numbers and names filled in), to show
+#: them in the report's language (:func:`reason_text`); the stored reason stays English (:func:`reason_kind` reads it)
+REASON_TEMPLATES = (
+    "unsupported dtype {dtype}: derive a number from it (e.g. days since the date)",
+    "all values missing",
+    "constant: one distinct value",
+    "id-like column: {share} of values unique and an id-like name",
+    "id-like column: {share} of values unique",
+    "id-like column: a consecutive integer sequence ({share} unique)",
+    "pre-screen IV {iv} < {threshold} ({factor} x iv_min): useless",
+    "IV {iv} < iv_min {iv_min} ({band})",
+    "IV {iv} > iv_max {iv_max}: suspicious, check for leakage",
+    "rank {rank} by IV > max_selected {max_selected}",
+    "WOE constant on the development sample",
+    "|corr| {corr} > max_corr {max_corr} with {variable} (higher IV)",
+    "VIF {vif} > max_vif {max_vif} among kept variables",
+)
+#: the parts of a leakage finding (joined by "; ") and the reason that carries one
+FINDING_TEMPLATES = ("single-variable AUC {auc} >= {leak_auc}", "the name repeats the target's ('{target}')",
+                     "measured on {date}, after the observation date {obs}")
+_LEAK_REASON = "IV {iv} > iv_max {iv_max}: suspicious; leak found: {finding}"
+
+
+def finding_text(finding: str) -> str:
+    """A leakage finding of the binner (``leakage_["finding"]``) in the report's language (English unchanged)."""
+    from .i18n import t, t_matching
+
+    return t("; ").join(t_matching(f, FINDING_TEMPLATES) for f in str(finding).split("; ")) if finding else finding
+
+
+def reason_text(reason: str) -> str:
+    """A drop reason of the binner (``summary_["reason"]``) in the report's language (English unchanged)."""
+    import re
+
+    from .i18n import get_language, t, t_matching
+
+    if not reason or get_language() == "en":
+        return reason
+    m = re.fullmatch(r"IV (\S+) > iv_max (\S+): suspicious; leak found: (.+)", str(reason))
+    if m:
+        return t(_LEAK_REASON, iv=m.group(1), iv_max=m.group(2), finding=finding_text(m.group(3)))
+    return t_matching(reason, REASON_TEMPLATES)
 
 
 def reason_kind(reason: str) -> str:

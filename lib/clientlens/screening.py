@@ -13,6 +13,7 @@ from typing import Any, Mapping
 import pandas as pd
 
 from . import ParamsError
+from .i18n import t, value
 from .params import parse_date, require
 
 def check_params(p: Mapping[str, Any]) -> dict:
@@ -101,7 +102,7 @@ def build_samples(bank, tgt: dict, p: Mapping[str, Any], *, log_dir=None):
                                   validation_share=p["validation_share"], random_state=p["seed"])
         samples = targets.binning_samples(ts)
     as_of_date = parse_date("as_of", p["as_of"])
-    warns = [f"Features dated {d} are after the as-of date {as_of_date}."
+    warns = [t("Features dated {date} are after the as-of date {as_of}.", date=d, as_of=as_of_date)
              for d in samples.meta["features_as_of"].values() if d and parse_date("features_as_of", d) > as_of_date]
     return samples, ts, warns
 
@@ -163,28 +164,98 @@ def leakage_review(binner, samples_meta: Mapping, *, iv_max: float, leak_auc: fl
     if not n_susp:
         return "", checks, []
     leaks = checks[checks["finding"] != ""]
-    paras = [f"{n_susp} variable(s) have IV above {iv_max:g}. Automated checks on each: single-variable AUC "
-             f">= {leak_auc:g} (separates the target almost perfectly), a name repeating the target's, a value "
-             f"measured after the observation date. A variable the checks clear is kept for review "
-             f"(keep_suspicious); a leak found is dropped with its reason."]
+    paras = [t("{n} variable(s) have IV above {iv_max:g}. Automated checks on each: single-variable AUC "
+               ">= {leak_auc:g} (separates the target almost perfectly), a name repeating the target's, a value "
+               "measured after the observation date. A variable the checks clear is kept for review "
+               "(keep_suspicious); a leak found is dropped with its reason.", n=n_susp, iv_max=iv_max,
+               leak_auc=leak_auc)]
     dates = ", ".join(f"{k}: {v}" for k, v in samples_meta.get("features_as_of", {}).items())
     if dates:
-        paras.append(f"Timing: the features are computed as of {dates}; the target is observed after that date.")
+        paras.append(t("Timing: the features are computed as of {dates}; the target is observed after that date.",
+                       dates=dates))
     if len(leaks):
-        paras.append("Leak found, dropped: " + "; ".join(f"{v} ({f})" for v, f in zip(leaks["variable"], leaks["finding"])))
+        paras.append(t("Leak found, dropped: {leaks}", leaks="; ".join(
+            f"{v} ({value(f)})" for v, f in zip(leaks["variable"], leaks["finding"]))))
     rec = {k: str((review or {}).get(k, "") or "") for k in ("reviewer", "date", "conclusion")}
     kept_any = bool(set(checks.loc[checks["finding"] == "", "variable"]) & set(selected))
     warns = []
     if all(rec.values()):
-        paras.append(f"Review record: {rec['reviewer']}, {rec['date']}: {rec['conclusion']}")
+        paras.append(t("Review record: {reviewer}, {date}: {conclusion}", **rec))
     elif kept_any:
-        paras.append("WARN: suspicious variables kept without a recorded review (leakage_review needs reviewer, "
-                     "date and conclusion): confirm each variable's definition before using the model.")
-        warns.append("suspicious variables kept without a recorded review")
+        paras.append(t("WARN: suspicious variables kept without a recorded review (leakage_review needs reviewer, "
+                       "date and conclusion): confirm each variable's definition before using the model."))
+        warns.append(t("suspicious variables kept without a recorded review"))
     checks["selected"] = checks["variable"].isin(selected)
-    warns.append(f"{n_susp} variable(s) with IV > {iv_max:g} (possible leakage): {len(leaks)} leak(s) dropped, "
-                 f"{int(checks['selected'].sum())} selected after review")
-    return "\n\n".join(paras), checks, warns
+    checks["finding"] = checks["finding"].map(binning_finding)
+    if "decision" in checks:
+        checks["decision"] = checks["decision"].map(t)
+    warns.append(t("{n} variable(s) with IV > {iv_max:g} (possible leakage): {leaks} leak(s) dropped, "
+                   "{kept} selected after review", n=n_susp, iv_max=iv_max, leaks=len(leaks),
+                   kept=int(checks["selected"].sum())))
+    return "\n\n".join(paras), _yes_no(checks), warns
+
+
+def binning_finding(finding: str) -> str:
+    """A leakage finding in the report's language (:func:`clientlens.binning.finding_text`)."""
+    from .binning import finding_text
+
+    return finding_text(finding)
+
+
+def _yes_no(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with its True/False columns as yes/no words in a translated report (unchanged in English)."""
+    from .i18n import get_language
+
+    if get_language() == "en":
+        return df
+    flags = [c for c in df.columns if df[c].dtype == bool]
+    return df.assign(**{c: df[c].map({True: t("yes"), False: t("no")}) for c in flags})
+
+
+def ranking_table(summary: pd.DataFrame) -> pd.DataFrame:
+    """The IV ranking of every candidate (:data:`SUMMARY_COLUMNS`), drop reasons in the report's language."""
+    from .binning import reason_text
+
+    return _yes_no(summary[SUMMARY_COLUMNS].assign(reason=summary["reason"].map(reason_text)))
+
+
+def show_ranking(summary: pd.DataFrame) -> None:
+    """02's tables under the IV chart: variables per IV band and the ranking of every candidate."""
+    from . import report
+
+    report.show_table(band_counts(summary), caption=t("Variables per IV band"))
+    report.show_table(ranking_table(summary), caption=t("IV ranking of all candidate variables"),
+                      fmt={"iv": "{:.3f}", "ks": "{:.3f}", "gini": "{:.3f}"}, max_rows=60)
+
+
+def show_selected_variable(binner, summary: pd.DataFrame, variable: str) -> None:
+    """One selected variable of 02: IV, KS, bins and trend, the WOE / event-rate chart and the bin table."""
+    import matplotlib.pyplot as plt
+
+    from . import report
+    from .plots import binning as plots
+
+    row = summary.set_index("variable").loc[variable]
+    report.show_md(t("### {variable}\nIV **{iv:.3f}** ({band}), KS {ks:.3f}, {n_bins} bins, trend: {trend}",
+                     variable=variable, iv=row["iv"], band=value(row["iv_band"]), ks=row["ks"],
+                     n_bins=int(row["n_bins"]), trend=value(row["trend"])))
+    fig, ax = plt.subplots(figsize=(9, 3.6))
+    plots.plot_woe_bins(binner.bin_table(variable), variable, ax=ax)
+    plt.tight_layout()
+    plt.show()
+    report.show_table(binner.bin_table(variable), caption=t("Bins of {variable}", variable=variable),
+                      percent_cols=["share", "event_rate"], fmt={"woe": "{:.3f}", "iv": "{:.4f}"})
+
+
+def show_dropped(binner) -> None:
+    """02's dropped variables: counts per reason, then every dropped variable with its reason."""
+    from . import binning, report
+
+    dropped = binning.dropped_table(binner)
+    report.show_table(dropped["kind"].value_counts().rename_axis("reason").rename("variables").reset_index(),
+                      caption=t("Dropped variables by reason"))
+    report.show_table(dropped.assign(reason=dropped["reason"].map(binning.reason_text)),
+                      caption=t("Dropped variables"), fmt={"iv": "{:.3f}", "prescreen_iv": "{:.3f}"}, max_rows=250)
 
 
 def sample_meta_table(meta: Mapping) -> pd.DataFrame:
@@ -204,7 +275,7 @@ def sample_meta_table(meta: Mapping) -> pd.DataFrame:
              "split": meta["split"], "validation share": meta["validation_share"],
              "out-of-time date": meta["oot_date"] or "-", "seed": meta["seed"], "development contacts": meta["n_dev"],
              "responders": meta["n_events"], "development ids (SHA-256, first 16)": meta["dev_ids_sha256"][:16]}
-    return pd.DataFrame({"item": list(items), "value": list(items.values())}).astype({"value": str})
+    return pd.DataFrame({"item": [t(k) for k in items], "value": list(items.values())}).astype({"value": str})
 
 
 def save_artifacts(out_dir: str | os.PathLike, binner, samples, psi_df: pd.DataFrame) -> list[str]:
@@ -268,15 +339,17 @@ def samples_summary_md(binner, samples, *, target: dict, min_bin_size: float) ->
 
     s, y = binner.summary_, samples.y_dev
     if target["kind"] == "campaign_response":
-        what, events, rows = f"response to **{esc(', '.join(target['campaigns']))}**", "responders", "contacts"
+        what = t("response to **{campaigns}**", campaigns=esc(", ".join(target["campaigns"])))
+        events, rows = t("responders"), t("contacts")
     else:
         words = describe(target)
-        what, events, rows = f"**{esc(words['predicts'])}**", esc(words["events"]), "rows"
-    return (f"**{len(s)}** candidate variables; **{int((s['n_bins'] > 0).sum())}** were binned optimally after the "
-            f"fast pre-screen and the data checks; **{len(binner.selected_)}** are selected. "
-            f"Target: {what}, {int(y.sum()):,} {events} of {len(y):,} {rows} ({y.mean():.1%}). Each regular bin "
-            f"holds at least **{binner.min_bin_events_:,}** {events} (`min_bin_events`; 0 = max(5% of the {events}, "
-            f"20)) and {min_bin_size:.0%} of the {rows}.")
+        what, events, rows = f"**{esc(words['predicts'])}**", esc(words["events"]), t("rows")
+    return t("**{n}** candidate variables; **{binned}** were binned optimally after the fast pre-screen and the data "
+             "checks; **{selected}** are selected. Target: {what}, {k:,} {events} of {n_rows:,} {rows} ({rate:.1%}). "
+             "Each regular bin holds at least **{min_events:,}** {events} (`min_bin_events`; 0 = max(5% of the "
+             "{events}, 20)) and {min_size:.0%} of the {rows}.", n=len(s), binned=int((s["n_bins"] > 0).sum()),
+             selected=len(binner.selected_), what=what, k=int(y.sum()), events=events, n_rows=len(y), rows=rows,
+             rate=y.mean(), min_events=binner.min_bin_events_, min_size=min_bin_size)
 
 
 def band_counts(summary: pd.DataFrame) -> pd.DataFrame:
@@ -335,7 +408,9 @@ def psi_verdict(psi_df: pd.DataFrame, watch: float) -> tuple[str, str, list[str]
     """
     unstable = psi_df[psi_df["band"] != "stable"]
     if not len(unstable):
-        return "pass", f"All {len(psi_df)} selected variables are stable (PSI < {watch:g}).", []
-    txt = ", ".join(f"{v} ({p:.3f}, {b})" for v, p, b in zip(unstable["variable"], unstable["psi"], unstable["band"]))
-    return ("warning", f"Not stable: {txt}. Check the bin shares before relying on these variables.",
-            [f"{len(unstable)} selected variable(s) with PSI >= {watch:g}"])
+        return "pass", t("All {n} selected variables are stable (PSI < {watch:g}).", n=len(psi_df), watch=watch), []
+    txt = ", ".join(f"{v} ({p:.3f}, {value(b)})" for v, p, b in zip(unstable["variable"], unstable["psi"],
+                                                                    unstable["band"]))
+    return ("warning", t("Not stable: {variables}. Check the bin shares before relying on these variables.",
+                         variables=txt),
+            [t("{n} selected variable(s) with PSI >= {watch:g}", n=len(unstable), watch=watch)])

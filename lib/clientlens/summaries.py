@@ -95,19 +95,19 @@ def profile(wide: pd.DataFrame, tags: pd.DataFrame) -> list[str]:
 def binning(summary: pd.DataFrame, selected: Sequence[str], psi: pd.DataFrame | None = None,
             psi_watch: float = 0.1) -> list[str]:
     """02: candidates and selected variables, the strongest one, suspicious IVs, stability."""
-    lines = ["{s} of {n} candidate variables were selected for the model.".format(s=len(selected), n=len(summary))]
+    lines = [t("{s} of {n} candidate variables were selected for the model.", s=len(selected), n=len(summary))]
     if len(summary):
         top = summary.sort_values("iv", ascending=False).iloc[0]
-        lines.append("The strongest variable is {v} with IV {iv:.3f} ({band}).".format(
-            v=top["variable"], iv=float(top["iv"]), band=top["iv_band"]))
+        lines.append(t("The strongest variable is {v} with IV {iv:.3f} ({band}).",
+                       v=top["variable"], iv=float(top["iv"]), band=value(top["iv_band"])))
         n_susp = int((summary["iv_band"] == "suspicious").sum())
-        lines.append("{k} variable(s) have a suspicious IV above 0.5 and were checked for leakage.".format(k=n_susp)
-                     if n_susp else "No variable has a suspicious IV above 0.5.")
+        lines.append(t("{k} variable(s) have a suspicious IV above 0.5 and were checked for leakage.", k=n_susp)
+                     if n_susp else t("No variable has a suspicious IV above 0.5."))
     if psi is not None and len(psi):
         n_moved = int((psi["psi"] >= psi_watch).sum())
-        lines.append("{k} of {n} selected variables moved (PSI at or above {w:g}) between the samples.".format(
-            k=n_moved, n=len(psi), w=psi_watch) if n_moved else
-            "Every selected variable is stable between the samples (PSI below {w:g}).".format(w=psi_watch))
+        lines.append(t("{k} of {n} selected variables moved (PSI at or above {w:g}) between the samples.",
+                       k=n_moved, n=len(psi), w=psi_watch) if n_moved else
+                     t("Every selected variable is stable between the samples (PSI below {w:g}).", w=psi_watch))
     return lines
 
 

@@ -6,6 +6,9 @@ import textwrap
 import numpy as np
 import pandas as pd
 
+from ..i18n import value
+from . import tr
+
 BAND_COLOURS = {
     "useless": "#bdbdbd", "weak": "#9ecae1", "medium": "#3182bd", "strong": "#08519c",
     "suspicious": "#d62728", "n/a": "#eeeeee",
@@ -45,12 +48,13 @@ def plot_iv_ranking(summary: pd.DataFrame, top: int = 30, iv_min: float = 0.02, 
                        fontsize=8)
     ax.axvline(iv_min, color="grey", ls="--", lw=1)
     ax.axvline(iv_max, color="#d62728", ls="--", lw=1)
-    ax.set_xlabel("information value (IV)")
-    ax.set_title(f"IV ranking: top {len(df)} variables (✓ selected; dashed: IV {iv_min:g} and {iv_max:g})")
+    ax.set_xlabel(tr("information value (IV)"))
+    ax.set_title(tr("IV ranking: top {n} variables (✓ selected; dashed: IV {iv_min:g} and {iv_max:g})", n=len(df),
+                    iv_min=iv_min, iv_max=iv_max))
     from matplotlib.patches import Patch
 
     present = [b for b in BAND_COLOURS if b in set(df["iv_band"])]
-    ax.legend(handles=[Patch(color=BAND_COLOURS[b], label=b) for b in present], title="IV band",
+    ax.legend(handles=[Patch(color=BAND_COLOURS[b], label=value(b)) for b in present], title=tr("IV band"),
               loc="lower right", fontsize=8)
     return ax
 
@@ -66,20 +70,20 @@ def plot_woe_bins(bin_table: pd.DataFrame, variable: str = "", ax=None, max_labe
     colours = ["#3182bd" if w >= 0 else "#e6550d" for w in t["woe"]]
     ax.bar(x, t["woe"], color=colours, alpha=0.85)
     ax.axhline(0, color="black", lw=0.8)
-    ax.set_ylabel("WOE = ln(%non-event / %event)")
+    ax.set_ylabel(tr("WOE = ln(%non-event / %event)"))
     ax.set_xticks(x)
-    ax.set_xticklabels(["\n".join(textwrap.wrap(_short(b, 40), max_label) or ["–"]) + f"\n({100 * sh:.0f}%)"
+    ax.set_xticklabels(["\n".join(textwrap.wrap(_short(value(b), 40), max_label) or ["–"]) + f"\n({100 * sh:.0f}%)"
                         for b, sh in zip(t["bin"], t["share"])],
                        rotation=30 if len(t) > 4 else 0, ha="right" if len(t) > 4 else "center", fontsize=7)
     ax2 = ax.twinx()
     regular = ~t["bin"].isin(["Missing", "Special"]).to_numpy()
     ax2.plot(x[regular], 100 * t["event_rate"].to_numpy()[regular], color="black", marker="o", lw=1.5)
     ax2.plot(x[~regular], 100 * t["event_rate"].to_numpy()[~regular], color="black", marker="D", lw=0,
-             label="Missing / Special (own bins)")
-    ax2.set_ylabel("event rate (%)")
+             label=tr("Missing / Special (own bins)"))
+    ax2.set_ylabel(tr("event rate (%)"))
     ax2.set_ylim(bottom=0)
-    ax.set_title(f"{variable}: WOE (bars) and event rate (line) per bin")
-    ax.set_xlabel("bin (share of records)")
+    ax.set_title(tr("{variable}: WOE (bars) and event rate (line) per bin", variable=variable))
+    ax.set_xlabel(tr("bin (share of records)"))
     return ax
 
 
@@ -93,7 +97,8 @@ def plot_psi(psi_df: pd.DataFrame, watch: float = 0.1, shifted: float = 0.25, to
     ax.set_yticklabels([_short(v) for v in df["variable"]], fontsize=8)
     ax.axvline(watch, color=PSI_COLOURS["watch"], ls="--", lw=1)
     ax.axvline(shifted, color=PSI_COLOURS["shifted"], ls="--", lw=1)
-    ax.set_xlabel("population stability index (PSI)")
+    ax.set_xlabel(tr("population stability index (PSI)"))
     ax.set_xlim(0, max(shifted * 1.2, float(df["psi"].max()) * 1.1 if len(df) else 0.3))
-    ax.set_title(f"Stability: PSI per selected variable (dashed: watch {watch:g}, shifted {shifted:g})")
+    ax.set_title(tr("Stability: PSI per selected variable (dashed: watch {watch:g}, shifted {shifted:g})", watch=watch,
+                    shifted=shifted))
     return ax
