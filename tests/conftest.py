@@ -19,6 +19,8 @@ import pytest
 os.environ["CLIENTLENS_ID_KEY"] = "test-key-0123456789abcdef-not-a-real-secret"
 os.environ["CLIENTLENS_ID_KEY_FILE"] = os.path.join(tempfile.mkdtemp(prefix="clientlens-test-key-"), "id_key")
 TEST_ID_KEY = os.environ["CLIENTLENS_ID_KEY"]
+# the loader's check memo (clientlens.loadmemo) lives in a tmp folder of the test run, never the user's cache
+os.environ["CLIENTLENS_LOAD_MEMO"] = tempfile.mkdtemp(prefix="clientlens-test-load-memo-")
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = Path(__file__).resolve().parent / ".cache"

@@ -328,7 +328,54 @@ def test_08_and_09_tags_through_the_cache_equal_the_direct_computation(demo_smal
         pd.testing.assert_frame_equal(mig[1], direct_mig[1], check_exact=True)
         pd.testing.assert_frame_equal(mig[2], direct_mig[2], check_exact=True)
         status = [(r["intermediate"], r["status"]) for r in rc.log]
-        earlier = "computed" if round_ == "cold" else "reused"
-        assert status == [("wide", "reused"), ("tags", "reused"),               # 08: the run date's, from 01
-                          ("wide", earlier), ("tags", earlier),                # 09: 6 month-ends before ...
-                          ("wide", "reused"), ("tags", "reused")], status      # ... and the run date's
+        # 09, 6 month-ends before: cold, the tags from the columns they read, then that date's AUM alone; warm:
+        # both reused; the run date's: 01's tags and AUM (from its full table)
+        earlier = [("wide", "computed"), ("tags", "computed"), ("wide", "computed")] if round_ == "cold" else \
+            [("tags", "reused"), ("wide", "reused")]
+        assert status == [("wide", "reused"), ("tags", "reused"), *earlier,
+                          ("tags", "reused"), ("wide", "reused")], status
+        assert "(from the full table)" in rc.log[-1]["what"]
+
+
+def test_btyd_fits_stored_once_and_restored_to_the_last_bit(demo_small, tmp_path):
+    """Reference: BTYDModel fitted directly on the same summary; the restored fit has the same parameters,
+    log-likelihood and predictions, exactly (04's numbers do not change with the cache)."""
+    cal_end = "2026-04-30"
+    direct_rfm = clv.rfm_summary(load_bank(demo_small), as_of=AS_OF, calibration_end=cal_end)
+    direct = {("bgnbd", "calibration"): clv.BTYDModel("bgnbd", random_state=42).fit(direct_rfm.calibration()),
+              ("pareto_nbd", "full"): clv.BTYDModel("pareto_nbd", random_state=42).fit(direct_rfm.table)}
+    for round_, status in ((1, "computed"), (2, "reused")):
+        rc = RunCache.for_run(load_bank(demo_small), AS_OF, tmp_path / "reports")
+        rfm = rc.rfm_summary(as_of=AS_OF, calibration_end=cal_end)
+        fit = rc.btyd_fit(rfm, random_state=42)
+        for (model, window), want in direct.items():
+            got = fit(model, window)
+            frame = rfm.calibration() if window == "calibration" else rfm.table
+            assert got.params_ == want.params_ and got.log_likelihood_ == want.log_likelihood_
+            assert (got.n_customers_, got.n_patterns_) == (want.n_customers_, want.n_patterns_)
+            assert (got.expected_transactions(30.0, frame) == want.expected_transactions(30.0, frame)).all()
+            assert (got.p_alive(frame) == want.p_alive(frame)).all()
+        assert [r["status"] for r in rc.log if r["intermediate"] == "btyd"] == [status] * 2
+    table, fitted = clv.compare_models(rfm, models=["bgnbd"], fit=fit)
+    ref_table, _ = clv.compare_models(direct_rfm, models=["bgnbd"], random_state=42)
+    pd.testing.assert_frame_equal(table, ref_table, check_exact=True)
+    other = RunCache.for_run(load_bank(demo_small), AS_OF, tmp_path / "reports")
+    other.btyd_fit(other.rfm_summary(as_of=AS_OF, calibration_end=cal_end), penalizer=0.01, random_state=42)("bgnbd")
+    assert [r["status"] for r in other.log] == ["reused", "computed"]          # another penalizer: fitted again
+    with pytest.raises(ValueError, match="must come from RunCache.rfm_summary"):
+        rc.btyd_fit(direct_rfm)
+
+
+@pytest.mark.parametrize("as_of", [AS_OF, "2026-04-30"])
+def test_tags_from_the_columns_they_read_equal_the_tags_of_the_full_table(demo_small, tmp_path, as_of):
+    """Reference: build_tags on the full wide table; RunCache.tags computes them from the tag inputs alone
+    (stored under the same entry as wide_and_tags) and reuses 01's entry when present."""
+    bank = load_bank(demo_small)
+    direct = build_tags(build_wide_table(bank, as_of))
+    rc = RunCache.for_run(bank, AS_OF, tmp_path / "alone")
+    pd.testing.assert_frame_equal(rc.tags(as_of), direct, check_exact=True)
+    assert [r["status"] for r in rc.log] == ["computed", "computed"] and rc.log[0]["intermediate"] == "wide"
+    rc2 = RunCache.for_run(bank, AS_OF, tmp_path / "alone")
+    _, tags = rc2.wide_and_tags(as_of)                     # the same entry: the full table is built, tags reused
+    pd.testing.assert_frame_equal(tags, direct, check_exact=True)
+    assert [(r["intermediate"], r["status"]) for r in rc2.log] == [("wide", "computed"), ("tags", "reused")]

@@ -78,3 +78,16 @@ def test_a_key_file_inside_the_project_is_refused(monkeypatch):
     with pytest.raises(ClientLensError, match="must lie outside the project folder"):
         id_key()
     assert not (config.PROJECT_ROOT / "id_key").exists()
+
+
+def test_prepared_hmac_equals_the_standard_library_for_short_long_and_block_sized_keys():
+    """Reference: hmac.new (RFC 2104), incl. keys longer than SHA-256's 64-byte block (hashed first)."""
+    import hashlib
+    import hmac
+
+    from clientlens.privacy import _hmac_sha256
+
+    for key in (b"k" * 16, b"x" * 64, b"y" * 65, b"z" * 200):
+        mac = _hmac_sha256(key)
+        for msg in (b"", b"C00000001", "客户-7".encode("utf-8"), b"a" * 1000):
+            assert mac(msg) == hmac.new(key, msg, hashlib.sha256).hexdigest()

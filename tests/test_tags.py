@@ -338,3 +338,35 @@ def test_segment_summary_sizes_and_aum_share_by_hand():
     assert s["mean_aum"].tolist() == pytest.approx([200.0, 600.0])
     with pytest.raises(ParamsError, match="by must be a tag column"):
         segment_summary(w, t, "nope")
+
+
+@pytest.mark.parametrize("as_of", ["2026-10-31", "2026-03-31"])
+def test_tags_read_only_their_inputs_and_equal_the_full_tables_tags_on_demo_small(demo_small, as_of):
+    """Reference: build_tags on the full wide table. Every column build_tags looks at (item or membership)
+    is recorded: all are in TAG_INPUTS, a share_ column or the rules' RFM columns; tags_as_of gives the same tags."""
+    from clientlens.tags import TAG_INPUTS, tag_input_columns, tags_as_of
+
+    bank = load_bank(demo_small)
+    wide = build_wide_table(bank, as_of)
+    rules = TagRules(rfm_frequency_col="n_txn_90d", rfm_monetary_col="amt_out_90d")
+    seen: set = set()
+    get, has = pd.DataFrame.__getitem__, pd.DataFrame.__contains__
+
+    def record(frame, key):
+        if frame.shape[1] == wide.shape[1] and list(frame.columns) == list(wide.columns):
+            seen.update([key] if isinstance(key, str) else [k for k in key if isinstance(k, str)]
+                        if isinstance(key, list) else [])
+
+    try:
+        pd.DataFrame.__getitem__ = lambda self, key: (record(self, key), get(self, key))[1]
+        pd.DataFrame.__contains__ = lambda self, key: (record(self, key), has(self, key))[1]
+        full_tags = build_tags(wide, rules)
+    finally:
+        pd.DataFrame.__getitem__, pd.DataFrame.__contains__ = get, has
+    read = seen & set(wide.columns)
+    assert read <= set(tag_input_columns(wide.columns, rules)), sorted(read - set(tag_input_columns(wide.columns, rules)))
+    assert {"n_txn_90d", "amt_out_90d"} <= read and not read - set(TAG_INPUTS) - {"n_txn_90d", "amt_out_90d"} \
+        - {c for c in read if c.startswith("share_")}
+    tags, narrow = tags_as_of(bank, as_of, rules)
+    assert narrow.shape[1] < wide.shape[1] / 2
+    pd.testing.assert_frame_equal(tags, full_tags, check_exact=True)

@@ -60,6 +60,7 @@ KIND_MODULES = {
     "tags": ("data", "schema", "features", "tags"),
     "sample": ("data", "schema", "features", "samples"),
     "rfm": ("data", "schema", "clv"),
+    "btyd": ("data", "schema", "clv"),
     "events": ("data", "schema", "params", "events"),
 }
 
@@ -227,6 +228,25 @@ class RunCache:
                               f"customer tags as of {day}")
         return wide, frames["tags"]
 
+    def tags(self, as_of, *, windows=None, rules=None) -> pd.DataFrame:
+        """The tags of :meth:`wide_and_tags` (the same entry): reused when stored, else computed from only the
+        wide-table columns they read (:func:`clientlens.tags.tags_as_of`; the same tags, tested)."""
+        from .features import DEFAULT_WINDOWS, _check_windows, wide_table_columns
+        from .params import to_date
+        from .tags import TagRules, build_tags, tag_input_columns
+
+        day = to_date("as_of", as_of)
+        win = _check_windows(DEFAULT_WINDOWS if windows is None else windows)
+        rules = TagRules.from_params(rules)
+        params = {"as_of": day, "windows": list(win), "rules": _params_json(rules)}
+
+        def compute():
+            cols = tag_input_columns(wide_table_columns(self.bank, day, windows=win), rules)
+            return {"tags": build_tags(self.wide_columns(day, cols, windows=win), rules)}, {}
+
+        frames, _ = self._get("tags", params, compute, f"customer tags as of {day}")
+        return frames["tags"]
+
     def training_frame(self, campaigns, *, feature_lag_days: int = 1) -> pd.DataFrame:
         """:func:`clientlens.samples.training_frame`: contacts of ``campaigns`` with features before contact."""
         from .samples import training_frame
@@ -277,12 +297,38 @@ class RunCache:
 
         frames, meta = self._get("rfm", params, compute, f"RFM summary as of {day} by {period}"
                                  + (f", calibration to {cal}" if cal else ""))
-        return clv.RFMSummary(table=frames["table"], period=meta["period"],
+        return clv.RFMSummary(source=params, table=frames["table"], period=meta["period"],
                               observation_end=to_date("observation_end", meta["observation_end"]),
                               calibration_end=(to_date("calibration_end", meta["calibration_end"])
                                                if meta.get("calibration_end") else None),
                               holdout_daily=frames.get("holdout_daily"), counts=dict(meta["counts"]),
                               note_items=[tuple(n) for n in meta["note_items"]])
+
+    def btyd_fit(self, rfm, *, penalizer: float = 0.0, random_state: int | None = None):
+        """A function ``fit(model, window)`` giving :class:`clientlens.clv.BTYDModel` ``model`` fitted on ``rfm``'s
+        ``"calibration"`` or ``"full"`` window; each fit is stored (its parameters, exactly) and reused while the
+        summary's inputs, the code and these settings are unchanged. ``rfm`` must come from :meth:`rfm_summary`."""
+        from . import clv
+
+        if rfm.source is None:
+            raise ValueError("rfm must come from RunCache.rfm_summary (its fits are keyed by the summary's key)")
+
+        def fit(model: str, window: str = "full"):
+            if window not in ("calibration", "full"):
+                raise ValueError(f"window must be 'calibration' or 'full'; got {window!r}")
+            params = {"rfm": rfm.source, "window": window, "model": model, "penalizer": float(penalizer),
+                      "random_state": random_state}
+
+            def compute():
+                frame = rfm.calibration() if window == "calibration" else rfm.table
+                m = clv.BTYDModel(model, penalizer=penalizer, random_state=random_state).fit(frame)
+                return {}, {"state": m.state()}
+
+            _, meta = self._get("btyd", params, compute, f"{clv.MODEL_LABELS.get(model, model)} fit on the "
+                                f"{window} window of the RFM summary")
+            return clv.BTYDModel.from_state(meta["state"])
+
+        return fit
 
     def daily_job(self, start, end, rules=None, warmup_days: int | None = None):
         """:func:`clientlens.events.run_daily_job` over ``start``..``end``: ``(triggered, kept)``."""

@@ -113,6 +113,9 @@ class RFMSummary:
     holdout_daily: pd.DataFrame | None = None
     counts: dict = field(default_factory=dict)
     note_items: list = field(default_factory=list)
+    #: how it was made, when a run cache made it (:meth:`clientlens.cache.RunCache.rfm_summary`): fits of this
+    #: summary are then cached under the same key (:meth:`clientlens.cache.RunCache.btyd_fit`)
+    source: dict | None = field(default=None, repr=False, compare=False)
 
     @property
     def notes(self) -> list[str]:
@@ -733,6 +736,27 @@ class BTYDModel:
         self.log_likelihood_ = float(self._loglik(comp))
         return self
 
+    _STATE = ("params_", "n_customers_", "n_patterns_", "n_starts_", "log_likelihood_")
+
+    def state(self) -> dict:
+        """The fitted state as plain JSON values (restored exactly by :meth:`from_state`)."""
+        self._check_fitted()
+        return {"model": self.model, "penalizer": self.penalizer, "tol": self.tol, "random_state": self.random_state,
+                "init_subsample": self.init_subsample, **{k: getattr(self, k) for k in self._STATE},
+                "params_": [[k, v] for k, v in self.params_.items()]}    # pairs: JSON keeps their order
+
+    @classmethod
+    def from_state(cls, state: dict) -> "BTYDModel":
+        """A fitted model from :meth:`state`: the same parameters to the last bit, so the same predictions."""
+        m = cls(state["model"], state["penalizer"], state["tol"], state["random_state"], state["init_subsample"])
+        for k in cls._STATE:
+            setattr(m, k, state[k])
+        m.params_ = {str(k): float(v) for k, v in state["params_"]}
+        fitter = _fitter(m.model, float(m.penalizer))
+        fitter.params_ = pd.Series(m.params_)
+        m.fitter_ = fitter
+        return m
+
     def _loglik(self, comp: pd.DataFrame) -> float:
         x, tx, T, w = (comp[c].to_numpy(dtype="float64") for c in ("frequency", "recency", "T", "weight"))
         p = [self.params_[k] for k in MODEL_PARAMS[self.model]]
@@ -965,9 +989,13 @@ class SpendModel:
 # Model comparison and validation
 # ---------------------------------------------------------------------------
 
-def compare_models(rfm: RFMSummary, models=MODELS, penalizer: float = 0.0, random_state: int | None = None
-                   ) -> tuple[pd.DataFrame, dict]:
+def compare_models(rfm: RFMSummary, models=MODELS, penalizer: float = 0.0, random_state: int | None = None,
+                   fit=None) -> tuple[pd.DataFrame, dict]:
     """Fit each model on the calibration window and score it on the holdout.
+
+    ``fit`` (optional): ``fit(model, "calibration")`` returns the fitted :class:`BTYDModel` (e.g. from a run
+    cache, :meth:`clientlens.cache.RunCache.btyd_fit`); default: fitted here with ``penalizer`` and
+    ``random_state``.
 
     Returns
     -------
@@ -982,7 +1010,8 @@ def compare_models(rfm: RFMSummary, models=MODELS, penalizer: float = 0.0, rando
     dur = rfm.holdout_length
     rows, fitted = [], {}
     for name in models:
-        m = BTYDModel(name, penalizer=penalizer, random_state=random_state).fit(cal)
+        m = fit(name, "calibration") if fit is not None else \
+            BTYDModel(name, penalizer=penalizer, random_state=random_state).fit(cal)
         fitted[name] = m
         pred = m.expected_transactions(dur, cal)
         act = cal["frequency_holdout"].to_numpy(float)

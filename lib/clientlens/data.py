@@ -24,7 +24,7 @@ from typing import Iterable
 import duckdb
 import pandas as pd
 
-from . import DataError, config
+from . import DataError, config, loadmemo
 from .i18n import t, t_matching
 from .schema import PII_COLUMNS, PRODUCT_BALANCE_COLUMNS, TABLES, Table
 
@@ -503,7 +503,7 @@ def _open_table_checked(bank: BankData, table: Table, files: list[Path], cmap: d
         checks += _value_checks(table.name, col, src, expr, opts)
     if checks:
         select = ", ".join(f"{c[1]}, {c[2]}" for c in checks)
-        values = con.execute(f"SELECT {select} FROM {_q(raw)}").fetchall()[0]
+        values = loadmemo.fetch(con, f"SELECT {select} FROM {_q(raw)}", files, views=[raw])[0]
         for i, (col_name, _, _, problem) in enumerate(checks):
             count, example = values[2 * i], values[2 * i + 1]
             if count and problem.startswith(("note:", "flag:")):
@@ -550,9 +550,10 @@ def _open_table_checked(bank: BankData, table: Table, files: list[Path], cmap: d
             raise DataError(f"{label}: column {_shown('customer_id', source_of)} has {n_dup:,} duplicate "
                             f"customer id(s) (one appears {dup[1]} times)")
     elif "customers" in bank.files and "customer_id" in exprs:
-        unknown = con.execute(
-            f"SELECT count(*), count(DISTINCT k) FROM (SELECT {exprs['customer_id']} AS k FROM {_q(raw)}) r "
-            f"ANTI JOIN customers c ON r.k = c.customer_id").fetchall()[0]
+        unknown = loadmemo.fetch(
+            con, f"SELECT count(*), count(DISTINCT k) FROM (SELECT {exprs['customer_id']} AS k FROM {_q(raw)}) r "
+            f"ANTI JOIN customers c ON r.k = c.customer_id", [*files, *bank.files["customers"]],
+            views=[raw, "customers", "_raw_customers"])[0]
         if unknown[0]:
             msg = (f"{label}: column {_shown('customer_id', source_of)} has {unknown[0]:,} row(s) of "
                    f"{unknown[1]:,} customer(s) not in customers")

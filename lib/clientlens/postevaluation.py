@@ -111,21 +111,20 @@ _TAG_CACHE: dict = {}
 
 
 def _tags_at(bank, date, rules, cache=None) -> pd.DataFrame:
-    """Tags (and AUM) at ``date``, from the run ``cache`` (:meth:`clientlens.cache.RunCache.wide_and_tags`:
-    the entries 01 stored for ``as_of`` serve here) when given; the last few results are also kept in
+    """Tags (and AUM) at ``date``, from the run ``cache`` (:meth:`clientlens.cache.RunCache.tags`: the entries
+    01 stored for ``as_of`` serve here) when given, else from the wide-table columns the tags read; the last few results are also kept in
     memory, so 09's trends and migration read the tables of ``as_of`` once."""
-    from .features import build_wide_table
-    from .tags import build_tags
+    from .features import wide_table_columns
+    from .tags import tags_as_of
 
     key = (id(bank), str(date), repr(rules))
     if key in _TAG_CACHE and _TAG_CACHE[key][0] is bank:   # the cache holds the bank, so its id is not reused
         return _TAG_CACHE[key][1]
-    if cache is not None:
-        wide, tags = cache.wide_and_tags(date, rules=rules)
-        tags = tags.copy()
+    if cache is not None:   # only the columns the tags read (or 01's stored entries)
+        tags = cache.tags(date, rules=rules).copy()
+        wide = cache.wide_columns(date, ["aum"]) if "aum" in wide_table_columns(bank, date) else tags[[]]
     else:
-        wide = build_wide_table(bank, date)
-        tags = build_tags(wide, rules)
+        tags, wide = tags_as_of(bank, date, rules)
     tags["aum"] = wide["aum"].to_numpy() if "aum" in wide else float("nan")
     while len(_TAG_CACHE) >= 2:
         _TAG_CACHE.pop(next(iter(_TAG_CACHE)))

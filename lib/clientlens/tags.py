@@ -27,7 +27,7 @@ from . import DataError, ParamsError
 
 __all__ = ["TagRules", "build_tags", "TAG_CATEGORIES", "CATEGORIES", "TAG_RULES_TEXT", "tag_catalog",
            "LIFECYCLE_STAGES", "QUADRANTS", "rfm_quintile", "value_tiers", "lifecycle_stage",
-           "primary_account", "quadrant", "tag_coverage"]
+           "primary_account", "quadrant", "tag_coverage", "TAG_INPUTS", "tag_input_columns", "tags_as_of"]
 
 CATEGORIES = ("lifecycle", "demographics", "product holding", "behaviour habits", "attitude/feedback",
               "value contribution", "relationship circle", "marketing activity")
@@ -383,6 +383,43 @@ def _age_band(age: pd.Series, cuts) -> pd.Series:
 
 
 # --------------------------------------------------------------------------- build
+
+#: the wide-table columns :func:`build_tags` reads, besides every ``share_<channel>`` column and the rules' RFM
+#: columns (:func:`tag_input_columns`); a test records what build_tags reads and fails on anything missing here
+TAG_INPUTS = (
+    "customer_id", "age", "gender", "education", "occupation", "city", "income_monthly", "risk_appetite",
+    "marketing_opt_out", "payroll_flag", "tenure_days", "days_since_last_out", "days_since_last_txn",
+    "days_since_last_contact", "n_txn_90d", "n_txn_365d", "amt_out_365d", "n_wealth_purchase_365d",
+    "n_wealth_redemption_365d", "n_fx_purchase_365d", "key_txn_m0", "key_txn_m1", "key_txn_m2",
+    "n_contacts_365d", "n_responses_365d", "aum", "aum_trend", "deposit_share", "investment_share",
+    "n_products", "auto_sweep", "auto_debit", "payroll_retention_m0", "payroll_retention_m1",
+    "payroll_retention_m2", "has_demand_deposit", "has_time_deposit", "has_wealth_mgmt", "has_fund",
+    "has_insurance", "has_loan", "has_credit_card",
+)
+
+
+def tag_input_columns(available, rules: dict | TagRules | None = None) -> list[str]:
+    """The columns of ``available`` (a wide table's, in order) that :func:`build_tags` with ``rules`` reads."""
+    rules = TagRules.from_params(rules)
+    want = set(TAG_INPUTS) | {rules.rfm_recency_col, rules.rfm_frequency_col, rules.rfm_monetary_col}
+    return [c for c in available if c in want or str(c).startswith("share_")]
+
+
+def tags_as_of(bank, as_of, rules: dict | TagRules | None = None, *, windows=None
+               ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Tags at ``as_of`` from only the wide-table columns they read: ``(tags, narrow wide table)``.
+
+    The same tags as ``build_tags(build_wide_table(bank, as_of), rules)`` (tested), at a fraction of the
+    cost: the wide table's SQL computes only the aggregates the tags need (e.g. the tags at an earlier
+    month-end of 09's migration matrix).
+    """
+    from .features import DEFAULT_WINDOWS, build_wide_table, wide_table_columns
+
+    win = DEFAULT_WINDOWS if windows is None else windows
+    cols = tag_input_columns(wide_table_columns(bank, as_of, windows=win), rules)
+    wide = build_wide_table(bank, as_of, windows=win, columns=[c for c in cols if c != "customer_id"])
+    return build_tags(wide, rules), wide
+
 
 def build_tags(wide: pd.DataFrame, params: dict | TagRules | None = None) -> pd.DataFrame:
     """The customer x tag table from the wide table.

@@ -182,10 +182,13 @@ def ks_lift_bootstrap(y_true, score, n_boot: int = 1000, confidence: float = 0.9
     rng = np.random.default_rng(random_state)
     pos_idx, neg_idx = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
     reps = np.empty((n_boot, 2))
+    n_pos, n_neg = len(pos_idx), len(neg_idx)
     for b in range(n_boot):
+        # a resample within each class as counts: n draws with replacement out of n, counted per row (the
+        # same multinomial law as rng.multinomial(n, [1/n] * n), without its per-category loop)
         w = np.zeros(len(y))
-        w[pos_idx] = rng.multinomial(len(pos_idx), np.full(len(pos_idx), 1.0 / len(pos_idx)))
-        w[neg_idx] = rng.multinomial(len(neg_idx), np.full(len(neg_idx), 1.0 / len(neg_idx)))
+        w[pos_idx] = np.bincount(rng.integers(0, n_pos, n_pos), minlength=n_pos)
+        w[neg_idx] = np.bincount(rng.integers(0, n_neg, n_neg), minlength=n_neg)
         reps[b] = g.stats(w, frac)
     a = (1 - confidence) / 2
     lo, hi = np.quantile(reps, [a, 1 - a], axis=0)
