@@ -288,7 +288,15 @@ def test_06_month_end_scores_equal_those_of_full_wide_tables_with_and_without_th
     bank = load_bank(demo_small)
     sc = response_model["scorecard"]
     assert len(sc.variables_) >= 5
-    ref = {d: score_frame(response_model, build_wide_table(bank, d.date())) for d in V.month_ends(AS_OF, 4)}
+    ref = {}
+    for d in V.month_ends(AS_OF, 4):
+        full = build_wide_table(bank, d.date())
+        ref[d] = score_frame(response_model, full)
+        # score and probability exactly as the scorecard's own methods give them (score_frame computes the
+        # log-odds once for both)
+        assert (ref[d]["score"].to_numpy() == sc.score(full)).all()
+        assert (ref[d]["prob"].to_numpy() == sc.predict_proba(full)[:, 1]).all()
+        ref[d] = ref[d].drop(columns=["customer_id_masked"])            # 06 reads distributions only
     reference = ref[min(ref)]
     ref_over = V.stability_over_time(sc, reference, ref)
     model = {**response_model, "challenger": _NoChallenger()}

@@ -717,18 +717,20 @@ def validation_metrics(y_true, prob, n: int = 10, n_bins: int = 10) -> dict:
 
 # --------------------------------------------------------------------------- pipeline used by 05 and 06
 
-def score_frame(model: dict, frame: pd.DataFrame, *, allow_raw_ids: bool = False) -> pd.DataFrame:
-    """Scores of ``frame`` rows: masked id, ``score`` (points), ``prob`` (scorecard), ``prob_challenger``
-    (when a challenger is present) and the scorecard bin index of each model variable (``bin_<variable>``,
-    for variable PSI). ``model`` is the dict of :func:`fit_response_model`."""
+def score_frame(model: dict, frame: pd.DataFrame, *, allow_raw_ids: bool = False, ids: bool = True) -> pd.DataFrame:
+    """Scores of ``frame`` rows: masked id (unless ``ids`` is False: distributions only), ``score`` (points),
+    ``prob`` (scorecard), ``prob_challenger`` (when a challenger is present) and the scorecard bin index of each
+    model variable (``bin_<variable>``, for variable PSI). ``model`` is the dict of :func:`fit_response_model`."""
     from .privacy import show_ids
 
     sc = model["scorecard"]
     out = pd.DataFrame(index=frame.index)
-    out["customer_id" if allow_raw_ids else "customer_id_masked"] = show_ids(
-        frame["customer_id"].to_numpy(), allow_raw=allow_raw_ids).to_numpy()
-    out["score"] = sc.score(frame)
-    out["prob"] = sc.predict_proba(frame)[:, 1]
+    if ids:
+        out["customer_id" if allow_raw_ids else "customer_id_masked"] = show_ids(
+            frame["customer_id"].to_numpy(), allow_raw=allow_raw_ids).to_numpy()
+    logit = sc.decision_function(frame)          # once: Scorecard.score and predict_proba are both made of it
+    out["score"] = sc.offset_ + sc.factor_ * logit
+    out["prob"] = 1.0 / (1.0 + np.exp(-logit))
     if model.get("challenger") is not None:
         out["prob_challenger"] = model["challenger"].predict_proba(frame)[:, 1]
     bins = sc.binner_.transform(frame, metric="indices", variables=sc.variables_)

@@ -718,7 +718,7 @@ def scores_at_month_ends(bank, model: dict, as_of, n_periods: int = 12, allow_ra
         for d in month_ends(as_of, n_periods, first=first):
             wide = (cache.wide_columns(d.date(), variables) if cache is not None
                     else build_wide_table(bank, d.date(), columns=variables))
-            out[d] = score_frame(scorecard_only, wide, allow_raw_ids=allow_raw_ids)
+            out[d] = score_frame(scorecard_only, wide, allow_raw_ids=allow_raw_ids, ids=False)
     return out
 
 
