@@ -5,7 +5,7 @@ so the project's ``reports/`` is untouched. Figures: wall time, peak memory of t
 in child processes: their memory is reported as ``children_peak_rss_mb``), notebooks ok/failed.
 
 ``run_all@1M`` (issue 18) runs the whole set twice in the same reports folder: **cold** (empty run
-cache ``reports/<as_of>/_cache``) and **warm** (a re-run with ``force``, unchanged inputs: every
+cache ``reports/<as_of>/_cache`` and an empty loader check memo, :mod:`clientlens.loadmemo`) and **warm** (a re-run with ``force``, unchanged inputs: every
 intermediate is reused). Per report: wall time and the peak resident memory of its kernel (the
 kernel's ``VmHWM``, sampled every 0.5 s while it runs), and the intermediates it reused. One command::
 
@@ -109,9 +109,12 @@ def _run_cold_warm(params: dict, cache: Path) -> dict:
     reports = root / "reports"
     out = {}
     try:
+        # the loader's check memo (clientlens.loadmemo) of this benchmark only: empty for the cold run
+        os.environ["CLIENTLENS_LOAD_MEMO"] = str(root / "load-memo")
         for phase in ("cold", "warm"):
-            if phase == "cold":   # no run cache
+            if phase == "cold":   # no run cache, no loader memo
                 shutil.rmtree(reports, ignore_errors=True)
+                shutil.rmtree(root / "load-memo", ignore_errors=True)
             sampler, per = _KernelPeaks().start(), {}
 
             def on_result(r, per=per, sampler=sampler):
