@@ -49,6 +49,10 @@ def _run_09(params, cache):
     from clientlens.data import load_bank
     from clientlens.tags import TagRules
 
+    import os
+    import tempfile
+
+    os.environ["CLIENTLENS_LOAD_MEMO"] = tempfile.mkdtemp()   # the loader's checks run in full (no memo)
     t0 = time.perf_counter()
     bank = load_bank(demo_data(params["demo_customers"]))
     win = P.evaluation_window(AS_OF, "2026-05-01", "2026-05-31", 2, 12)
