@@ -96,7 +96,7 @@ INVESTMENT_COLUMNS = ("wealth_mgmt", "fund")
 
 SQL_CUSTOMERS = """
 SELECT {select}
-FROM customers{where_subset}
+FROM customers
 """
 
 # Inner CTEs have names of their own (tx, bx): SQLGlot lifts nested CTEs into the outer WITH for
@@ -110,7 +110,7 @@ WITH tx AS (
            date_diff('month', date_trunc('month', txn_date), {as_of_month}) AS mi,
            date_diff('month', date_trunc('month', txn_date), {m0_month}) AS km{extra_cols}
     FROM transactions
-    WHERE txn_date <= {as_of}{since}{and_subset}
+    WHERE txn_date <= {as_of}{since}
 )
 SELECT customer_id,
 {aggregates}
@@ -124,7 +124,7 @@ WITH bx AS (
            date_diff('month', date_trunc('month', month_end), {ref_month}) AS mi
     FROM monthly_balances
     WHERE month_end <= {as_of}
-      AND month_end > {ref_month} - INTERVAL 13 MONTH{and_subset}
+      AND month_end > {ref_month} - INTERVAL 13 MONTH
 )
 SELECT customer_id,
 {aggregates}
@@ -141,7 +141,7 @@ SELECT customer_id,
        sum(CAST((response = 1) AS INTEGER)) AS n_responses_total,
        min(date_diff('day', contact_date, {as_of})) AS days_since_last_contact
 FROM campaigns
-WHERE contact_date <= {as_of}{and_subset}
+WHERE contact_date <= {as_of}
 GROUP BY customer_id
 """
 
@@ -195,22 +195,17 @@ def _check_windows(windows: Iterable[int]) -> tuple[int, ...]:
     return tuple(sorted(ws))
 
 
-def wide_table_sql(bank: BankData, as_of, *, windows=DEFAULT_WINDOWS, columns=None, subset: str | None = None
-                   ) -> _Plan:
+def wide_table_sql(bank: BankData, as_of, *, windows=DEFAULT_WINDOWS, columns=None) -> _Plan:
     """The SQL statements :func:`build_wide_table` runs (for inspection or porting to Spark).
 
     ``columns`` (optional): only these columns (and ``customer_id``); the final query selects them
     alone, reads only the tables they come from (DuckDB then drops the aggregates nobody selects) and
     the transactions no selected column looks at (e.g. only the last 90 days for ``n_txn_90d``).
-    ``subset`` (optional): the name of a table with a column ``customer_id``; every table is read for
-    those customers only (a semi-join in each scan), which is what makes a campaign's sample cheap.
     """
     anchors = month_windows(as_of)
     ws = _check_windows(windows)
     _complete(bank.con)
     a = date_literal(anchors["as_of"])  # DATE 'YYYY-MM-DD' of a validated date, never text from params
-    restrict = "" if subset is None else f"customer_id IN (SELECT customer_id FROM {_q(subset)})"
-    and_subset = f"\n      AND {restrict}" if restrict else ""
     ccols = set(bank.columns.get("customers", []))
     tcols = set(bank.columns.get("transactions", []))
 
@@ -229,7 +224,7 @@ def wide_table_sql(bank: BankData, as_of, *, windows=DEFAULT_WINDOWS, columns=No
         if c in ccols:
             sel.append(f"CAST(COALESCE({c}, FALSE) AS BIGINT) AS {c}")
     sel.append("open_date")
-    customers_sql = SQL_CUSTOMERS.format(select=", ".join(sel), where_subset=f"\nWHERE {restrict}" if restrict else "")
+    customers_sql = SQL_CUSTOMERS.format(select=", ".join(sel))
     customer_cols = tuple(x.split(" AS ")[-1].strip() for x in sel)
 
     # transactions: one pass of conditional aggregates -------------------------
@@ -282,7 +277,7 @@ def wide_table_sql(bank: BankData, as_of, *, windows=DEFAULT_WINDOWS, columns=No
     for m in range(3):
         aggs.append(f"{cnt(f'km = {m}{key_cond}')} AS key_txn_m{m}")
     txn_fmt = dict(as_of=a, as_of_month=date_literal(anchors["as_of_month"]), m0_month=date_literal(anchors["m0_month"]),
-                   extra_cols=extra_cols, and_subset=and_subset)
+                   extra_cols=extra_cols)
     txn_sql = SQL_TRANSACTIONS.format(since="", aggregates=",\n".join("    " + x for x in aggs), **txn_fmt)
 
     # balances ---------------------------------------------------------------
@@ -320,17 +315,17 @@ def wide_table_sql(bank: BankData, as_of, *, windows=DEFAULT_WINDOWS, columns=No
                 if c in bcols:
                     for m in range(3):
                         baggs.append(f"max(CASE WHEN mi = {m} THEN {c} END) AS {c}_m{m}")
-            balances_sql = SQL_BALANCES.format(as_of=a, ref_month=rm, and_subset=and_subset,
+            balances_sql = SQL_BALANCES.format(as_of=a, ref_month=rm,
                                                aggregates=",\n".join("    " + x for x in baggs))
 
-    campaigns_sql = SQL_CAMPAIGNS.format(as_of=a, and_subset=and_subset) if bank.has("campaigns") else None
+    campaigns_sql = SQL_CAMPAIGNS.format(as_of=a) if bank.has("campaigns") else None
     plan = _Plan(customers_sql, txn_sql, balances_sql, campaigns_sql, ref_month_end, ws, channels,
                  categories, products, customer_cols,
                  tuple(x.split(" AS ")[-1].strip() for x in baggs[4 * len(products):]) if balances_sql else ())
     plan.final = _final_sql(plan)
     if columns is not None:
         _narrow(plan, columns, anchors, {"t": (SQL_TRANSACTIONS, aggs, txn_fmt),
-                                         "b": (SQL_BALANCES, baggs, dict(as_of=a, ref_month=rm, and_subset=and_subset))})
+                                         "b": (SQL_BALANCES, baggs, dict(as_of=a, ref_month=rm))})
     return plan
 
 
@@ -543,7 +538,7 @@ def _restore(con, old: dict) -> None:
 
 
 def build_wide_table(bank: BankData, as_of, *, windows=DEFAULT_WINDOWS, threads: int | None = None,
-                     memory_limit: str | None = None, columns=None, customers=None) -> pd.DataFrame:
+                     memory_limit: str | None = None, columns=None) -> pd.DataFrame:
     """The customer wide table as of ``as_of``: one row per customer in ``customers``.
 
     Parameters
@@ -564,11 +559,6 @@ def build_wide_table(bank: BankData, as_of, *, windows=DEFAULT_WINDOWS, threads:
         Only these columns (plus ``customer_id``), in the table's own order: the same values as the
         full table's, at a fraction of its cost (only the aggregates, tables and transaction dates
         they need are read; :func:`wide_table_sql`). An unknown name is a :class:`clientlens.ParamsError`.
-    customers : sequence of str, optional
-        Only these customers' rows (raw ids; unknown ids are ignored), with the same values as their rows
-        of the full table: each table is scanned for them only, and the two base-wide columns
-        (``aum_share``, ``aum_pct_rank``) still rank them against the whole base. A campaign's sample
-        (a few percent of the base) then costs a fraction of the full table.
 
     Returns
     -------
@@ -583,46 +573,25 @@ def build_wide_table(bank: BankData, as_of, *, windows=DEFAULT_WINDOWS, threads:
     for t in ("customers", "transactions"):
         if not bank.has(t):
             raise DataError(f"{bank.data_dir}: table '{t}' is required for the wide table")
-    subset = None
-    if customers is not None:
-        ids = pd.Index(np.asarray(customers, dtype=object)).astype(str).unique()
-        subset = "cl_wide_subset"
-    plan = wide_table_sql(bank, as_of, windows=windows, columns=columns, subset=subset)
+    plan = wide_table_sql(bank, as_of, windows=windows, columns=columns)
     con = bank.con
     old = _configure(con, threads, memory_limit)
     try:
-        if subset is not None:
-            con.register(subset, pd.DataFrame({"customer_id": ids.to_numpy(dtype=object)}))
-        try:
-            df = con.execute(plan_sql(plan)).df()
-        finally:
-            if subset is not None:
-                con.unregister(subset)
+        df = con.execute(plan_sql(plan)).df()
     finally:
         _restore(con, old)
-    base_aum = None
-    if subset is not None and "aum" in df:   # the base-wide columns rank against every customer
-        base_aum = build_wide_table(bank, as_of, windows=windows, threads=threads, memory_limit=memory_limit,
-                                    columns=["aum"])
-    return _finish(df, plan, base_aum)
+    return _finish(df, plan)
 
 
-def _finish(df: pd.DataFrame, plan: _Plan, base_aum: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Dtypes only: everything else is computed in SQL. ``base_aum``: ``customer_id`` and ``aum`` of the
-    whole base when ``df`` holds a subset of it (the base-wide columns are computed on the whole base)."""
+def _finish(df: pd.DataFrame, plan: _Plan) -> pd.DataFrame:
+    """Dtypes only: everything else is computed in SQL."""
     df["customer_id"] = df["customer_id"].astype("str")
     if "aum" in df:
         # value contribution: two base-wide figures (window functions in SQL would buffer the whole table)
-        base = df if base_aum is None else base_aum
-        aum = np.clip(base["aum"].to_numpy(dtype="float64"), 0, None)
+        aum = np.clip(df["aum"].to_numpy(dtype="float64"), 0, None)
         total = float(aum.sum())
-        share = aum / total if total > 0 else np.zeros(len(base))
-        rank = base["aum"].rank(method="average", pct=True).to_numpy()
-        if base_aum is not None:
-            pos = pd.Index(base_aum["customer_id"].astype(str)).get_indexer(df["customer_id"])
-            share, rank = share[pos], rank[pos]
-        df["aum_share"] = share
-        df["aum_pct_rank"] = rank
+        df["aum_share"] = aum / total if total > 0 else 0.0
+        df["aum_pct_rank"] = df["aum"].rank(method="average", pct=True)
     if "balance_month_end" in df:
         df["balance_month_end"] = pd.to_datetime(df["balance_month_end"])
     if plan.columns is not None:
@@ -666,8 +635,8 @@ def campaign_frame(bank: BankData, campaign_id: str, *, feature_lag_days: int = 
         raise DataError(f"campaigns: campaign_id {campaign_id!r} not found; known: {known}")
     first = pd.Timestamp(contacts["contact_date"].min()).date()
     feat_date = first - _dt.timedelta(days=int(feature_lag_days))
+    wide = build_wide_table(bank, feat_date, windows=windows, **wide_kwargs)
     contacts["customer_id"] = contacts["customer_id"].astype("str")
-    wide = build_wide_table(bank, feat_date, windows=windows, customers=contacts["customer_id"], **wide_kwargs)
     contacts["response"] = contacts["response"].astype("Int64")
     out = contacts.merge(wide, on="customer_id", how="left", validate="one_to_one")
     out.attrs["features_as_of"] = feat_date.isoformat()
