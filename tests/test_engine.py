@@ -32,6 +32,17 @@ def spark():
     session.stop()  # never leave a JVM behind
 
 
+@pytest.fixture
+def stage_labels(monkeypatch):
+    """The labels of the progress stages the library opens (SparkProgress replaced by a recorder)."""
+    from clientlens import spark_progress
+    from test_spark_progress import StageRecorder
+
+    monkeypatch.setattr(spark_progress, "SparkProgress", StageRecorder)
+    StageRecorder.labels = []
+    return StageRecorder.labels
+
+
 def assert_same_frame(a: pd.DataFrame, b: pd.DataFrame, key: str, rtol: float = 1e-9) -> None:
     """Identical keys, columns and integer/text values; floats equal to ``rtol`` relative (NaN == NaN)."""
     assert list(a.columns) == list(b.columns)
@@ -101,7 +112,7 @@ def test_wide_table_sql_transpiles_to_spark_without_duckdb_spellings(demo_small)
 # --------------------------------------------------------------------------- equality on local Spark
 
 @pytest.mark.spark
-def test_spark_wide_table_and_tags_equal_duckdb_on_demo_small(spark, demo_small):
+def test_spark_wide_table_and_tags_equal_duckdb_on_demo_small(spark, demo_small, stage_labels):
     from clientlens.data import load_bank
     from clientlens.tags import build_tags
 
@@ -110,7 +121,7 @@ def test_spark_wide_table_and_tags_equal_duckdb_on_demo_small(spark, demo_small)
     assert s_bank.columns == d_bank.columns
     d = engine.wide_table(d_bank, AS_OF)
     s = engine.wide_table(s_bank, AS_OF)
-    assert len(d) == 3_000
+    assert len(d) == 3_000 and stage_labels == ["wide table"]   # progress lines on Spark only
     assert_same_frame(d, s, "customer_id")
     # tags are rules over the wide table on the driver: identical
     assert_same_frame(build_tags(d), build_tags(s), "customer_id", rtol=0)
@@ -156,7 +167,7 @@ def test_run_01_profile_on_spark_writes_the_duckdb_artefacts(demo_small, tmp_pat
 
 
 @pytest.mark.spark
-def test_sql_scorecard_scores_the_demo_base_on_spark_identically_to_python(spark, demo_small):
+def test_sql_scorecard_scores_the_demo_base_on_spark_identically_to_python(spark, demo_small, stage_labels):
     """The response scorecard fitted on the driver scores the Spark wide table (the warehouse SQL,
     transpiled) with the Python scores to 1e-9 points, for every customer of the 3k demo."""
     import warnings
@@ -172,7 +183,8 @@ def test_sql_scorecard_scores_the_demo_base_on_spark_identically_to_python(spark
     sc = model["scorecard"]
     base = engine.wide_table(d_bank, AS_OF)
     sdf, _ = engine.spark_wide_frame(engine.open_spark_bank(spark, demo_small), AS_OF)
-    got = engine.spark_score(sc, sdf, points_columns=True).orderBy("customer_id").toPandas()
+    got = engine.to_pandas(engine.spark_score(sc, sdf, points_columns=True).orderBy("customer_id"), "scoring")
+    assert stage_labels == ["scoring"]
     assert got["customer_id"].tolist() == base["customer_id"].tolist() and len(got) == 3_000
     assert np.max(np.abs(got["score"].to_numpy() - sc.score(base))) < 1e-9
     assert [c for c in got.columns if c.startswith("points_")] == [f"points_{v}" for v in sc.variables_]
@@ -181,7 +193,7 @@ def test_sql_scorecard_scores_the_demo_base_on_spark_identically_to_python(spark
 
 
 @pytest.mark.spark
-def test_spark_rfm_summary_equals_duckdb_on_demo_small(spark, demo_small):
+def test_spark_rfm_summary_equals_duckdb_on_demo_small(spark, demo_small, stage_labels):
     """RFM summaries (clientlens.clv, one SQL source) on Spark: identical customers, counts and notes,
     frequency / recency / T and money equal (exact DECIMAL(38, 0) sums on both engines), daily with a
     calibration / holdout split and monthly without."""
@@ -192,6 +204,7 @@ def test_spark_rfm_summary_equals_duckdb_on_demo_small(spark, demo_small):
     for kw in ({"period": "day", "calibration_end": "2026-04-30"}, {"period": "month"}):
         d, s = rfm_summary(d_bank, as_of=AS_OF, **kw), rfm_summary(s_bank, as_of=AS_OF, **kw)
         assert d.counts == s.counts and d.notes == s.notes and d.counts["customers"] > 2000
+        assert stage_labels[-1] == "RFM summary"
         assert_same_frame(d.table.reset_index(), s.table.reset_index(), "customer_id")
         assert (d.holdout_daily is None) == (s.holdout_daily is None)
         if d.holdout_daily is not None:
@@ -244,7 +257,7 @@ def test_event_rules_sql_transpiles_to_spark_without_duckdb_spellings(demo_small
 
 
 @pytest.mark.spark
-def test_spark_event_tasks_equal_duckdb_on_demo_small(spark, demo_small):
+def test_spark_event_tasks_equal_duckdb_on_demo_small(spark, demo_small, stage_labels):
     """The daily event job (every rule, 07's params, 90-day back-test with the cooldown's warm-up) on
     Spark from the same SQL: identical rule hits and events after the cooldown (keys, rule, day, counts;
     amounts to 1e-9), and campaign management on the driver gives identical tasks and funnel counts."""
@@ -256,6 +269,7 @@ def test_spark_event_tasks_equal_duckdb_on_demo_small(spark, demo_small):
     d_bank, s_bank = load_bank(demo_small), engine.open_spark_bank(spark, demo_small)
     (d_trig, d_kept), (s_trig, s_kept) = (run_daily_job(b, *EVENT_WINDOW, rules) for b in (d_bank, s_bank))
     assert sorted(d_kept["event"].unique()) == sorted(EVENTS) and len(d_trig) > len(d_kept) > 1_000
+    assert stage_labels == ["event rules", "event rules"]   # the window and the warm-up, on Spark only
     for d, s in ((d_trig, s_trig), (d_kept, s_kept)):
         assert d.attrs == s.attrs
         assert_same_frame(d, s, "customer_id")
@@ -266,3 +280,66 @@ def test_spark_event_tasks_equal_duckdb_on_demo_small(spark, demo_small):
     assert d_tasks.attrs["funnel"] == s_tasks.attrs["funnel"] and d_tasks.attrs["funnel"]["unsuitable"] > 0
     assert len(d_tasks) > 1_000
     assert_same_frame(d_tasks, s_tasks, "customer_id_masked")
+
+
+# --------------------------------------------------------------------------- per-bin counts (binning, PSI / CSI)
+
+BIN_VARIABLES = ["amt_out_90d", "income_monthly", "days_since_last_out", "n_online_90d", "risk_appetite", "city",
+                 "occupation", "education"]
+
+
+@pytest.fixture(scope="module")
+def fitted_binning(demo_small):
+    """A WOE binning of numerical and categorical variables fitted on the driver (the campaign sample)."""
+    import warnings
+
+    from clientlens.binning import WoeBinner, campaign_samples
+    from clientlens.data import load_bank
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        samples = campaign_samples(load_bank(demo_small), ["WM2025", "CC2026"], comparison="base", as_of=AS_OF)
+        binner = WoeBinner(variables=BIN_VARIABLES, keep_suspicious=True).fit(samples.X_dev, samples.y_dev)
+    return binner, samples
+
+
+def test_sql_bin_counts_equal_the_binners_counts_on_duckdb(fitted_binning):
+    """The bin-count SQL (one source for both engines) on DuckDB: the fitted binning's own event and
+    non-event counts per bin on its development sample, and the PSI of 02 from the counts alone."""
+    from clientlens import binning as B
+    from clientlens.data import connect
+
+    binner, s = fitted_binning
+    con = connect()
+    con.register("dev", s.X_dev.assign(target=s.y_dev))
+    got = B.sql_bin_counts(binner, con, "dev", BIN_VARIABLES, target="target")
+    pd.testing.assert_frame_equal(got, B.bin_counts(binner, s.X_dev, BIN_VARIABLES, y=s.y_dev))
+    for v in BIN_VARIABLES:
+        g, vb = got[got["variable"] == v], binner.binnings_[v]
+        assert g["events"].tolist() == [*vb.n_event.astype(int).tolist(), 0], v
+        assert (g["count"] - g["events"]).tolist() == [*vb.n_nonevent.astype(int).tolist(), 0], v
+    assert {binner.binnings_[v].dtype for v in BIN_VARIABLES} == {"numerical", "categorical"}
+    summary, tables = B.psi_from_counts(got, B.bin_counts(binner, s.X_cmp, BIN_VARIABLES))
+    pd.testing.assert_frame_equal(summary, B.variable_psi(binner, s.X_dev, s.X_cmp, BIN_VARIABLES))
+    pd.testing.assert_frame_equal(tables["city"], B.psi_table(binner, "city", s.X_dev, s.X_cmp))
+
+
+@pytest.mark.spark
+def test_spark_bin_counts_and_psi_equal_pandas_on_demo_small(spark, demo_small, fitted_binning, stage_labels):
+    """Per-bin counts computed by Spark SQL: events per bin of the development sample equal the binning's,
+    the base's counts (the Spark wide table) equal pandas' on the DuckDB wide table, so PSI/CSI are equal."""
+    from clientlens import binning as B
+    from clientlens.data import load_bank
+
+    binner, s = fitted_binning
+    dev = spark.createDataFrame(s.X_dev[BIN_VARIABLES].assign(target=s.y_dev.astype("int64")))
+    got = engine.spark_bin_counts(binner, dev, BIN_VARIABLES, target="target")
+    pd.testing.assert_frame_equal(got, B.bin_counts(binner, s.X_dev, BIN_VARIABLES, y=s.y_dev))
+    base_sdf, _ = engine.spark_wide_frame(engine.open_spark_bank(spark, demo_small), AS_OF)
+    base = engine.wide_table(load_bank(demo_small), AS_OF)
+    s_base = engine.spark_bin_counts(binner, base_sdf, BIN_VARIABLES)
+    pd.testing.assert_frame_equal(s_base, B.bin_counts(binner, base, BIN_VARIABLES))
+    assert s_base.groupby("variable")["count"].sum().eq(3_000).all()
+    assert stage_labels == ["bin counts", "bin counts"]
+    summary, _ = B.psi_from_counts(got, s_base)
+    pd.testing.assert_frame_equal(summary, B.variable_psi(binner, s.X_dev, base, BIN_VARIABLES))

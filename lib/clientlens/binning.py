@@ -51,6 +51,7 @@ __all__ = [
     "IV_BANDS", "PSI_BANDS", "iv_band", "psi_band", "psi", "woe_iv_table", "WoeBinner", "variable_psi",
     "psi_table", "save_binning", "load_binning", "prescreen_iv", "campaign_samples", "dropped_table",
     "all_bin_tables", "reason_kind", "default_min_bin_events", "CAMPAIGN_META_COLUMNS", "load_binning_meta", "BinningSamples",
+    "bin_counts", "bin_count_sql", "sql_bin_counts", "psi_from_counts",
 ]
 
 #: Upper edges of the IV bands (domain.md): [0, 0.02) useless, [0.02, 0.1) weak, [0.1, 0.3) medium,
@@ -990,12 +991,19 @@ def psi_table(binner: WoeBinner, variable: str, X_dev: pd.DataFrame, X_cmp: pd.D
               eps: float = PSI_EPS) -> pd.DataFrame:
     """Per-bin shares of ``variable`` in two samples and each bin's PSI term (bins of the fitted binner)."""
     vb = binner._binning(variable)
-    k = len(vb.labels) + 1  # + unknown category
-    idx_d = vb.indices(X_dev[variable])
-    idx_c = vb.indices(X_cmp[variable])
-    cd = np.bincount(np.where(idx_d < 0, k - 1, idx_d), minlength=k).astype(float)
-    cc = np.bincount(np.where(idx_c < 0, k - 1, idx_c), minlength=k).astype(float)
-    labels = vb.labels + ["unknown"]
+    return _psi_bins(variable, vb.labels + ["unknown"], _bin_count(vb, X_dev[variable]),
+                     _bin_count(vb, X_cmp[variable]), eps)
+
+
+def _bin_count(vb: VariableBinning, x, y=None) -> np.ndarray:
+    """Rows (or, with ``y``, events) per bin: regular, Special, Missing, then unseen categories."""
+    k = len(vb.labels) + 1
+    idx = vb.indices(x)
+    w = None if y is None else np.asarray(y, dtype=float)
+    return np.bincount(np.where(idx < 0, k - 1, idx), weights=w, minlength=k).astype(float)
+
+
+def _psi_bins(variable: str, labels: list, cd: np.ndarray, cc: np.ndarray, eps: float) -> pd.DataFrame:
     keep = (cd + cc) > 0
     if cd.sum() == 0 or cc.sum() == 0:
         raise DataError(f"psi: {variable}: the development and comparison samples must not be empty")
@@ -1029,15 +1037,128 @@ def variable_psi(binner: WoeBinner, X_dev: pd.DataFrame, X_cmp: pd.DataFrame,
         absent = [v for v in variables if v not in X.columns]
         if absent:
             raise DataError(f"{name}: column(s) {absent[:5]} missing")
+    tables = {v: psi_table(binner, v, X_dev, X_cmp, eps=eps) for v in variables}
+    return _psi_summary(tables, len(X_dev), len(X_cmp), watch, shifted)
+
+
+def _psi_summary(tables: dict, n_dev: int, n_cmp: int, watch: float, shifted: float) -> pd.DataFrame:
     rows = []
-    for v in variables:
-        t = psi_table(binner, v, X_dev, X_cmp, eps=eps)
+    for v, t in tables.items():
         value = float(t["psi"].sum())
         top = t.loc[t["psi"].idxmax(), "bin"] if len(t) else ""
         rows.append({"variable": v, "psi": value, "band": psi_band(value, watch, shifted),
-                     "n_dev": len(X_dev), "n_cmp": len(X_cmp), "top_bin": str(top)})
+                     "n_dev": int(n_dev), "n_cmp": int(n_cmp), "top_bin": str(top)})
     out = pd.DataFrame(rows, columns=["variable", "psi", "band", "n_dev", "n_cmp", "top_bin"])
     return out.sort_values("psi", ascending=False, kind="mergesort").reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- per-bin counts (any engine)
+
+_COUNT_COLUMNS = ["variable", "bin_index", "bin", "count", "events"]
+
+
+def bin_counts(binner: WoeBinner, X: pd.DataFrame, variables: Iterable[str] | None = None,
+               y=None) -> pd.DataFrame:
+    """Rows and events per bin of each variable in a sample, on the fitted bins (pandas, on the driver).
+
+    Returns
+    -------
+    DataFrame
+        One row per variable and bin (zeros included), in the binner's bin order: ``variable``,
+        ``bin_index`` (regular bins ``0..n-1``, Special ``n``, Missing ``n+1``, unseen categories ``n+2``),
+        ``bin`` (label; ``unknown`` for unseen categories), ``count`` and ``events`` (0 without ``y``).
+        The same frame :func:`sql_bin_counts` computes in SQL.
+    """
+    binner._check_fitted()
+    variables = binner.selected_ if variables is None else list(variables)
+    parts = []
+    for v in variables:
+        vb = binner._binning(v)
+        n = _bin_count(vb, X[v])
+        e = _bin_count(vb, X[v], y) if y is not None else np.zeros(len(n))
+        parts.append(_count_frame(v, vb, n, e))
+    return _concat_counts(parts)
+
+
+def _count_frame(v: str, vb: VariableBinning, n, e) -> pd.DataFrame:
+    labels = vb.labels + ["unknown"]
+    return pd.DataFrame({"variable": v, "bin_index": np.arange(len(labels), dtype="int64"),
+                         "bin": pd.array(labels, dtype="str"), "count": np.asarray(n, dtype="int64"),
+                         "events": np.asarray(e, dtype="int64")})
+
+
+def _concat_counts(parts: list) -> pd.DataFrame:
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype="int64" if c in ("bin_index", "count", "events") else "str")
+                             for c in _COUNT_COLUMNS})
+    return pd.concat(parts, ignore_index=True)
+
+
+def bin_count_sql(binner: WoeBinner, table: str, variables: Iterable[str] | None = None,
+                  target: str | None = None) -> str:
+    """One portable ``SELECT`` counting the rows (and events of ``target``) of ``table`` per bin.
+
+    Each variable's bin is the ``CASE`` of the scoring SQL (:func:`clientlens.scorecard_sql.bin_index_case`:
+    the same rules as :meth:`VariableBinning.indices`); one scan with ``GROUPING SETS`` (one set per
+    variable) returns a few rows per variable, never the table. DuckDB SQL of the portable subset: run it
+    on Spark through :func:`clientlens.engine.to_spark_sql` (:func:`sql_bin_counts` does).
+    """
+    from .data import quote_ident
+    from .scorecard_sql import bin_index_case
+
+    binner._check_fitted()
+    variables = binner.selected_ if variables is None else list(variables)
+    if not variables:
+        raise ParamsError("bin_count_sql: no variables to count")
+    cols = [f"{bin_index_case(binner._binning(v))} AS b{i}" for i, v in enumerate(variables)]
+    ev = f"CAST({quote_ident(target)} AS BIGINT)" if target else "0"
+    tbl = ".".join(quote_ident(t) for t in str(table).split("."))
+    sets = ", ".join(f"(b{i})" for i in range(len(variables)))
+    keys = ", ".join(f"b{i}" for i in range(len(variables)))
+    return (f"SELECT {keys}, CAST(count(*) AS BIGINT) AS n, CAST(sum(ev0) AS BIGINT) AS events\n"
+            f"FROM (SELECT {', '.join(cols)}, {ev} AS ev0 FROM {tbl}) x\n"
+            f"GROUP BY GROUPING SETS ({sets})")
+
+
+def sql_bin_counts(binner: WoeBinner, con, table: str, variables: Iterable[str] | None = None,
+                   target: str | None = None) -> pd.DataFrame:
+    """:func:`bin_counts` computed by the engine that holds ``table`` (:func:`bin_count_sql`).
+
+    ``con`` is a DuckDB connection or a Spark bank's connection (:attr:`clientlens.engine.SparkBank.con`,
+    which transpiles the SQL); only the per-bin counts come back. ``target`` names a 0/1 column.
+    """
+    binner._check_fitted()
+    variables = binner.selected_ if variables is None else list(variables)
+    rows = con.execute(bin_count_sql(binner, table, variables, target)).df()
+    parts = []
+    for i, v in enumerate(variables):
+        vb = binner._binning(v)
+        k = len(vb.labels) + 1
+        r = rows[rows[f"b{i}"].notna()]
+        idx = r[f"b{i}"].to_numpy(dtype="int64")
+        idx = np.where(idx < 0, k - 1, idx)
+        n = np.bincount(idx, weights=r["n"].to_numpy(dtype=float), minlength=k)
+        e = np.bincount(idx, weights=r["events"].fillna(0).to_numpy(dtype=float), minlength=k)
+        parts.append(_count_frame(v, vb, n, e))
+    return _concat_counts(parts)
+
+
+def psi_from_counts(dev: pd.DataFrame, cmp: pd.DataFrame, watch: float = 0.1, shifted: float = 0.25,
+                    eps: float = PSI_EPS) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
+    """PSI (CSI) per variable from per-bin counts of two samples (:func:`bin_counts` / :func:`sql_bin_counts`).
+
+    Returns ``(summary, tables)``: the :func:`variable_psi` summary and each variable's :func:`psi_table`,
+    equal to those computed from the samples themselves (so a base counted in Spark is compared on the driver).
+    """
+    tables, n_dev, n_cmp = {}, 0, 0
+    for v, d in dev.groupby("variable", sort=False):
+        c = cmp[cmp["variable"] == v]
+        if c["bin_index"].tolist() != d["bin_index"].tolist():
+            raise DataError(f"psi: {v}: the two count tables have different bins")
+        cd, cc = d["count"].to_numpy(dtype=float), c["count"].to_numpy(dtype=float)
+        tables[v] = _psi_bins(v, d["bin"].tolist(), cd, cc, eps)
+        n_dev, n_cmp = int(cd.sum()), int(cc.sum())
+    return _psi_summary(tables, n_dev, n_cmp, watch, shifted), tables
 
 
 # --------------------------------------------------------------------------- report helpers

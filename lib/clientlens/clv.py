@@ -248,6 +248,16 @@ def rfm_summary(
         Missing columns, no transactions up to as_of, or a holdout window
         outside the data.
     """
+    from .spark_progress import stage_progress
+
+    with stage_progress(source, "RFM summary"):   # progress lines of a Spark bank's jobs (none on DuckDB)
+        return _rfm_summary(source, as_of=as_of, period=period, calibration_end=calibration_end, con=con,
+                            customer_col=customer_col, date_col=date_col, amount_col=amount_col,
+                            directions=directions, categories=categories, refunds=refunds, customers=customers)
+
+
+def _rfm_summary(source, *, as_of, period, calibration_end, con, customer_col, date_col, amount_col, directions,
+                 categories, refunds, customers) -> RFMSummary:
     if period not in PERIODS:
         raise ParamsError(f"period must be one of {list(PERIODS)}; got {period!r}")
     if refunds not in REFUNDS:

@@ -43,7 +43,7 @@ from . import ClientLensError, DataError, ParamsError
 
 __all__ = ["ENGINES", "INSTALL_HINT", "PORTABILITY", "check_engine", "java_version", "spark_available",
            "spark_session", "to_spark_sql", "SparkBank", "open_spark_bank", "open_bank", "wide_table",
-           "spark_wide_frame", "spark_score"]
+           "spark_wide_frame", "spark_score", "spark_bin_counts", "to_pandas"]
 
 ENGINES = ("duckdb", "spark")
 MIN_JAVA = 17  # Spark 4 runs on Java 17 or 21
@@ -438,8 +438,17 @@ def wide_table(bank, as_of, **kwargs) -> pd.DataFrame:
     if kwargs:
         raise ParamsError(f"unknown argument(s) for the Spark wide table: {sorted(kwargs)}")
     sdf, plan = spark_wide_frame(bank, as_of, windows=windows)
-    df = sdf.toPandas()  # one row per customer comes to the driver
-    return features._finish(_like_duckdb(df, sdf.schema), plan)
+    df = to_pandas(sdf, "wide table")  # one row per customer comes to the driver
+    return features._finish(df, plan)
+
+
+def to_pandas(sdf, label: str = "") -> pd.DataFrame:
+    """Collect a (small) Spark result to the driver with DuckDB's dtypes, showing the stage's progress
+    (:func:`clientlens.spark_progress.stage_progress`), e.g. ``to_pandas(spark_score(...), "scoring")``."""
+    from .spark_progress import stage_progress
+
+    with stage_progress(sdf, label):
+        return _like_duckdb(sdf.toPandas(), sdf.schema)
 
 
 def spark_wide_frame(bank: SparkBank, as_of, *, windows=None):
@@ -494,7 +503,8 @@ def spark_score(scorecard, base, *, id_columns=("customer_id",), points_columns:
     Returns
     -------
     pyspark.sql.DataFrame
-        Lazy: ``<id columns>[, points_<variable>...], score``.
+        Lazy: ``<id columns>[, points_<variable>...], score``; collect it with :func:`to_pandas`
+        (``to_pandas(spark_score(...), "scoring")`` shows the progress) or write it to a table.
     """
     import uuid
 
@@ -508,3 +518,34 @@ def spark_score(scorecard, base, *, id_columns=("customer_id",), points_columns:
     base.createOrReplaceTempView(view)
     sql = scorecard_sql(scorecard, table=view, id_columns=id_columns, points_columns=points_columns)
     return base.sparkSession.sql(to_spark_sql(sql))
+
+
+# --------------------------------------------------------------------------- per-bin counts in Spark
+
+def spark_bin_counts(binner, base, variables=None, target: str | None = None) -> pd.DataFrame:
+    """Rows and events per bin of ``base`` (a Spark DataFrame), counted in Spark on the fitted bins.
+
+    The binning is fitted on the driver; a sample or base that lives in Spark is counted there with
+    :func:`clientlens.binning.bin_count_sql` (the scoring SQL's bin ``CASE``, transpiled: one source),
+    and only the counts (a few rows per variable) come to the driver, equal to
+    :func:`clientlens.binning.bin_counts` of the same rows. Use them for WOE/IV tables (``target``: a
+    0/1 column) or for PSI/CSI against the development sample (:func:`clientlens.binning.psi_from_counts`).
+    """
+    import uuid
+
+    from .binning import sql_bin_counts
+
+    binner._check_fitted()
+    variables = binner.selected_ if variables is None else list(variables)
+    missing = [c for c in [*variables, *([target] if target else [])] if c not in base.columns]
+    if missing:
+        raise DataError(f"bin counts: column '{missing[0]}' is missing from the Spark frame")
+    from .spark_progress import stage_progress
+
+    view = "_clientlens_bin_base_" + uuid.uuid4().hex[:12]
+    base.createOrReplaceTempView(view)
+    try:
+        with stage_progress(base, "bin counts"):
+            return sql_bin_counts(binner, _SparkCon(base.sparkSession), view, variables, target)
+    finally:
+        base.sparkSession.catalog.dropTempView(view)

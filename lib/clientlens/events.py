@@ -304,10 +304,19 @@ def detect_events(bank, start, end, rules: EventRules | dict | None = None, *,
         (surge: transaction counts; movements: qualifying transactions that day),
         ``amount_usd`` (FX). ``attrs["skipped"]`` maps skipped rules to the reason.
     """
+    from .spark_progress import stage_progress
+
     rules = EventRules.from_params(rules)
     start, end = to_date("start", start), to_date("end", end)
     if start > end:
         raise ParamsError(f"start must be on or before end ({end}); got {start}")
+    with stage_progress(bank, "event rules"):   # progress lines of a Spark bank's jobs (none on DuckDB)
+        out, skipped = _detect(bank, start, end, rules, customers_only)
+    out.attrs["skipped"] = skipped
+    return out
+
+
+def _detect(bank, start: _dt.date, end: _dt.date, rules: EventRules, customers_only) -> tuple[pd.DataFrame, dict]:
     parts, skipped = [], {}
     has_txn, has_cust = bank.has("transactions"), bank.has("customers")
     d0, d1 = f"DATE {_lit(start.isoformat())}", f"DATE {_lit(end.isoformat())}"
@@ -358,8 +367,7 @@ def detect_events(bank, start, end, rules: EventRules | dict | None = None, *,
     out = out[_COLUMNS]
     out["event_date"] = pd.to_datetime(out["event_date"]).astype("datetime64[s]")
     out = out.sort_values(["event_date", "event", "customer_id"], kind="stable").reset_index(drop=True)
-    out.attrs["skipped"] = skipped
-    return out
+    return out, skipped
 
 
 def _single_transaction_events(bank, ev: str, d0: str, d1: str, rules: EventRules, only: str = "") -> pd.DataFrame:

@@ -64,6 +64,17 @@ def _str(v) -> str:
     return quote_literal(str(v))
 
 
+def bins_item(vb) -> dict:
+    """One variable's bins (:class:`clientlens.binning.VariableBinning`) as the spec's item, without points."""
+    item = {"name": vb.name, "kind": vb.dtype, "labels": list(vb.labels),
+            "special_codes": [c.item() if hasattr(c, "item") else c for c in vb.special_codes]}
+    if vb.dtype == "numerical":
+        item["splits"] = [float(s) for s in vb.splits]
+    else:
+        item["categories"] = [[str(c) for c in grp] for grp in vb.splits]
+    return item
+
+
 def scorecard_spec(scorecard) -> dict:
     """JSON-serialisable description of a fitted scorecard (module docstring)."""
     scorecard._check_fitted()
@@ -75,13 +86,9 @@ def scorecard_spec(scorecard) -> dict:
         b = float(scorecard.coef_[v])
         pts = [scorecard.factor_ * b * float(w) + share for w in vb.woe]
         n = vb.n_bins
-        item = {"name": v, "kind": vb.dtype, "coefficient": b, "labels": list(vb.labels),
-                "special_codes": [c.item() if hasattr(c, "item") else c for c in vb.special_codes],
-                "points": {"bins": pts[:n], "special": pts[n], "missing": pts[n + 1], "unknown": share}}
-        if vb.dtype == "numerical":
-            item["splits"] = [float(s) for s in vb.splits]
-        else:
-            item["categories"] = [[str(c) for c in grp] for grp in vb.splits]
+        item = bins_item(vb)
+        item["coefficient"] = b
+        item["points"] = {"bins": pts[:n], "special": pts[n], "missing": pts[n + 1], "unknown": share}
         variables.append(item)
     return {"format": _SPEC_FORMAT, "pdo": scorecard.pdo, "base_score": scorecard.base_score,
             "base_odds": scorecard.base_odds, "factor": scorecard.factor_, "offset": scorecard.offset_,
@@ -89,29 +96,31 @@ def scorecard_spec(scorecard) -> dict:
             "score": "sum of the variables' points; probability = 1 / (1 + exp((offset - score) / factor))"}
 
 
-def _case(item: dict, dialect: str) -> str:
+def _case(item: dict, dialect: str, values: dict | None = None, fmt=_num) -> str:
+    """``CASE`` giving each bin's value: ``values`` (default the item's points) holds ``bins`` (one per
+    regular bin), ``special``, ``missing`` and ``unknown`` (an unseen category), written with ``fmt``."""
     col = _ident(item["name"], dialect)
-    p = item["points"]
+    p = item["points"] if values is None else values
     lines = []
     if item["kind"] == "numerical":
         x = f"CAST({col} AS DOUBLE)"
-        lines.append(f"WHEN {col} IS NULL THEN {_num(p['missing'])}")
+        lines.append(f"WHEN {col} IS NULL THEN {fmt(p['missing'])}")
         if item["special_codes"]:
             codes = ", ".join(_num(c) for c in item["special_codes"])
-            lines.append(f"WHEN {x} IN ({codes}) THEN {_num(p['special'])}")
+            lines.append(f"WHEN {x} IN ({codes}) THEN {fmt(p['special'])}")
         for s, pt in zip(item["splits"], p["bins"]):
-            lines.append(f"WHEN {x} < {_num(s)} THEN {_num(pt)}")
-        lines.append(f"ELSE {_num(p['bins'][-1])}")
+            lines.append(f"WHEN {x} < {_num(s)} THEN {fmt(pt)}")
+        lines.append(f"ELSE {fmt(p['bins'][-1])}")
     else:
         x = f"CAST({col} AS STRING)"
-        lines.append(f"WHEN {col} IS NULL THEN {_num(p['missing'])}")
+        lines.append(f"WHEN {col} IS NULL THEN {fmt(p['missing'])}")
         if item["special_codes"]:
             codes = ", ".join(_str(c) for c in item["special_codes"])
-            lines.append(f"WHEN {x} IN ({codes}) THEN {_num(p['special'])}")
+            lines.append(f"WHEN {x} IN ({codes}) THEN {fmt(p['special'])}")
         for cats, pt in zip(item["categories"], p["bins"]):
             if cats:
-                lines.append(f"WHEN {x} IN ({', '.join(_str(c) for c in cats)}) THEN {_num(pt)}")
-        lines.append(f"ELSE {_num(p['unknown'])}")
+                lines.append(f"WHEN {x} IN ({', '.join(_str(c) for c in cats)}) THEN {fmt(pt)}")
+        lines.append(f"ELSE {fmt(p['unknown'])}")
     return "CASE\n      " + "\n      ".join(lines) + "\n    END"
 
 
@@ -150,6 +159,14 @@ def scorecard_sql(scorecard, table: str = "scoring_base", id_columns=("customer_
             f"offset = {spec['offset']:.12g}, factor = {spec['factor']:.12g}\n")
     tbl = ".".join(_ident(t, dialect) for t in str(table).split("."))
     return head + "SELECT\n  " + ",\n  ".join(parts) + f"\nFROM {tbl}"
+
+
+def bin_index_case(vb, dialect: str = "duckdb") -> str:
+    """``CASE`` giving the bin index of :meth:`clientlens.binning.VariableBinning.indices`: regular bins
+    ``0..n-1``, ``Special`` ``n``, ``Missing`` ``n+1``, an unseen category ``-1`` (same rules as the scoring SQL)."""
+    n = vb.n_bins
+    return _case(bins_item(vb), dialect, {"bins": list(range(n)), "special": n, "missing": n + 1, "unknown": -1},
+                 fmt=lambda v: str(int(v)))
 
 
 def save_scorecard_sql(scorecard, out_dir: str | os.PathLike, stem: str = "scorecard", **kwargs) -> dict[str, Path]:
