@@ -110,3 +110,16 @@ def test_product_catalogue_table_reads_in_chinese(zh):
     assert fund["risk level"] == "R3" and fund["who may be offered it"] == "稳健型, 进取型"
     assert fund["eligibility"] == "最低年龄 18"
     assert tab[tab["product"] == "loan"].iloc[0]["risk level"] == "未评级"
+
+
+def test_summary_box_heading_and_sentences_read_in_chinese(zh):
+    from clientlens import report, summaries
+
+    html = report.summary_html(["一"])
+    assert "<strong>本报告要点</strong>" in html
+    vals = pd.DataFrame({"clv": [300.0, 100.0, 100.0, 0.0, 0.0], "clv_tier": ["high", "medium", "low", "low", "low"]})
+    assert summaries.clv(vals, currency="CNY") == ["5 名客户在预期关系期内为银行带来的价值合计 500 元。",
+                                                   "价值最高的 20% 客户占其中 60.0%。", "1 名客户（20.0%）处于高价值层级。"]
+    checks = [{"check": "数据", "verdict": "PASS"}, {"check": "名单规模", "verdict": "WARN"}]
+    assert summaries.strategy(100, 2, pd.DataFrame({"group": ["model", "control"], "strategy": ["a", "a"]}),
+                              checks)[-1] == "名单检查：不通过 0 项、关注 1 项、通过 1 项；请先看：名单规模（关注）。"

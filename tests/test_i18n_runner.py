@@ -39,6 +39,9 @@ def test_zh_report_goes_to_the_language_sub_folder_and_finds_the_en_runs_artefac
     en.parent.mkdir(parents=True)
     en.write_text("x")
     assert report.find_artifact(tmp_path, "2026-10-31", "01_x", "tags.parquet") == en
+    # a zh report reads the zh run's artefact first (03's segment names are written in the report's language)
+    with i18n.using("zh"):
+        assert report.find_artifact(tmp_path, "2026-10-31", "01_x", "tags.parquet") == zh_only
 
 
 def test_index_links_each_report_in_each_language(tmp_path):

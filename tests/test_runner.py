@@ -331,12 +331,15 @@ def test_report_overview_summaries_on_a_tiny_bank(tmp_path):
 
 
 @pytest.mark.slow
-def test_run_all_every_notebook_on_demo_small(demo_small, tmp_path, capsys):
-    """run-all over every notebooks/NN_*.ipynb with the default params on the 3,000-customer demo."""
+def test_run_all_every_notebook_on_demo_small(demo_small, tmp_path, capsys, monkeypatch):
+    """run-all over every notebooks/NN_*.ipynb with the default params on the 3,000-customer demo, then again in
+    Chinese (issue 17's done-means: every report in en and zh, see :func:`_assert_every_report_reads_right`)."""
     import yaml
 
+    from clientlens import i18n
     from clientlens.params import load_params_file
 
+    monkeypatch.setenv(i18n.STRICT_ENV, "1")   # the kernels inherit it: a text without its zh entry fails a report
     merged = load_params_file(config.DEFAULT_PARAMS_FILE)
     merged.setdefault("common", {})["data_dir"] = str(demo_small)
     pf = tmp_path / "params.yaml"
@@ -408,7 +411,38 @@ def test_run_all_every_notebook_on_demo_small(demo_small, tmp_path, capsys):
     matched = re.search(r"([\d,]+) of ([\d,]+) valued customers matched", clv_html)
     assert matched and matched.group(1) == matched.group(2), matched and matched.group(0)
     _assert_masks_cannot_be_recomputed_from_reports(tmp_path / "reports", raw)
-    _assert_reports_load_nothing_from_the_internet(tmp_path / "reports")
+    _assert_every_report_reads_right(pf, tmp_path / "reports", stems, capsys)   # last: it may end in an xfail
+
+
+def _assert_every_report_reads_right(pf: Path, reports: Path, stems: list[str], capsys) -> None:
+    """Issue 17, done-means: each report rendered in en (the run above) and in zh (a second run-all on the same
+    reports folder: the run cache's intermediates are reused) with CLIENTLENS_I18N_STRICT=1 in the kernels, so a
+    text without its Chinese entry or a markdown cell without a current translation fails the report. On every page:
+    no literal markdown, no external URL; in zh no English sentence and no snake_case column header in the visible
+    text (tests/report_text.py). Reports in report_text.PENDING are still being translated: their zh failures are
+    an expected failure (xfail, not strict), reported after every other check has passed."""
+    from report_text import PENDING, english_in_zh, report_problems
+
+    run_cli(capsys, "run-all", "--params", pf, "-p", "language=zh", "--reports-dir", reports, "--no-progress")
+    pending = {}
+    for stem in stems:
+        en = (reports / AS_OF / f"{stem}.html").read_text(encoding="utf-8")
+        assert not report_problems(en), (stem, report_problems(en)[:5])
+        zh_dir = reports / AS_OF / "zh"
+        if not (zh_dir / f"{stem}.html").exists():
+            failed = json.loads((zh_dir / f"{stem}.FAILED.manifest.json").read_text(encoding="utf-8"))
+            problems = [f"zh report failed: {str(failed.get('error'))[-600:]}"]
+        else:
+            zh = (zh_dir / f"{stem}.html").read_text(encoding="utf-8")
+            assert 'lang="zh-CN"' in zh and not report_problems(zh), (stem, report_problems(zh)[:5])
+            problems = english_in_zh(zh)
+        if stem in PENDING:
+            pending[stem] = problems
+        else:
+            assert not problems, (stem, problems[:10])
+    if any(pending.values()):
+        pytest.xfail("zh text of " + ", ".join(s for s, p in pending.items() if p) + " still being written "
+                     "(tests/report_text.py PENDING): " + "; ".join(f"{s}: {p[:2]}" for s, p in pending.items() if p))
 
 
 def _assert_masks_cannot_be_recomputed_from_reports(reports: Path, raw_ids) -> None:
@@ -449,16 +483,6 @@ def _assert_masks_cannot_be_recomputed_from_reports(reports: Path, raw_ids) -> N
         for cid in sample[:5]:
             assert "K-" + hashlib.sha256((c + "|" + cid).encode()).hexdigest()[:12] not in saved
             assert "K-" + hmac.new(k, cid.encode(), hashlib.sha256).hexdigest()[:12] not in saved
-
-
-def _assert_reports_load_nothing_from_the_internet(reports: Path) -> None:
-    tag = re.compile(r"<(script|link|img|iframe)\b[^>]*>", re.I)
-    for f in sorted(reports.rglob("*.html")):
-        page = f.read_text(encoding="utf-8")
-        for m in tag.finditer(page):
-            assert not re.search(r"\b(src|href)\s*=\s*[\"']?(https?:)?//", m.group(0), re.I), (f.name, m.group(0))
-        for m in re.finditer(r"<script\b[^>]*>(.*?)</script>", page, re.S | re.I):
-            assert not re.search(r"import[^;]*[\"'](https?:)?//", m.group(1)), (f.name, m.group(1)[:200])
 
 
 def test_file_map_lets_every_notebook_read_files_not_named_after_the_tables(demo_small, tmp_path):

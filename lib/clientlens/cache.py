@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 
 from . import __version__, config
+from .i18n import t
 
 __all__ = ["RunCache", "CACHE_DIRNAME", "LOG_FILE", "ENV_SWITCH", "code_fingerprint", "mask_key_fingerprint",
            "cache_enabled"]
@@ -178,7 +179,8 @@ class RunCache:
         win = _check_windows(DEFAULT_WINDOWS if windows is None else windows)
         params = {"as_of": day, "windows": list(win)}
         frames, _ = self._get("wide", params, lambda: ({"wide": build_wide_table(self.bank, day, windows=win)}, {}),
-                              f"customer wide table as of {day} (windows {', '.join(map(str, win))} days)")
+                              t("customer wide table as of {day} (windows {windows} days)", day=day,
+                                windows=", ".join(map(str, win))))
         return frames["wide"]
 
     def wide_columns(self, as_of, columns, *, windows=None) -> pd.DataFrame:
@@ -194,7 +196,7 @@ class RunCache:
         day = to_date("as_of", as_of)
         win = _check_windows(DEFAULT_WINDOWS if windows is None else windows)
         cols = sorted({str(columns)} if isinstance(columns, str) else {str(c) for c in columns} - {_ID})
-        what = f"{len(cols)} column(s) of the customer wide table as of {day}"
+        what = t("{n} column(s) of the customer wide table as of {day}", n=len(cols), day=day)
         if self.enabled:
             t0 = time.perf_counter()
             slot, key = self.key("wide", {"as_of": day, "windows": list(win)})
@@ -204,7 +206,7 @@ class RunCache:
             except Exception:  # noqa: BLE001 - absent, unreadable or lacking a column: built alone below
                 frames = None
             if frames is not None:
-                self._record({"intermediate": "wide", "what": what + " (from the full table)", "status": "reused",
+                self._record({"intermediate": "wide", "what": what + t(" (from the full table)"), "status": "reused",
                               "entry": full.name, "seconds": round(time.perf_counter() - t0, 2),
                               "params": _params_json({"as_of": day, "windows": list(win), "columns": cols})})
                 return frames["wide"]
@@ -225,7 +227,7 @@ class RunCache:
         wide = self.wide_table(day, windows=win)
         params = {"as_of": day, "windows": list(win), "rules": _params_json(rules)}
         frames, _ = self._get("tags", params, lambda: ({"tags": build_tags(wide, rules)}, {}),
-                              f"customer tags as of {day}")
+                              t("customer tags as of {day}", day=day))
         return wide, frames["tags"]
 
     def tags(self, as_of, *, windows=None, rules=None) -> pd.DataFrame:
@@ -244,7 +246,7 @@ class RunCache:
             cols = tag_input_columns(wide_table_columns(self.bank, day, windows=win), rules)
             return {"tags": build_tags(self.wide_columns(day, cols, windows=win), rules)}, {}
 
-        frames, _ = self._get("tags", params, compute, f"customer tags as of {day}")
+        frames, _ = self._get("tags", params, compute, t("customer tags as of {day}", day=day))
         return frames["tags"]
 
     def training_frame(self, campaigns, *, feature_lag_days: int = 1) -> pd.DataFrame:
@@ -259,7 +261,8 @@ class RunCache:
             return {"frame": f}, {}
 
         frames, _ = self._get("sample", params, compute,
-                              f"campaign sample of {', '.join(ids)} (features {feature_lag_days} day(s) before contact)")
+                              t("campaign sample of {campaigns} (features {lag} day(s) before contact)",
+                                campaigns=", ".join(ids), lag=feature_lag_days))
         return frames["frame"]
 
     def model_sample(self, campaigns, *, feature_lag_days: int = 1, split: str = "random",
@@ -295,8 +298,9 @@ class RunCache:
                     "counts": r.counts, "note_items": [list(n) for n in r.note_items]}
             return frames, meta
 
-        frames, meta = self._get("rfm", params, compute, f"RFM summary as of {day} by {period}"
-                                 + (f", calibration to {cal}" if cal else ""))
+        frames, meta = self._get("rfm", params, compute,
+                                 t("RFM summary as of {day} by {period}", day=day, period=t(period))
+                                 + (t(", calibration to {day}", day=cal) if cal else ""))
         return clv.RFMSummary(source=params, table=frames["table"], period=meta["period"],
                               observation_end=to_date("observation_end", meta["observation_end"]),
                               calibration_end=(to_date("calibration_end", meta["calibration_end"])
@@ -324,8 +328,8 @@ class RunCache:
                 m = clv.BTYDModel(model, penalizer=penalizer, random_state=random_state).fit(frame)
                 return {}, {"state": m.state()}
 
-            _, meta = self._get("btyd", params, compute, f"{clv.MODEL_LABELS.get(model, model)} fit on the "
-                                f"{window} window of the RFM summary")
+            _, meta = self._get("btyd", params, compute, t("{model} fit on the {window} window of the RFM summary",
+                                                           model=clv.MODEL_LABELS.get(model, model), window=t(window)))
             return clv.BTYDModel.from_state(meta["state"])
 
         return fit
@@ -343,7 +347,8 @@ class RunCache:
             trig, kept = E.run_daily_job(self.bank, s, e, rules, warmup_days=warmup_days)
             return {"triggered": trig, "kept": kept}, {}
 
-        frames, _ = self._get("events", params, compute, f"event rules run on every day from {s} to {e}")
+        frames, _ = self._get("events", params, compute,
+                              t("event rules run on every day from {start} to {end}", start=s, end=e))
         return frames["triggered"], frames["kept"]
 
     # ------------------------------------------------------------------ machinery

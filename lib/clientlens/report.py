@@ -418,16 +418,19 @@ def find_artifact(reports_dir: str | os.PathLike, as_of: str, notebook_stem: str
 
     Looks for ``<reports_dir>/<as_of>/<notebook_stem>_files/<filename>`` (where the runner moves a
     successful notebook's artefacts), then in the language sub-folders (``<as_of>/zh/...``: a report run
-    only in Chinese). With ``include_scratch=True`` (interactive work:
+    only in Chinese). A report in another language than English looks in its own language's folder first: the
+    numbers are the same, but text an artefact carries (03's generated segment names) is in that language. With ``include_scratch=True`` (interactive work:
     ``include_scratch=not output_dir``), falls back to ``<reports_dir>/_scratch/<notebook_stem>/<filename>``.
     A relative ``reports_dir`` is taken from the project root.
     """
-    from .i18n import LANGUAGES
+    from .i18n import LANGUAGES, get_language
 
     root = config.resolve(reports_dir)
     # the en run's artefacts, else those of a run in another language (reports/<as_of>/zh/): same numbers
-    candidates = [root / str(as_of) / lang_dir / f"{notebook_stem}_files" / filename
-                  for lang_dir in ("",) + LANGUAGES[1:]]
+    lang_dirs = ("",) + LANGUAGES[1:]
+    if get_language() != "en":
+        lang_dirs = (get_language(),) + tuple(d for d in lang_dirs if d != get_language())
+    candidates = [root / str(as_of) / lang_dir / f"{notebook_stem}_files" / filename for lang_dir in lang_dirs]
     if include_scratch:
         candidates.append(root / "_scratch" / notebook_stem / filename)
     for c in candidates:

@@ -295,7 +295,7 @@ def show_post_evaluation(v: ValidationRun, bank) -> None:
                           caption=t("Campaign {campaign}: response by group; model group selected by {selector}",
                                     campaign=camp, selector=selector))
         report.callout(t("Model group {model:.2%} vs control {control:.2%}: {diff:+.2f} points ({conf:.0%} interval "
-                         "{low:+.2f} to {high:+.2f}, Newcombe), p = {p:.2g}. This measures what **{selector}** added on "
+                         "{low:+.2f} to {high:+.2f}, Newcombe), p = {p:.2g}. This measures what {selector} added on "
                          "campaign {campaign}; it is not an outcome of the model validated here.", model=r.rate_model,
                          control=r.rate_control, diff=r.difference * 100, conf=conf, low=r.ci_low * 100,
                          high=r.ci_high * 100, p=r.p_value, selector=selector, campaign=camp),

@@ -167,17 +167,17 @@ def response(metrics: pd.DataFrame, lst: pd.DataFrame, product: str, base_prob=N
     lines = []
     if len(metrics):
         m = metrics.iloc[0]
-        lines.append("On customers it was not fitted on, the scorecard's top 10% hold {c:.0%} of responders "
-                     "(lift {l:.1f}x; AUC {a:.3f}).".format(c=float(m["capture top 10%"]), l=float(m["lift top 10%"]),
-                                                           a=float(m["AUC"])))
+        lines.append(t("On customers it was not fitted on, the scorecard's top 10% hold {c:.0%} of responders "
+                       "(lift {l:.1f}x; AUC {a:.3f}).", c=float(m["capture top 10%"]), l=float(m["lift top 10%"]),
+                       a=float(m["AUC"])))
     contacted = lst[lst["group"] == "model"] if "group" in lst else lst
-    lines.append("The marketing list offers {p} to {n:,} customers, with {k:,} more kept back as a random "
-                 "control group.".format(p=product, n=len(contacted), k=len(lst) - len(contacted)))
+    lines.append(t("The marketing list offers {p} to {n:,} customers, with {k:,} more kept back as a random "
+                   "control group.", p=value(product), n=len(contacted), k=len(lst) - len(contacted)))
     if "propensity" in contacted and len(contacted):
         exp = float(contacted["propensity"].sum())
         base = float(pd.Series(base_prob).mean()) if base_prob is not None and len(base_prob) else float("nan")
-        lines.append(("Expected responders on the list: about {e:,.0f} (mean predicted response {m:.1%} vs "
-                      "{b:.1%} over the base).").format(e=exp, m=float(contacted["propensity"].mean()), b=base))
+        lines.append(t("Expected responders on the list: about {e:,.0f} (mean predicted response {m:.1%} vs "
+                       "{b:.1%} over the base).", e=exp, m=float(contacted["propensity"].mean()), b=base))
     return lines
 
 
@@ -185,34 +185,35 @@ def response(metrics: pd.DataFrame, lst: pd.DataFrame, product: str, base_prob=N
 def validation(res: Mapping, sample_name: str) -> list[str]:
     """06: the overall verdict, the worst check, AUC and the score PSI."""
     verdicts = res["verdicts"]
-    lines = ["Overall verdict on the {s} sample: {v}.".format(s=sample_name, v=res["overall"])]
+    lines = [t("Overall verdict on the {s} sample: {v}.", s=value(sample_name), v=t(res["overall"]))]
     w = worst_check(verdicts)
     if w is not None and w["verdict"] != "PASS":
         x = w.get(sample_name, w.get("value", ""))      # the verdict table names its value column after the sample
-        lines.append("Worst check: {c} is {v} (value {x}).".format(c=w["check"], v=w["verdict"], x=x))
+        lines.append(t("Worst check: {c} is {v} (value {x}).", c=w["check"], v=t(w["verdict"]), x=x))
     m = res["metrics"][res["primary"]]
     if "auc" in m:
-        lines.append("AUC {a:.3f} ({lo:.3f} to {hi:.3f}).".format(a=float(m["auc"]), lo=float(m.get("auc_low", np.nan)),
-                                                                 hi=float(m.get("auc_high", np.nan))))
+        lines.append(t("AUC {a:.3f} ({lo:.3f} to {hi:.3f}).", a=float(m["auc"]), lo=float(m.get("auc_low", np.nan)),
+                       hi=float(m.get("auc_high", np.nan))))
     stab = res.get("stability")
     if stab is not None and len(stab):
-        lines.append("Score PSI against today's base: {p:.3f} ({band}).".format(p=float(stab.iloc[0]["index"]),
-                                                                               band=stab.iloc[0]["band"]))
+        lines.append(t("Score PSI against today's base: {p:.3f} ({band}).", p=float(stab.iloc[0]["index"]),
+                       band=value(stab.iloc[0]["band"])))
     n_fail = int((verdicts["verdict"] == "FAIL").sum())
     n_warn = int((verdicts["verdict"] == "WARN").sum())
-    lines.append("{f} check(s) FAIL and {w} WARN out of {n}.".format(f=n_fail, w=n_warn, n=len(verdicts)))
+    lines.append(t("{f} check(s) FAIL and {w} WARN out of {n}.", f=n_fail, w=n_warn, n=len(verdicts)))
     return lines[:5]
 
 
 # ----------------------------------------------------------------------------------------- 07
 def events(kept: pd.DataFrame, tasks: pd.DataFrame, today: pd.DataFrame, history_days: int, checks) -> list[str]:
     """07: events and tasks of the back-test, the most frequent event, today's tasks, the job checks."""
-    lines = ["Over the last {d} days the rules found {e:,} events, which became {t:,} contact tasks "
-             "({p:,.0f} a day).".format(d=history_days, e=len(kept), t=len(tasks), p=len(tasks) / max(history_days, 1))]
+    lines = [t("Over the last {d} days the rules found {e:,} events, which became {t:,} contact tasks "
+               "({p:,.0f} a day).", d=history_days, e=len(kept), t=len(tasks), p=len(tasks) / max(history_days, 1))]
     if len(kept) and "event" in kept:
         vc = kept["event"].value_counts()
-        lines.append("The most frequent event is {e} ({s:.1%} of events).".format(e=vc.index[0], s=vc.iloc[0] / len(kept)))
-    lines.append("{n:,} tasks are due today.".format(n=len(today)))
+        lines.append(t("The most frequent event is {e} ({s:.1%} of events).", e=value(vc.index[0]),
+                       s=vc.iloc[0] / len(kept)))
+    lines.append(t("{n:,} tasks are due today.", n=len(today)))
     lines.append(_checks_line(checks, "event job checks"))
     return lines
 
@@ -222,13 +223,13 @@ def strategy(n_base: int, n_strategies: int, lists: pd.DataFrame, checks, skippe
     """08: strategies, customers on a list and controls, strategies selecting nobody, the list checks."""
     n_control = int((lists["group"] == "control").sum()) if "group" in lists else 0
     n_on = len(lists)
-    lines = ["{s} strategies put {n:,} of {b:,} customers ({share:.1%}) on a list, {c:,} of them held out as "
-             "random controls.".format(s=n_strategies, n=n_on, b=n_base, share=n_on / max(n_base, 1), c=n_control)]
+    lines = [t("{s} strategies put {n:,} of {b:,} customers ({share:.1%}) on a list, {c:,} of them held out as "
+               "random controls.", s=n_strategies, n=n_on, b=n_base, share=n_on / max(n_base, 1), c=n_control)]
     if "strategy" in lists and n_on:
         vc = lists["strategy"].value_counts()
-        lines.append("The largest list is {s} with {k:,} customers.".format(s=vc.index[0], k=int(vc.iloc[0])))
+        lines.append(t("The largest list is {s} with {k:,} customers.", s=value(vc.index[0]), k=int(vc.iloc[0])))
     if skipped:
-        lines.append("{k} strategy(ies) select nobody: {names}.".format(k=len(skipped), names=", ".join(skipped)))
+        lines.append(t("{k} strategy(ies) select nobody: {names}.", k=len(skipped), names=", ".join(skipped)))
     lines.append(_checks_line(checks, "list checks"))
     return lines
 
@@ -237,8 +238,8 @@ def strategy(n_base: int, n_strategies: int, lists: pd.DataFrame, checks, skippe
 def post_evaluation(camps: Sequence[str], comparison: pd.DataFrame, confidence: float = 0.95) -> list[str]:
     """09: campaigns evaluated, the incremental response of each (with its interval), what is significant."""
     if not len(camps) or not len(comparison):
-        return ["No campaign with a control group was contacted in the evaluated period: nothing to evaluate."]
-    lines = ["{k} campaign(s) evaluated against their random control groups.".format(k=len(camps))]
+        return [t("No campaign with a control group was contacted in the evaluated period: nothing to evaluate.")]
+    lines = [t("{k} campaign(s) evaluated against their random control groups.", k=len(camps))]
     resp = comparison[comparison["kpi"] == "response_rate"] if "kpi" in comparison else comparison.iloc[0:0]
     for _, r in resp.head(3).iterrows():
         sig = r["ci_low"] > 0 or r["ci_high"] < 0
@@ -246,7 +247,7 @@ def post_evaluation(camps: Sequence[str], comparison: pd.DataFrame, confidence: 
                 "interval {lo:+.2f} to {hi:+.2f}); significant." if sig else
                 "{c}: response {t:.1%} treated vs {k:.1%} control, {d:+.2f} percentage points ({conf:.0%} "
                 "interval {lo:+.2f} to {hi:+.2f}); not significant.")
-        lines.append(text.format(c=r["campaign_id"], t=float(r["treated"]), k=float(r["control"]),
-                                 d=100 * float(r["difference"]), conf=confidence, lo=100 * float(r["ci_low"]),
-                                 hi=100 * float(r["ci_high"])))
+        lines.append(t(text, c=r["campaign_id"], t=float(r["treated"]), k=float(r["control"]),
+                       d=100 * float(r["difference"]), conf=confidence, lo=100 * float(r["ci_low"]),
+                       hi=100 * float(r["ci_high"])))
     return lines[:5]

@@ -471,7 +471,7 @@ def leakage_check(suspicious_kept: Sequence[str], review: Mapping | None) -> dic
         missing = [k for k, v in rec.items() if not v]
         return {"verdict": "WARN", "value": t("{n} kept: {variables}", n=len(kept), variables=", ".join(kept)),
                 "note": t("suspicious variables kept without a recorded review (leakage_review lacks {fields})",
-                          fields=", ".join(missing))}
+                          fields=t(", ").join(missing))}
     return {"verdict": "PASS", "value": t("{n} kept: {variables}", n=len(kept), variables=", ".join(kept)),
             "note": t("reviewed by {reviewer} on {date}: {conclusion}", reviewer=rec["reviewer"], date=rec["date"],
                       conclusion=rec["conclusion"])}
@@ -620,7 +620,7 @@ def load_validation_inputs(bank, reports_dir, as_of: str, *, include_scratch: bo
     if all(found.values()):
         return {"model": load_model(found["scorecard.pkl"]), "scored": pd.read_parquet(found["scored_sample.parquet"]),
                 "base_scores": pd.read_parquet(found["base_scores.parquet"]), "fitted_here": False,
-                "source_note": f"Model and scores loaded from the 05_response_model report of {as_of}."}
+                "source_note": t("Model and scores loaded from the 05_response_model report of {as_of}.", as_of=as_of)}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model = fit_response_model(bank, campaigns, validation_share=validation_share, random_state=random_state,
