@@ -117,12 +117,26 @@ _ENGLISH = re.compile(rf"\b{_WORD}(?:[\s,;:'’()/]+{_WORD}\b){{2,}}")
 _SNAKE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$")
 
 
-def english_in_zh(page: str) -> list[str]:
-    """English a Chinese report still shows: sentences (3+ English words) and snake_case column headers."""
+def english_in_zh(page: str, user_texts=()) -> list[str]:
+    """English a Chinese report still shows: sentences (3+ English words) and snake_case column headers.
+    ``user_texts``: the analyst's own words from the params (a model's intended use, who picked a model group),
+    shown as written in either language: English found inside one of them is not a missing translation."""
     out = []
     for tag, text in visible_chunks(page):
         if tag == "th" and _SNAKE.match(text.strip()):
             out.append(f"snake_case header: {text.strip()!r}")
         words = _NUMBER.sub(" ", _HEX.sub(" ", _IDENTIFIER.sub(" ", _ARTEFACT.sub(" ", text))))
-        out += [f"English: {m.group(0)!r}" for m in _ENGLISH.finditer(words)]
+        out += [f"English: {m.group(0)!r}" for m in _ENGLISH.finditer(words)
+                if not any(m.group(0) in u for u in user_texts)]
     return out
+
+
+def user_texts(params) -> list[str]:
+    """Every string value of a params mapping (nested), for :func:`english_in_zh`."""
+    if isinstance(params, str):
+        return [params]
+    if isinstance(params, dict):
+        return [t for v in params.values() for t in user_texts(v)]
+    if isinstance(params, (list, tuple)):
+        return [t for v in params for t in user_texts(v)]
+    return []

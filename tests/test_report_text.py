@@ -39,3 +39,13 @@ def test_report_problems_finds_literal_markdown_and_external_urls_not_css_commen
     found = report_problems(bad)
     assert sum(f.startswith("literal markdown") for f in found) == 3
     assert sum(f.startswith("external URL") for f in found) == 3
+
+
+def test_english_inside_the_analysts_own_param_text_is_not_a_missing_translation():
+    from report_text import english_in_zh, user_texts
+
+    own = user_texts({"common": {"x": 1}, "06": {"evaluation_model": "the bank's earlier campaign model (demo)",
+                                                  "card": {"intended_use": ["rank eligible customers by score"]}}})
+    page = ("<html><body><p>模型组：the bank's earlier campaign model (demo)</p>"
+            "<p>用途：rank eligible customers by score</p><p>but this English sentence stays</p></body></html>")
+    assert english_in_zh(page) and english_in_zh(page, own) == ["English: 'but this English sentence stays'"]

@@ -189,7 +189,7 @@ def validation(res: Mapping, sample_name: str) -> list[str]:
     w = worst_check(verdicts)
     if w is not None and w["verdict"] != "PASS":
         x = w.get(sample_name, w.get("value", ""))      # the verdict table names its value column after the sample
-        lines.append(t("Worst check: {c} is {v} (value {x}).", c=w["check"], v=t(w["verdict"]), x=x))
+        lines.append(t("Worst check: {c} is {v} (value {x}).", c=value(w["check"]), v=t(w["verdict"]), x=x))
     m = res["metrics"][res["primary"]]
     if "auc" in m:
         lines.append(t("AUC {a:.3f} ({lo:.3f} to {hi:.3f}).", a=float(m["auc"]), lo=float(m.get("auc_low", np.nan)),
