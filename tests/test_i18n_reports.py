@@ -12,8 +12,8 @@ import yaml
 
 from clientlens import config, i18n
 
-STEMS = ("03_segmentation", "04_clv", "05_response_model", "06_model_validation", "07_event_triggers", "08_strategy", "09_post_evaluation")
-FILES = ("segments", "clv", "summaries", "response_model", "variables", "events", "strategy", "postevaluation",
+STEMS = ("00_data_overview", "01_profile", "02_binning", "03_segmentation", "04_clv", "05_response_model", "06_model_validation", "07_event_triggers", "08_strategy", "09_post_evaluation")
+FILES = ("overview", "profile", "tags", "binning", "segments", "clv", "summaries", "response_model", "variables", "events", "strategy", "postevaluation",
          "validation")
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
