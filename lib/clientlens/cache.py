@@ -233,9 +233,9 @@ class RunCache:
     def tags(self, as_of, *, windows=None, rules=None) -> pd.DataFrame:
         """The tags of :meth:`wide_and_tags` (the same entry): reused when stored, else computed from only the
         wide-table columns they read (:func:`clientlens.tags.tags_as_of`; the same tags, tested)."""
-        from .features import DEFAULT_WINDOWS, _check_windows, wide_table_columns
+        from .features import DEFAULT_WINDOWS, _check_windows
         from .params import to_date
-        from .tags import TagRules, build_tags, tag_input_columns
+        from .tags import TagRules, build_tags, tag_wide_columns
 
         day = to_date("as_of", as_of)
         win = _check_windows(DEFAULT_WINDOWS if windows is None else windows)
@@ -243,7 +243,7 @@ class RunCache:
         params = {"as_of": day, "windows": list(win), "rules": _params_json(rules)}
 
         def compute():
-            cols = tag_input_columns(wide_table_columns(self.bank, day, windows=win), rules)
+            cols = tag_wide_columns(self.bank, day, rules, windows=win)
             return {"tags": build_tags(self.wide_columns(day, cols, windows=win), rules)}, {}
 
         frames, _ = self._get("tags", params, compute, t("customer tags as of {day}", day=day))

@@ -263,13 +263,25 @@ class ResponseScorecard:
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         """``(n, 2)`` array: probability of no response, of response (scikit-learn layout)."""
-        p = 1.0 / (1.0 + np.exp(-self.decision_function(X)))
+        p = self._probability(self.decision_function(X))
         return np.column_stack([1 - p, p])
 
     def score(self, X: pd.DataFrame) -> np.ndarray:
         """Points (higher = more likely to respond): ``offset_ + factor_ * log-odds``."""
         self._check_fitted()
-        return self.offset_ + self.factor_ * self.decision_function(X)
+        return self._points(self.decision_function(X))
+
+    def score_and_probability(self, X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`score` and the response probability of :meth:`predict_proba`, from one WOE transform."""
+        logit = self.decision_function(X)
+        return self._points(logit), self._probability(logit)
+
+    def _points(self, logit: np.ndarray) -> np.ndarray:
+        return self.offset_ + self.factor_ * logit
+
+    @staticmethod
+    def _probability(logit: np.ndarray) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-logit))
 
     def contributions(self, X: pd.DataFrame) -> pd.DataFrame:
         """Per-variable contributions ``b_j * woe_j`` to the log-odds of response (one column per variable)."""
@@ -728,9 +740,7 @@ def score_frame(model: dict, frame: pd.DataFrame, *, allow_raw_ids: bool = False
     if ids:
         out["customer_id" if allow_raw_ids else "customer_id_masked"] = show_ids(
             frame["customer_id"].to_numpy(), allow_raw=allow_raw_ids).to_numpy()
-    logit = sc.decision_function(frame)          # once: Scorecard.score and predict_proba are both made of it
-    out["score"] = sc.offset_ + sc.factor_ * logit
-    out["prob"] = 1.0 / (1.0 + np.exp(-logit))
+    out["score"], out["prob"] = sc.score_and_probability(frame)
     if model.get("challenger") is not None:
         out["prob_challenger"] = model["challenger"].predict_proba(frame)[:, 1]
     bins = sc.binner_.transform(frame, metric="indices", variables=sc.variables_)

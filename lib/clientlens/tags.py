@@ -27,7 +27,7 @@ from . import DataError, ParamsError
 
 __all__ = ["TagRules", "build_tags", "TAG_CATEGORIES", "CATEGORIES", "TAG_RULES_TEXT", "tag_catalog",
            "LIFECYCLE_STAGES", "QUADRANTS", "rfm_quintile", "value_tiers", "lifecycle_stage",
-           "primary_account", "quadrant", "tag_coverage", "TAG_INPUTS", "tag_input_columns", "tags_as_of"]
+           "primary_account", "quadrant", "tag_coverage", "TAG_INPUTS", "tag_input_columns", "tag_wide_columns", "tags_as_of"]
 
 CATEGORIES = ("lifecycle", "demographics", "product holding", "behaviour habits", "attitude/feedback",
               "value contribution", "relationship circle", "marketing activity")
@@ -413,12 +413,19 @@ def tags_as_of(bank, as_of, rules: dict | TagRules | None = None, *, windows=Non
     cost: the wide table's SQL computes only the aggregates the tags need (e.g. the tags at an earlier
     month-end of 09's migration matrix).
     """
-    from .features import DEFAULT_WINDOWS, build_wide_table, wide_table_columns
+    from .features import DEFAULT_WINDOWS, build_wide_table
 
     win = DEFAULT_WINDOWS if windows is None else windows
-    cols = tag_input_columns(wide_table_columns(bank, as_of, windows=win), rules)
-    wide = build_wide_table(bank, as_of, windows=win, columns=[c for c in cols if c != "customer_id"])
+    wide = build_wide_table(bank, as_of, windows=win, columns=tag_wide_columns(bank, as_of, rules, windows=win))
     return build_tags(wide, rules), wide
+
+
+def tag_wide_columns(bank, as_of, rules: dict | TagRules | None = None, *, windows=None) -> list[str]:
+    """The wide-table columns (``customer_id`` aside) that the tags of this bank at ``as_of`` read."""
+    from .features import DEFAULT_WINDOWS, wide_table_columns
+
+    cols = wide_table_columns(bank, as_of, windows=DEFAULT_WINDOWS if windows is None else windows)
+    return [c for c in tag_input_columns(cols, rules) if c != "customer_id"]
 
 
 def build_tags(wide: pd.DataFrame, params: dict | TagRules | None = None) -> pd.DataFrame:
