@@ -64,3 +64,31 @@ def test_catalogue_files_parse_and_agree():
     i18n.catalogue.cache_clear()
     cat = i18n.catalogue("zh")
     assert cat and all(isinstance(k, str) and isinstance(v, str) and v for k, v in cat.items())
+
+
+def test_money_reads_in_wan_and_yi_in_zh_and_whole_units_in_en():
+    # hand values: 156,112,162 = 1.5611 亿; 45,600 = 4.56 万; 9,999.6 rounds to 1.00 万, 99,999,999 to 1.00 亿
+    i18n.set_language("en")
+    assert [i18n.money(v) for v in (156_112_162, 45_600, -45_600.4, 999.5, -0.3)] == \
+        ["156,112,162", "45,600", "-45,600", "1,000", "0"]
+    assert i18n.money(float("nan")) == "–" and i18n.money(None) == "–"
+    i18n.set_language("zh")
+    assert [i18n.money(v) for v in (156_112_162, 45_600, -45_600, -230_000_000, 9_999.6, 99_999_999, 2_662.6)] == \
+        ["1.56 亿", "4.56 万", "-4.56 万", "-2.30 亿", "1.00 万", "1.00 亿", "2,663"]
+    assert i18n.money(float("nan")) == "–"
+
+
+def test_money_columns_of_a_report_table_and_summary_follow_the_language():
+    import pandas as pd
+
+    from clientlens import report, summaries
+
+    df = pd.DataFrame({"segment": ["a", "b"], "aum": [156_112_162.0, float("nan")]})
+    i18n.set_language("zh")
+    html = report.table_html(df, fmt={"aum": i18n.money})
+    assert "1.56 亿" in html and "156,112,162" not in html
+    line = summaries.clv(pd.DataFrame({"clv": [156_112_162.0, 0.0]}))[0]
+    assert "1.56 亿元" in line
+    assert "1.56 亿" in report.table_html(df, fmt=i18n.money)   # one callable for every numeric column
+    i18n.set_language("en")
+    assert "156,112,162" in report.table_html(df, fmt={"aum": i18n.money})

@@ -127,8 +127,25 @@ def test_list_summaries_by_hand():
     assert ML.channel_caption(500000.0).startswith("Suggested channel (AUM >= 500,000 -> relationship manager")
     ml = ML.MarketingList(list=lst, gains=None, funnel=pd.DataFrame(), product="x", economics=True,
                           response_value=800.0)
-    assert ML.list_fmt(ml) == {"score": "{:.0f}", "expected_profit": "{:,.0f}"}
+    assert ML.list_fmt(ml) == {"score": "{:.0f}", "expected_profit": ML.money}   # whole units in en, 万/亿 in zh
     assert ML.gains_caption(ml, {"rm": 30.0, "sms": 0.1}) == "Gains by cut-off (value of a response 800; contact cost rm 30, sms 0.1)"
+
+
+def test_scorecard_drop_reasons_read_in_the_report_language():
+    from clientlens import i18n
+    from clientlens.scoring import DROP_TEMPLATES
+
+    dropped = {"age": DROP_TEMPLATES[0].format(max_variables=15), "fund": DROP_TEMPLATES[1], "x": "another reason"}
+    try:
+        i18n.set_language("zh")
+        tbl = RM.dropped_table(dropped)
+    finally:
+        i18n.set_language("en")
+    assert tbl["variable"].tolist() == ["age", "fund", "x"]
+    assert tbl["reason"].tolist() == ["超出变量数上限 max_variables=15（按 IV 排序）", "系数符号与其 WOE 趋势相反（共线性）",
+                                      "another reason"]
+    assert RM.dropped_table(dropped)["reason"].tolist() == ["beyond max_variables=15 (by IV)", DROP_TEMPLATES[1],
+                                                             "another reason"]
 
 
 def test_points_text_and_first_validation_check_by_hand():

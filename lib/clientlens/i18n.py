@@ -37,7 +37,7 @@ from typing import Any, Iterable
 from . import ClientLensError, ParamsError
 
 __all__ = ["LANGUAGES", "set_language", "get_language", "using", "html_lang", "t", "t_matching", "column", "value",
-           "catalogue",
+           "money", "catalogue",
            "notebook_catalogue", "source_sha", "translate_notebook", "MISSING"]
 
 LANGUAGES = ("en", "zh")
@@ -178,6 +178,32 @@ def value(v: Any) -> Any:
     if _state["language"] == "en" or not isinstance(v, str):
         return v
     return catalogue(_state["language"]).get(v, v)
+
+
+#: units a Chinese reader counts money in, largest first: 亿 (1e8), 万 (1e4)
+_ZH_MONEY_UNITS = ((1e8, "亿"), (1e4, "万"))
+
+
+def money(v: Any) -> str:
+    """An amount of money as a reader of the report's language expects it (missing -> ``'–'``).
+
+    en: whole units with thousands separators (``156112162 -> '156,112,162'``). zh: in 亿 (1e8) or 万 (1e4) with
+    two decimals from 10,000 on (``156112162 -> '1.56 亿'``, ``45600 -> '4.56 万'``, ``-45600 -> '-4.56 万'``),
+    whole units below. The currency word (元) is the caller's: a header ``（元）`` or a sentence's ``{x}元``.
+    """
+    import math
+
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        return "–" if v is None else str(v)
+    if math.isnan(x):
+        return "–"
+    if _state["language"] == "zh":
+        for unit, name in _ZH_MONEY_UNITS:
+            if abs(round(x / unit, 2)) >= 1:   # 9,999.6 reads as 1.00 万, not 10,000
+                return f"{x / unit:,.2f} {name}"
+    return f"{round(x) + 0:,.0f}"   # + 0: no '-0'
 
 
 # --------------------------------------------------------------------------- notebook narrative

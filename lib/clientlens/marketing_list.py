@@ -13,11 +13,11 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from .i18n import t, value
+from .i18n import money, t, value
 
 #: formats of the gains table (:func:`clientlens.offers.size_list`)
-GAINS_FMT = {"expected_responders": "{:,.1f}", "contact_cost": "{:,.0f}", "expected_value": "{:,.0f}",
-             "expected_profit": "{:,.0f}"}
+GAINS_FMT = {"expected_responders": "{:,.1f}", "contact_cost": money, "expected_value": money,
+             "expected_profit": money}
 _CHANNELS = {"rm": "relationship manager", "app": "mobile app", "sms": "SMS"}
 
 
@@ -177,7 +177,7 @@ def build(model: dict, base: pd.DataFrame, p: Mapping[str, Any], *, bank=None, c
 
 def gains_caption(ml: MarketingList, contact_cost: Mapping[str, float]) -> str:
     """Caption of the gains table: the value of a response and the contact costs."""
-    return t("Gains by cut-off (value of a response {value:,.0f}; contact cost {costs})", value=ml.response_value,
+    return t("Gains by cut-off (value of a response {value}; contact cost {costs})", value=money(ml.response_value),
              costs=", ".join(f"{value(k)} {v:g}" for k, v in contact_cost.items()))
 
 
@@ -189,13 +189,13 @@ def channel_mix(lst: pd.DataFrame) -> pd.DataFrame:
 
 def channel_caption(rm_min_aum: float) -> str:
     """Caption of the channel mix: the channel rule with its AUM threshold."""
-    return t("Suggested channel (AUM >= {aum:,.0f} -> relationship manager; mobile-app user -> app; otherwise SMS)",
-             aum=rm_min_aum)
+    return t("Suggested channel (AUM >= {aum} -> relationship manager; mobile-app user -> app; otherwise SMS)",
+             aum=money(rm_min_aum))
 
 
 def list_fmt(ml: MarketingList) -> dict:
     """Formats of the list table: whole points, and whole currency units of expected profit with economics."""
-    return {"score": "{:.0f}", **({"expected_profit": "{:,.0f}"} if ml.economics else {})}
+    return {"score": "{:.0f}", **({"expected_profit": money} if ml.economics else {})}
 
 
 def reason_frequency(lst: pd.DataFrame, top: int = 10) -> pd.DataFrame:

@@ -128,7 +128,7 @@ def _isna(v) -> bool:
 
 # --------------------------------------------------------------------------- tables
 
-def style_table(df: pd.DataFrame, caption: str | None = None, fmt: Mapping[str, str | Callable] | str | None = None,
+def style_table(df: pd.DataFrame, caption: str | None = None, fmt: Mapping[str, str | Callable] | str | Callable | None = None,
                 percent_cols: Iterable[str] = (), max_rows: int = 50, index: bool | None = None):
     """A formatted :class:`pandas.io.formats.style.Styler` for a report table.
 
@@ -139,8 +139,8 @@ def style_table(df: pd.DataFrame, caption: str | None = None, fmt: Mapping[str, 
     caption : str, optional
         Shown above the table.
     fmt : dict or str, optional
-        Per-column format (``{"aum": "{:,.0f}"}`` or a callable), or one format string for every
-        numeric column. Columns without a format: integers and whole numbers with thousands
+        Per-column format (``{"aum": "{:,.0f}"}`` or a callable such as :func:`clientlens.i18n.money`), or one
+        format string or callable for every numeric column. Columns without a format: integers and whole numbers with thousands
         separators, other floats with 2 decimals (0 when the values are in the thousands).
     percent_cols : iterable of str
         Columns holding shares (0-1), shown as ``12.3%``.
@@ -174,7 +174,7 @@ def style_table(df: pd.DataFrame, caption: str | None = None, fmt: Mapping[str, 
     formatters = {}
     for col in shown.columns:
         spec = fmt.get(col) if isinstance(fmt, Mapping) else (
-            fmt if isinstance(fmt, str) and pd.api.types.is_numeric_dtype(df[col])
+            fmt if (isinstance(fmt, str) or callable(fmt)) and pd.api.types.is_numeric_dtype(df[col])
             and not pd.api.types.is_bool_dtype(df[col]) else None)
         f = _column_formatter(df[col], spec, col in percent_cols)
         if f is None and spec is None and col not in percent_cols and _is_text(df[col]):
@@ -207,7 +207,7 @@ def style_table(df: pd.DataFrame, caption: str | None = None, fmt: Mapping[str, 
     return styler
 
 
-def show_table(df: pd.DataFrame, caption: str | None = None, fmt: Mapping[str, str | Callable] | str | None = None,
+def show_table(df: pd.DataFrame, caption: str | None = None, fmt: Mapping[str, str | Callable] | str | Callable | None = None,
                percent_cols: Iterable[str] = (), max_rows: int = 50, index: bool | None = None) -> None:
     """Display a formatted table (see :func:`style_table` for the arguments). Returns ``None``.
 
@@ -220,7 +220,7 @@ def show_table(df: pd.DataFrame, caption: str | None = None, fmt: Mapping[str, s
                              index=index)))
 
 
-def table_html(df: pd.DataFrame, caption: str | None = None, fmt: Mapping[str, str | Callable] | str | None = None,
+def table_html(df: pd.DataFrame, caption: str | None = None, fmt: Mapping[str, str | Callable] | str | Callable | None = None,
                percent_cols: Iterable[str] = (), max_rows: int = 50, index: bool | None = None) -> str:
     """HTML of :func:`style_table` in a box that scrolls sideways when the table is wider than the page.
 

@@ -196,6 +196,15 @@ def training_md(run: ModelRun, *, validation_share: float, oot_date: str) -> str
              sample=describe_meta(run.binning_info["sample"]))
 
 
+def dropped_table(dropped: Mapping[str, str]) -> pd.DataFrame:
+    """The variables of the binning a scorecard left out (``ResponseScorecard.dropped_``) with their reason in the
+    report's language (``variable``, ``reason``)."""
+    from .i18n import t_matching
+    from .scoring import DROP_TEMPLATES
+
+    return pd.DataFrame({"variable": list(dropped), "reason": [t_matching(r, DROP_TEMPLATES) for r in dropped.values()]})
+
+
 def points_md(base_score: float, base_odds: float, pdo: float) -> str:
     """Markdown: how points relate to the odds of response (base score, base odds, points to double the odds)."""
     return t("**Points:** {base_score:g} points at odds of {base_odds:g} non-responders per responder "

@@ -62,6 +62,11 @@ __all__ = [
     "fit_response_model", "score_frame", "TARGET_DEFINITION", "choose_binning",
 ]
 
+#: why :class:`ResponseScorecard` leaves a variable of the binning out (``dropped_``), as templates: the stored reason
+#: stays English, a report shows it in its language (:func:`clientlens.response_model.dropped_table`)
+DROP_TEMPLATES = ("beyond max_variables={max_variables} (by IV)",
+                  "coefficient sign opposite to its WOE trend (collinearity)")
+
 #: The target in words, for the model card.
 TARGET_DEFINITION = ("response = 1 when a contacted customer responded to the campaign offer (campaigns.response), "
                      "0 when not; contacts without a recorded response are left out. Features: the customer wide "
@@ -202,7 +207,7 @@ class ResponseScorecard:
         variables = sorted(variables, key=lambda v: (-self.iv_.get(v, 0.0), v))
         if self.max_variables is not None and len(variables) > self.max_variables:
             for v in variables[self.max_variables:]:
-                self.dropped_[v] = f"beyond max_variables={self.max_variables} (by IV)"
+                self.dropped_[v] = DROP_TEMPLATES[0].format(max_variables=self.max_variables)
             variables = variables[: self.max_variables]
         if not variables:
             raise DataError("no variable passed the binning's selection (IV range, correlation); "
@@ -218,7 +223,7 @@ class ResponseScorecard:
             if not (self.drop_wrong_sign and wrong and len(variables) > 1):
                 break
             worst = min(wrong, key=lambda v: (self.iv_.get(v, 0.0), v))
-            self.dropped_[worst] = "coefficient sign opposite to its WOE trend (collinearity)"
+            self.dropped_[worst] = DROP_TEMPLATES[1]
             variables = [v for v in variables if v != worst]
         self.model_ = lr
         self.variables_ = variables

@@ -98,9 +98,9 @@ def base_overview_table(wide: pd.DataFrame, conc: dict, top_share: float) -> pd.
     """The base at a glance: customers, AUM total / mean / median, concentration, activity."""
     return pd.DataFrame([
         (t("Customers"), f"{len(wide):,}"),
-        (t("Total AUM (CNY)"), f"{wide['aum'].sum():,.0f}"),
-        (t("Mean AUM (CNY)"), f"{wide['aum'].mean():,.0f}"),
-        (t("Median AUM (CNY)"), f"{wide['aum'].median():,.0f}"),
+        (t("Total AUM (CNY)"), i18n.money(wide['aum'].sum())),
+        (t("Mean AUM (CNY)"), i18n.money(wide['aum'].mean())),
+        (t("Median AUM (CNY)"), i18n.money(wide['aum'].median())),
         (t("Share of AUM held by the top {top:.0%}", top=top_share), f"{conc['top_share']:.1%}"),
         (t("Gini coefficient of AUM"), f"{conc['gini']:.2f}"),
         (t("Customers with a transaction in the last 90 days"), f"{(wide['n_txn_90d'] > 0).mean():.1%}"),
@@ -378,7 +378,7 @@ def show_segment_profiles(prof, names: pd.Series, k: int) -> None:
     summary_show = summary.reset_index().rename(columns={"n_customers": "customers", "share_customers": "% customers",
                                                           "share_aum": "% AUM", "mean_aum": "mean AUM (CNY)"})
     report.show_table(summary_show, caption=t("Segments: size and value"), index=False,
-                      fmt={"customers": "{:,.0f}", "mean AUM (CNY)": "{:,.0f}"},
+                      fmt={"customers": "{:,.0f}", "mean AUM (CNY)": i18n.money},
                       percent_cols=["% customers", "% AUM"])
     fig, axes = plt.subplots(1, 2, figsize=(16, 0.55 * k + 3), gridspec_kw={"width_ratios": [1, 2.2]})
     sp.plot_segment_sizes(prof.summary, labels=name_map, ax=axes[0])
@@ -609,7 +609,7 @@ def _money_cols(currency: str) -> dict:
 
 
 def _money_fmt(currency: str) -> dict:
-    return {h: "{:,.0f}" for k, h in _money_cols(currency).items() if k not in _SHARES}
+    return {h: i18n.money for k, h in _money_cols(currency).items() if k not in _SHARES}
 
 
 def show_value(vals: pd.DataFrame, rates, currency: str) -> None:
@@ -624,13 +624,13 @@ def show_value(vals: pd.DataFrame, rates, currency: str) -> None:
     per_year = t("per year ({currency})", currency=i18n.value(currency))
     report.show_table(comp.rename(columns={"annual_amount": per_year, "share_of_gross": "share of gross margin"}),
                       caption=t("Where the bank's annual margin comes from ({n:,} customers)", n=len(vals)), index=False,
-                      percent_cols=["share of gross margin"], fmt={per_year: "{:,.0f}"})
+                      percent_cols=["share of gross margin"], fmt={per_year: i18n.money})
     rho = float(vals["value"].corr(vals["aum"], method="spearman"))
     n_new = int(vals["too_new"].sum())
-    report.show_md(t("Total value of the base over {months} months: **{total:,.0f} {currency}**; the top 20% of "
+    report.show_md(t("Total value of the base over {months} months: **{total} {currency}**; the top 20% of "
                      "established customers hold **{top:.0%}** of it. Rank correlation of value with AUM (Spearman): "
                      "**{rho:.2f}**. **{n_new:,}** customers have less than {days} days of history: cohort value, flag "
-                     "\"too new to project\", no rank.", months=rates.horizon_months, total=vals["value"].sum(),
+                     "\"too new to project\", no rank.", months=rates.horizon_months, total=i18n.money(vals["value"].sum()),
                      currency=i18n.value(currency), top=clv.top_share(established["value"], 0.2), rho=rho, n_new=n_new,
                      days=rates.min_history_days))
     tiers = value.value_by_group(vals, vals["clv_tier"], "clv_tier")
@@ -722,7 +722,7 @@ def show_next_best_product(nbp: pd.DataFrame, catalogue, vals: pd.DataFrame, gro
     """Catalogue, the next-best-product funnel and the product mix by segment (or lifecycle stage)."""
     f = nbp.attrs["funnel"]
     report.show_table(catalogue.table(), caption=t("Product catalogue and suitability (parameters products, suitability)"),
-                      index=False, fmt={"value of a response": "{:,.0f}"})
+                      index=False, fmt={"value of a response": i18n.money})
     report.show_md(t("{n:,} of {total:,} customers get a next best product. Of the {pairs:,} customer-product pairs "
                      "not held, **{unsuitable:,}** are above the customer's risk level (left out) and {ineligible:,} "
                      "fail an eligibility rule.", n=f["customers_with_product"], total=f["customers"],
@@ -744,8 +744,8 @@ def show_top_customers(save: pd.DataFrame, allow_raw_ids: bool) -> None:
                                "next_best_product"]],
                       caption=t("Most valuable established customers (masked ids)") if not allow_raw_ids
                       else t("Most valuable customers"),
-                      percent_cols=["p_alive"], fmt={"aum": "{:,.0f}", "annual_margin": "{:,.0f}",
-                                                     "retention_years": "{:.2f}", "clv": "{:,.0f}"}, index=False)
+                      percent_cols=["p_alive"], fmt={"aum": i18n.money, "annual_margin": i18n.money,
+                                                     "retention_years": "{:.2f}", "clv": i18n.money}, index=False)
     report.show_md(t("Saved {n:,} rows to `clv.parquet`.", n=len(save)))
 
 
@@ -813,7 +813,9 @@ def show_treated_vs_control(comparison: pd.DataFrame) -> None:
     report.show_table(resp.drop(columns=["kpi", "incremental_value"], errors="ignore"), index=False,
                       caption=t("Response: treated vs control, incremental responders"), percent_cols=_RATE_COLS)
     aum = comparison[comparison["kpi"] == "aum_change"]
-    report.show_table(aum.drop(columns=["kpi"]), index=False,
+    money = [c for c in _RATE_COLS + ["incremental", "incremental_low", "incremental_high", "incremental_value"]
+             if c in aum.columns]
+    report.show_table(aum.drop(columns=["kpi"]), index=False, fmt=dict.fromkeys(money, i18n.money),
                       caption=t("AUM change per customer: incremental AUM and value"))
     other = comparison[~comparison["kpi"].isin(["response_rate", "aum_change"])]
     report.show_table(other.drop(columns=["incremental_value"], errors="ignore"), index=False,

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import report
-from .i18n import get_language, t
+from .i18n import get_language, money, t
 
 __all__ = ["Overview", "check_params", "build", "show_counts", "show_loader_notes", "show_checks",
            "show_activity", "show_coverage", "show_missing", "show_customers", "show_balances",
@@ -308,7 +308,7 @@ def show_transactions(bank, *, top_categories: int, bins_per_decade: int, highli
     for col, vc in counts_by.items():
         report.show_table(vc.rename(columns={"rows": "transactions", "total": "amount (CNY)"}),
                           caption=t("Transactions by {attribute}", attribute=t(col)), percent_cols=["share"],
-                          fmt={"amount (CNY)": "{:,.0f}"})
+                          fmt={"amount (CNY)": money})
 
 
 def show_campaigns(bank) -> None:

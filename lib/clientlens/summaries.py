@@ -13,7 +13,7 @@ from typing import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from .i18n import t, value
+from .i18n import money, t, value
 
 __all__ = ["overview", "profile", "binning", "segmentation", "clv", "response", "validation", "events",
            "strategy", "post_evaluation", "worst_check"]
@@ -68,8 +68,8 @@ def profile(wide: pd.DataFrame, tags: pd.DataFrame) -> list[str]:
     n = len(wide)
     lines = []
     if "aum" in wide:
-        lines.append(t("{n:,} customers hold {aum:,.0f} CNY of AUM (median {med:,.0f} CNY per customer).",
-                       n=n, aum=float(wide["aum"].sum()), med=float(wide["aum"].median()) if n else 0.0))
+        lines.append(t("{n:,} customers hold {aum} CNY of AUM (median {med} CNY per customer).",
+                       n=n, aum=money(wide["aum"].sum()), med=money(wide["aum"].median() if n else 0.0)))
     else:
         lines.append(t("{n:,} customers (no monthly balances: AUM is not available).", n=n))
     if "n_txn_90d" in wide and n:
@@ -144,8 +144,8 @@ def clv(vals: pd.DataFrame, compare: pd.DataFrame | None = None, model_label: st
         v = vals["clv"].fillna(0).sort_values(ascending=False)
         total = float(v.sum())
         top = float(v.iloc[: max(1, int(round(0.2 * len(v))))].sum())
-        lines.append(t("The {n:,} customers are worth {t:,.0f} {c} to the bank over their expected relationship.",
-                       n=len(v), t=total, c=value(currency)))
+        lines.append(t("The {n:,} customers are worth {t} {c} to the bank over their expected relationship.",
+                       n=len(v), t=money(total), c=value(currency)))
         if total > 0:
             lines.append(t("The most valuable 20% of customers hold {s:.1%} of that value.", s=top / total))
     if "clv_tier" in vals and len(vals):
