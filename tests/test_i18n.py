@@ -92,3 +92,21 @@ def test_money_columns_of_a_report_table_and_summary_follow_the_language():
     assert "1.56 亿" in report.table_html(df, fmt=i18n.money)   # one callable for every numeric column
     i18n.set_language("en")
     assert "156,112,162" in report.table_html(df, fmt={"aum": i18n.money})
+
+
+def test_readable_headers_in_en_and_zh_while_the_frame_keeps_its_names():
+    import pandas as pd
+
+    from clientlens import postevaluation, report
+
+    df = pd.DataFrame({"campaign_id": ["S-1"], "n_treated": [1664], "ci_low": [-0.015]})
+    i18n.set_language("en")
+    html = report.table_html(df, headers=postevaluation.HEADERS, percent_cols=["ci_low"])
+    assert "treated customers" in html and "interval low" in html and "-1.5%" in html
+    assert "n_treated" not in html and "campaign_id" not in html
+    assert list(df.columns) == ["campaign_id", "n_treated", "ci_low"]
+    i18n.set_language("zh")
+    html = report.table_html(df, headers=postevaluation.HEADERS, percent_cols=["ci_low"])
+    assert "实验组人数" in html and "置信区间下限" in html and "营销活动" in html
+    # every readable header of 09 has its Chinese
+    assert all(h in i18n.catalogue("zh") for h in postevaluation.HEADERS.values())

@@ -15,6 +15,18 @@ import pandas as pd
 from . import ParamsError
 from .params import parse_date, require, require_int
 
+#: readable headers of 09's tables (``report.show_table(..., headers=HEADERS)``); the saved Parquet keeps the names
+HEADERS = {"campaign_id": "campaign", "kpi": "KPI", "n_treated": "treated customers", "n_control": "control customers",
+           "ci_low": "interval low", "ci_high": "interval high", "incremental_low": "incremental (low)",
+           "incremental_high": "incremental (high)", "incremental_value": "incremental value",
+           "incremental_value_low": "incremental value (low)", "incremental_value_high": "incremental value (high)",
+           "ntile": "n-tile (1 = highest)", "min_score": "lowest score", "max_score": "highest score",
+           "rate_treated": "response (treated)", "rate_control": "response (control)",
+           "incremental_responders": "incremental responders", "qini": "Qini coefficient",
+           "n_boot": "bootstrap resamples", "month_end": "month-end", "segment_name": "segment name",
+           "aum": "total AUM", "aum_mean": "mean AUM", "active_share": "active share",
+           "primary_share": "primary-account share", "churn_share": "churn share"}
+
 
 def _month_end(d: _dt.date) -> _dt.date:
     return (pd.Timestamp(d) + pd.offsets.MonthEnd(0)).date()

@@ -129,7 +129,8 @@ def _isna(v) -> bool:
 # --------------------------------------------------------------------------- tables
 
 def style_table(df: pd.DataFrame, caption: str | None = None, fmt: Mapping[str, str | Callable] | str | Callable | None = None,
-                percent_cols: Iterable[str] = (), max_rows: int = 50, index: bool | None = None):
+                percent_cols: Iterable[str] = (), max_rows: int = 50, index: bool | None = None,
+                headers: Mapping[str, str] | None = None):
     """A formatted :class:`pandas.io.formats.style.Styler` for a report table.
 
     Parameters
@@ -148,6 +149,10 @@ def style_table(df: pd.DataFrame, caption: str | None = None, fmt: Mapping[str, 
         Rows shown; when the table is longer the caption says ``first N of M rows``.
     index : bool, optional
         Show the index. Default: only when it is not a plain 0..n-1 range.
+    headers : dict, optional
+        Readable headers shown for data column names (``{"n_treated": "treated customers"}``), then translated
+        like any header; ``fmt`` and ``percent_cols`` keep naming the data columns, and the frame (the saved
+        artefact) keeps its names.
 
     Returns
     -------
@@ -181,13 +186,14 @@ def style_table(df: pd.DataFrame, caption: str | None = None, fmt: Mapping[str, 
             f = value   # category values (tags, stages, segment kinds) in the report's language
         if f is not None:
             formatters[col] = f
+    headers = dict(headers or {})
     if any(n is not None for n in shown.index.names):   # index names are headers too
-        shown = shown.rename_axis([column(n) for n in shown.index.names])
+        shown = shown.rename_axis([column(headers.get(n, n)) for n in shown.index.names])
     # every data value, index label and column header is HTML-escaped (data may hold '<script>' or '&'); text
     # is escaped before the formatter runs, headers and category values are translated then escaped
     styler = shown.style.format(formatters, na_rep=_MISSING, escape="html")
     styler = styler.format_index(lambda v: html.escape(str(value(v))), axis=0)
-    styler = styler.format_index(lambda v: html.escape(str(column(v))), axis=1)
+    styler = styler.format_index(lambda v: html.escape(str(column(headers.get(v, v)))), axis=1)
     if index is None:
         index = not (isinstance(df.index, pd.RangeIndex) and df.index.name is None)
     if not index:
@@ -208,7 +214,8 @@ def style_table(df: pd.DataFrame, caption: str | None = None, fmt: Mapping[str, 
 
 
 def show_table(df: pd.DataFrame, caption: str | None = None, fmt: Mapping[str, str | Callable] | str | Callable | None = None,
-               percent_cols: Iterable[str] = (), max_rows: int = 50, index: bool | None = None) -> None:
+               percent_cols: Iterable[str] = (), max_rows: int = 50, index: bool | None = None,
+               headers: Mapping[str, str] | None = None) -> None:
     """Display a formatted table (see :func:`style_table` for the arguments). Returns ``None``.
 
     The table sits in a box that scrolls sideways when it is wider than the page (a 1280 px window
@@ -217,11 +224,12 @@ def show_table(df: pd.DataFrame, caption: str | None = None, fmt: Mapping[str, s
     from IPython.display import HTML
 
     _display(HTML(table_html(df, caption=caption, fmt=fmt, percent_cols=percent_cols, max_rows=max_rows,
-                             index=index)))
+                             index=index, headers=headers)))
 
 
 def table_html(df: pd.DataFrame, caption: str | None = None, fmt: Mapping[str, str | Callable] | str | Callable | None = None,
-               percent_cols: Iterable[str] = (), max_rows: int = 50, index: bool | None = None) -> str:
+               percent_cols: Iterable[str] = (), max_rows: int = 50, index: bool | None = None,
+               headers: Mapping[str, str] | None = None) -> str:
     """HTML of :func:`style_table` in a box that scrolls sideways when the table is wider than the page.
 
     Returns
@@ -229,7 +237,8 @@ def table_html(df: pd.DataFrame, caption: str | None = None, fmt: Mapping[str, s
     str
         ``<div class="clientlens-table" style="overflow-x: auto; max-width: 100%">`` around the table.
     """
-    styler = style_table(df, caption=caption, fmt=fmt, percent_cols=percent_cols, max_rows=max_rows, index=index)
+    styler = style_table(df, caption=caption, fmt=fmt, percent_cols=percent_cols, max_rows=max_rows, index=index,
+                         headers=headers)
     return f"<div class='clientlens-table' style='overflow-x: auto; max-width: 100%;'>{styler.to_html()}</div>"
 
 
