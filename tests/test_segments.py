@@ -305,3 +305,23 @@ def test_plots_return_labelled_axes(blobs):
         assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
         assert not any("C0" in t.get_text() for t in ax.get_yticklabels())  # no customer ids
     plt.close("all")
+
+
+def test_segment_map_legend_outside_the_axes_and_long_labels_wrapped_not_cut(blobs):
+    import matplotlib.pyplot as plt
+
+    from clientlens.plots import segments as sp
+
+    df, _ = blobs
+    seg = CustomerSegmenter(k_range=(3, 3), n_bootstrap=2, random_state=0).fit(df)
+    label = "wealth-heavy, high income, many products, mobile-first"   # longer than the 38-character line
+    names = {s: label for s in sorted(set(seg.labels_))}
+    ax = sp.plot_projection(project_2d(seg.transform(df), seg.labels_, random_state=0), names)
+    ax.figure.canvas.draw()
+    legend = ax.get_legend()
+    texts = [t.get_text() for t in legend.get_texts()]
+    assert all(t.replace("\n", " ").endswith(label) and "…" not in t for t in texts)
+    assert all(max(len(line) for line in t.split("\n")) <= 38 for t in texts)
+    renderer = ax.figure.canvas.get_renderer()
+    assert legend.get_window_extent(renderer).x0 >= ax.get_window_extent(renderer).x1   # right of the map
+    plt.close("all")

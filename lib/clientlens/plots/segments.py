@@ -5,6 +5,8 @@ No chart shows customer ids.
 """
 from __future__ import annotations
 
+import re
+import textwrap
 from typing import Mapping
 
 import matplotlib.pyplot as plt
@@ -29,11 +31,18 @@ def _ax(ax, figsize=(6, 4)):
     return ax
 
 
+_WIDE_CHAR = re.compile(r"[\u3000-\u9fff\uff00-\uffef]")
+
+
 def _seg_name(s, labels: Mapping | None, width: int = 38) -> str:
+    """``"<segment>: <label>"`` wrapped onto lines of at most ``width`` characters (a CJK character counts two),
+    never cut."""
     if labels is None or s not in labels:
         return tr("segment {s}", s=s)
     text = f"{s}: {labels[s]}"
-    return text if len(text) <= width else text[: width - 1] + "…"
+    if _WIDE_CHAR.search(text):
+        width = max(8, width // 2)
+    return "\n".join(textwrap.wrap(text, width=width, break_on_hyphens=False)) or text
 
 
 def plot_k_metric(k_selection: pd.DataFrame, metric: str, chosen_k: int | None = None, ax=None):
@@ -124,7 +133,7 @@ def plot_profile_heatmap(zscores: pd.DataFrame, labels: Mapping | None = None, a
 
 def plot_projection(projection: pd.DataFrame, labels: Mapping | None = None, ax=None, max_points: int = 5000):
     """2-D PCA map of a sample of customers, coloured by segment."""
-    ax = _ax(ax, figsize=(7, 5.5))
+    ax = _ax(ax, figsize=(10, 5.5))
     pts = projection.iloc[:max_points]
     cmap = plt.get_cmap("tab10")
     for i, s in enumerate(sorted(pts["segment"].unique())):
@@ -136,7 +145,8 @@ def plot_projection(projection: pd.DataFrame, labels: Mapping | None = None, ax=
     ax.set_ylabel(tr("principal component {i} ({share:.0%} of variance)", i=2, share=ev[1]))
     ax.set_title(tr("Segments on a 2-D map (PCA of the clustering features, {n:,} sampled customers)", n=len(pts)),
                  fontsize=10)
-    ax.legend(loc="best", fontsize=7, markerscale=3, framealpha=0.8)
+    # outside the axes, to the right: a legend on the map hides the customers under it
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, fontsize=8, markerscale=3)
     ax.grid(alpha=0.3)
     return ax
 
