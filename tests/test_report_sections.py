@@ -105,3 +105,20 @@ def test_validation_run_models_include_the_challenger_only_when_scored():
     assert list(v.models()) == ["scorecard", "challenger (gradient boosting)"]
     v.inputs["model"]["challenger"] = None
     assert list(v.models()) == ["scorecard"]
+
+
+def test_text_columns_left_aligned_numbers_right_aligned():
+    import re
+
+    import pandas as pd
+
+    from clientlens import report
+
+    html = report.table_html(pd.DataFrame({"campaign": ["S-DORMANT-2605"], "customers": [1664], "share": [0.1]}),
+                             percent_cols=["share"])
+    # pandas writes one CSS rule per cell id: col0 (text) left, col1 and col2 (numbers) right
+    rules = {cell: align for sel, align in re.findall(r"([^{}]+)\{\s*text-align: (\w+);\s*\}", html)
+             for cell in re.findall(r"_row0_(col\d)", sel)}
+    assert rules == {"col0": "left", "col1": "right", "col2": "right"}
+    vt = report.verdict_table_html([{"check": "KS", "value": 0.41, "verdict": "PASS"}])
+    assert "text-align:left'>KS<" in vt and "text-align:right'>0.41<" in vt

@@ -208,8 +208,12 @@ def style_table(df: pd.DataFrame, caption: str | None = None, fmt: Mapping[str, 
         {"selector": "th", "props": "text-align: left; padding: 3px 8px; border-bottom: 1px solid #999;"},
         {"selector": "td", "props": "padding: 3px 8px;"},
     ])
+    # explicit on both sides: the notebook page's own CSS right-aligns every cell; text reads from the left
     if numeric:
         styler = styler.set_properties(subset=numeric, **{"text-align": "right"})
+    text = [c for c in shown.columns if c not in numeric]
+    if text:
+        styler = styler.set_properties(subset=text, **{"text-align": "left"})
     return styler
 
 
@@ -382,6 +386,7 @@ def verdict_table_html(checks: pd.DataFrame | Sequence[Mapping], caption: str | 
         cells = []
         for c in cols:
             v = r[c]
+            number = isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
             if c == "verdict":
                 s = badge(str(v))
             elif isinstance(v, (float, np.floating)):
@@ -391,7 +396,7 @@ def verdict_table_html(checks: pd.DataFrame | Sequence[Mapping], caption: str | 
                 s = fmt_num(v)
             else:
                 s = html.escape(_MISSING if _isna(v) else str(value(v)))
-            cells.append(f"<td style='padding:3px 8px'>{s}</td>")
+            cells.append(f"<td style='padding:3px 8px; text-align:{'right' if number else 'left'}'>{s}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     cap = (f"<caption style='caption-side:top; text-align:left; font-weight:bold; padding:4px 0'>"
            f"{html.escape(caption)}</caption>") if caption else ""
