@@ -172,7 +172,10 @@ def test_glossary_section_in_either_language_escaped_and_refuses_unknown_terms()
     assert "<h2 id='glossary'>Glossary</h2>" in en and en.count("<tr>") == 3     # header + 2 terms, once each
     assert "important develop (RFM)" in en
     zh = glossary.glossary_html(["important_develop", "contact"], language="zh")
-    assert "术语表" in zh and "重要发展客户" in zh and "接触期" in zh
+    assert "术语表" in zh and "重要发展客户（important_develop）" in zh and "接触期（contact）" in zh
+    assert zh.count("<th ") == 2 and "报告中显示为" not in zh            # the zh term first, no column of English keys
+    zh_terms = glossary.glossary_table(["PSI", "Qini", "high"], "zh")["term"].tolist()
+    assert zh_terms == ["PSI（群体稳定性指数）", "Qini 系数", "高（high）"]   # the key only where the term lacks it
     assert "&lt;" not in en and "<script" not in en
     with pytest.raises(ParamsError, match="no glossary entry for 'nope'"):
         glossary.glossary_table(["nope"], "en")

@@ -247,7 +247,13 @@ def _language(language: str | None) -> str:
 
 
 def glossary_table(terms: Iterable[str], language: str | None = None):
-    """DataFrame of the terms (``shown as``, ``term``, ``definition``), each once, in the given order."""
+    """DataFrame of the terms, each once, in the given order.
+
+    en: ``shown as`` (the key, as an English report shows it), ``term``, ``definition``. Other languages: ``term``
+    (the term in that language, which is how its report shows the value, with the key in brackets where the term
+    does not already contain it: ``重要发展客户（important_develop）``, the name in params and saved tables) and
+    ``definition``.
+    """
     import pandas as pd
 
     lang = _language(language)
@@ -257,12 +263,15 @@ def glossary_table(terms: Iterable[str], language: str | None = None):
             continue
         seen.add(t)
         name, text = entry(t, lang)
-        rows.append({"shown as": t, "term": name, "definition": text})
-    return pd.DataFrame(rows, columns=["shown as", "term", "definition"])
+        if lang == "en":
+            rows.append({"shown as": t, "term": name, "definition": text})
+        else:
+            rows.append({"term": name if t.lower() in name.lower() else f"{name}（{t}）", "definition": text})
+    return pd.DataFrame(rows, columns=["shown as", "term", "definition"] if lang == "en" else ["term", "definition"])
 
 
 _HEADINGS = {"en": ("Glossary", "The terms, tags and measures this report uses.", ("shown as", "term", "definition")),
-             "zh": ("术语表", "本报告使用的术语、标签和指标。", ("报告中显示为", "术语", "定义"))}
+             "zh": ("术语表", "本报告使用的术语、标签和指标。", ("术语", "定义"))}
 
 
 def glossary_html(terms: Iterable[str], language: str | None = None) -> str:
@@ -272,7 +281,7 @@ def glossary_html(terms: Iterable[str], language: str | None = None) -> str:
     title, intro, heads = _HEADINGS[lang]
     head = "".join(f"<th style='text-align:left; padding:4px 8px'>{html.escape(h)}</th>" for h in heads)
     body = "".join(
-        "<tr>" + "".join(f"<td style='padding:4px 8px; vertical-align:top'>{html.escape(str(v))}</td>" for v in row)
+        "<tr>" + "".join(f"<td style='padding:4px 8px; vertical-align:top; text-align:left'>{html.escape(str(v))}</td>" for v in row)
         + "</tr>" for row in table.itertuples(index=False))
     return (f"<h2 id='glossary'>{html.escape(title)}</h2><p>{html.escape(intro)}</p>"
             f"<div class='clientlens-table-wrap' style='overflow-x:auto; max-width:100%'>"
