@@ -122,3 +122,26 @@ def test_text_columns_left_aligned_numbers_right_aligned():
     assert rules == {"col0": "left", "col1": "right", "col2": "right"}
     vt = report.verdict_table_html([{"check": "KS", "value": 0.41, "verdict": "PASS"}])
     assert "text-align:left'>KS<" in vt and "text-align:right'>0.41<" in vt
+
+
+def test_treated_vs_control_tables_read_without_snake_case(monkeypatch):
+    import pandas as pd
+
+    from clientlens import i18n, report, sections
+
+    shown = []
+    monkeypatch.setattr(report, "_display", lambda obj: shown.append(obj.data))
+    row = {"campaign_id": "S-1", "n_treated": 10, "n_control": 5, "treated": 0.2, "control": 0.1, "difference": 0.1,
+           "ci_low": 0.0, "ci_high": 0.2, "incremental": 1.0, "incremental_low": 0.0, "incremental_high": 2.0}
+    comparison = pd.DataFrame([{**row, "kpi": k} for k in ("response_rate", "aum_change", "primary_account_rate")])
+    sections.show_treated_vs_control(comparison)
+    page = "".join(shown)
+    assert "primary-account rate" in page and "treated customers" in page and "interval low" in page
+    assert "primary_account_rate" not in page and "n_treated" not in page
+    try:
+        i18n.set_language("zh")
+        shown.clear()
+        sections.show_treated_vs_control(comparison)
+    finally:
+        i18n.set_language("en")
+    assert "主账户率" in "".join(shown) and "实验组人数" in "".join(shown)

@@ -26,6 +26,9 @@ HEADERS = {"campaign_id": "campaign", "kpi": "KPI", "n_treated": "treated custom
            "n_boot": "bootstrap resamples", "month_end": "month-end", "segment_name": "segment name",
            "aum": "total AUM", "aum_mean": "mean AUM", "active_share": "active share",
            "primary_share": "primary-account share", "churn_share": "churn share"}
+#: the goal KPIs (:data:`clientlens.uplift.BINARY_KPIS`, ``MEAN_KPIS``) as 09's tables show them
+KPI_LABELS = {"response_rate": "response rate", "primary_account_rate": "primary-account rate",
+              "product_holding_rate": "product-holding rate", "active_share": "active share", "aum_change": "AUM change"}
 
 
 def _month_end(d: _dt.date) -> _dt.date:

@@ -807,7 +807,7 @@ _RATE_COLS = ["treated", "control", "difference", "ci_low", "ci_high"]
 def show_treated_vs_control(comparison: pd.DataFrame) -> None:
     """09's section 2: response (incremental responders), AUM change (incremental AUM and value) and the
     other goal KPIs, treated vs control, each with its interval (:func:`clientlens.uplift.compare_groups`)."""
-    from .postevaluation import HEADERS
+    from .postevaluation import HEADERS, KPI_LABELS
 
     if not len(comparison):
         return
@@ -820,5 +820,6 @@ def show_treated_vs_control(comparison: pd.DataFrame) -> None:
     report.show_table(aum.drop(columns=["kpi"]), index=False, fmt=dict.fromkeys(money, i18n.money), headers=HEADERS,
                       caption=t("AUM change per customer: incremental AUM and value"))
     other = comparison[~comparison["kpi"].isin(["response_rate", "aum_change"])]
+    other = other.assign(kpi=other["kpi"].replace(KPI_LABELS))
     report.show_table(other.drop(columns=["incremental_value"], errors="ignore"), index=False, headers=HEADERS,
                       caption=t("Other goal KPIs at the outcome month-end"), percent_cols=_RATE_COLS)
