@@ -11,7 +11,9 @@ kernel's ``VmHWM``, sampled every 0.5 s while it runs), and the intermediates it
 
     .venv/bin/python -m benchmarks.run -k run_all@1M
 
-(generates the 1M demo bank into ``benchmarks/.cache`` first if absent, untimed).
+(generates the 1M demo bank into ``benchmarks/.cache`` first if absent, untimed). The reports run as
+``clientlens run-all`` runs them: ``--jobs auto`` (two kernels at a time on 2 cores and 16 GB;
+``CLIENTLENS_BENCH_JOBS=1`` measures one at a time).
 Set ``CLIENTLENS_BENCH_KEEP=<folder>`` to keep the reports (executed notebooks carry papermill's
 per-cell durations).
 """
@@ -108,6 +110,9 @@ def _run_cold_warm(params: dict, cache: Path) -> dict:
     root = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="bench_runall_"))
     reports = root / "reports"
     out = {}
+    from clientlens.runner import resolve_jobs
+
+    jobs = resolve_jobs(os.environ.get("CLIENTLENS_BENCH_JOBS", "auto"))   # as `clientlens run-all` (--jobs auto)
     try:
         # the loader's check memo (clientlens.loadmemo) of this benchmark only: empty for the cold run
         os.environ["CLIENTLENS_LOAD_MEMO"] = str(root / "load-memo")
@@ -126,10 +131,10 @@ def _run_cold_warm(params: dict, cache: Path) -> dict:
             sampler.take()
             try:
                 run_all(params_file=ROOT / "params" / "default.yaml", overrides={"data_dir": str(data)},
-                        reports_dir=reports, force=True, progress=False, on_result=on_result)
+                        reports_dir=reports, force=True, progress=False, on_result=on_result, jobs=jobs)
             finally:
                 sampler.stop()
-            out[phase] = {"wall_s": round(time.perf_counter() - t0, 1),
+            out[phase] = {"wall_s": round(time.perf_counter() - t0, 1), "jobs": jobs,
                           "ok": sum(p["status"] == "ok" for p in per.values()), "notebooks": len(per),
                           "max_kernel_peak_rss_mb": max((p["kernel_peak_rss_mb"] for p in per.values()), default=0),
                           "per_notebook": per}

@@ -387,3 +387,113 @@ def test_tags_from_the_columns_they_read_equal_the_tags_of_the_full_table(demo_s
     _, tags = rc2.wide_and_tags(as_of)                     # the same entry: the full table is built, tags reused
     pd.testing.assert_frame_equal(tags, direct, check_exact=True)
     assert [(r["intermediate"], r["status"]) for r in rc2.log] == [("wide", "computed"), ("tags", "reused")]
+
+
+def test_two_kernels_asking_for_one_entry_at_once_compute_it_once(demo_small, tmp_path):
+    """A parallel run-all (issue 18): the second asker waits on the entry's OS lock and reuses the first's result."""
+    import threading
+    import time
+
+    calls = []
+
+    def compute():
+        calls.append(threading.current_thread().name)
+        time.sleep(1.0)
+        return {"wide": pd.DataFrame({"customer_id": ["C00000001"], "x": [1.5]})}, {"n": 1}
+
+    caches = [RunCache.for_run(load_bank(demo_small), AS_OF, tmp_path / "reports") for _ in range(2)]
+    got = {}
+
+    def ask(i):
+        got[i] = caches[i]._get("wide", {"probe": 1}, compute, "probe")
+
+    threads = [threading.Thread(target=ask, args=(i,), name=f"k{i}") for i in range(2)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert len(calls) == 1
+    assert sorted(c.log[-1]["status"] for c in caches) == ["computed", "reused"]
+    pd.testing.assert_frame_equal(got[0][0]["wide"], got[1][0]["wide"])
+    assert got[0][1] == got[1][1] == {"n": 1}
+
+
+def test_fitted_models_stored_once_and_equal_to_a_direct_fit(demo_small, tmp_path):
+    """RunCache.fitted (issue 18, warm runs): the binning and scorecard of 02/05 are fitted once per training data,
+    settings and code; the stored model scores exactly as a direct fit; its pickle holds no customer id; a changed
+    setting or training row fits again; a stored pickle that does not match its SHA-256 is refitted."""
+    import subprocess
+    import sys
+    import warnings
+
+    from clientlens.binning import WoeBinner
+    from clientlens.scoring import ResponseScorecard, candidate_features
+
+    bank = load_bank(demo_small)
+    ms = samples.model_sample(bank, ["FD2026"], as_of=AS_OF)
+    dev = ms.frame[ms.labels == "development"]
+    feats = [c for c in candidate_features(ms.frame) if c in ("aum", "age", "n_txn_90d", "amt_in_90d", "wealth_mgmt",
+                                                            "income_monthly", "tenure_days", "occupation")]
+    X, y = dev[feats], dev["response"]
+    assert len(feats) >= 6
+    direct = WoeBinner(max_n_bins=6, random_state=0).fit(X, y)
+    rc = RunCache.for_run(bank, AS_OF, tmp_path / "reports")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        first = rc.fitted(WoeBinner(max_n_bins=6, random_state=0), X, y)
+        again = RunCache.for_run(bank, AS_OF, tmp_path / "reports").fitted(WoeBinner(max_n_bins=6, random_state=0), X, y)
+        sc = rc.fitted(ResponseScorecard(binner=again, random_state=0), X, y)
+        sc_again = rc.fitted(ResponseScorecard(binner=first, random_state=0), X, y)   # same binning, other object
+    assert [r["status"] for r in rc.log] == ["computed", "computed", "reused"]
+    pd.testing.assert_frame_equal(again.summary_, direct.summary_)
+    pd.testing.assert_frame_equal(again.transform(X), direct.transform(X))
+    pd.testing.assert_series_equal(pd.Series(sc_again.predict_proba(X)[:, 1]),
+                                   pd.Series(ResponseScorecard(binner=direct, random_state=0).fit(X, y)
+                                             .predict_proba(X)[:, 1]))
+    entries = sorted((tmp_path / "reports" / AS_OF / CACHE_DIRNAME).glob("fit-*/model.bin"))
+    assert len(entries) == 2
+    raw = set(ms.frame["customer_id"].astype(str))
+    for e in entries:
+        data = e.read_bytes()
+        assert not any(cid.encode() in data for cid in list(raw)[:500])
+    # the key of a fitted setting (the scorecard's binning) does not depend on the process's hash seed
+    code = ("import pickle,sys; from clientlens.cache import _setting_fingerprint; "
+            "print(_setting_fingerprint(pickle.load(open(sys.argv[1], 'rb'))))")
+    (tmp_path / "b.pkl").write_bytes(__import__("pickle").dumps(first))
+    fps = {subprocess.run([sys.executable, "-c", code, str(tmp_path / "b.pkl")], capture_output=True, text=True,
+                          env={**__import__("os").environ, "PYTHONHASHSEED": seed}, check=True).stdout
+           for seed in ("1", "2")}
+    assert len(fps) == 1, fps
+    rc2 = RunCache.for_run(bank, AS_OF, tmp_path / "reports")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rc2.fitted(WoeBinner(max_n_bins=5, random_state=0), X, y)            # another setting
+        rc2.fitted(WoeBinner(max_n_bins=6, random_state=0), X.iloc[1:], y.iloc[1:])   # one row fewer
+        entry = next(e for e in entries if "model.bin" in str(e))
+        entry.write_bytes(entry.read_bytes()[:-1] + b"x")                   # tampered or damaged
+        rc2.fitted(WoeBinner(max_n_bins=6, random_state=0), X, y)
+    assert [r["status"] for r in rc2.log] == ["computed", "computed", "computed"]
+
+
+def test_base_scores_and_reasons_stored_once_equal_the_direct_scoring(demo_small, tmp_path, response_model):
+    """05's scoring of the base through the run cache (issue 18, warm runs): identical to score_frame and
+    reason_codes, cold and warm; another model or another base scores again."""
+    import copy
+
+    from clientlens.scoring import score_frame
+
+    bank = load_bank(demo_small)
+    base = build_wide_table(bank, AS_OF)
+    direct_scores = score_frame(response_model, base)
+    direct_reasons = response_model["scorecard"].reason_codes(base, n=3)
+    rc = RunCache.for_run(bank, AS_OF, tmp_path / "reports")
+    for _ in range(2):
+        s, r = RunCache.for_run(bank, AS_OF, tmp_path / "reports").scores_and_reasons(response_model, base, n_reasons=3)
+        pd.testing.assert_frame_equal(s, direct_scores)
+        pd.testing.assert_frame_equal(r, direct_reasons)
+    rc.scores_and_reasons(response_model, base, n_reasons=3)
+    rc.scores_and_reasons(response_model, base.iloc[:-1], n_reasons=3)          # another base
+    other = copy.deepcopy(response_model["scorecard"])
+    other.C = 0.5                                                                   # another model
+    rc.scores_and_reasons({**response_model, "scorecard": other}, base, n_reasons=3)
+    assert [x["status"] for x in rc.log] == ["reused", "computed", "computed"]

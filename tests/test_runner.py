@@ -345,7 +345,7 @@ def test_run_all_every_notebook_on_demo_small(demo_small, tmp_path, capsys, monk
     pf = tmp_path / "params.yaml"
     pf.write_text(yaml.safe_dump(merged, allow_unicode=True), encoding="utf-8")
     rc, out, err = run_cli(capsys, "run-all", "--params", pf, "--reports-dir", tmp_path / "reports",
-                           "--no-progress")
+                           "--no-progress", "--jobs", "2")   # two kernels at a time (the zh run below: one)
     assert rc == 0, err[-3000:]
     stems = [p.stem for p in runner.list_notebooks()]
     for stem in stems:
@@ -426,7 +426,9 @@ def _assert_every_report_reads_right(pf: Path, reports: Path, stems: list[str], 
 
     own_words = user_texts(yaml.safe_load(Path(pf).read_text(encoding="utf-8")))
 
-    run_cli(capsys, "run-all", "--params", pf, "-p", "language=zh", "--reports-dir", reports, "--no-progress")
+    run_cli(capsys, "run-all", "--params", pf, "-p", "language=zh", "--reports-dir", reports, "--no-progress",
+            "--jobs", "1")
+    _assert_same_numbers_in_both_runs(reports)
     pending = {}
     for stem in stems:
         en = (reports / AS_OF / f"{stem}.html").read_text(encoding="utf-8")
@@ -446,6 +448,23 @@ def _assert_every_report_reads_right(pf: Path, reports: Path, stems: list[str], 
     if any(pending.values()):
         pytest.xfail("zh text of " + ", ".join(s for s, p in pending.items() if p) + " still being written "
                      "(tests/report_text.py PENDING): " + "; ".join(f"{s}: {p[:2]}" for s, p in pending.items() if p))
+
+
+def _assert_same_numbers_in_both_runs(reports: Path) -> None:
+    """The en run-all (two kernels at a time) and the zh one (one at a time) save the same numbers: every numeric
+    column of the lists, scores, values and tasks (text columns are in each run's language)."""
+    import pandas as pd
+
+    day = reports / AS_OF
+    for rel in ("01_profile_files/tags.parquet", "03_segmentation_files/segments.parquet", "04_clv_files/clv.parquet",
+                "05_response_model_files/base_scores.parquet", "05_response_model_files/marketing_list.parquet",
+                "07_event_triggers_files/event_tasks_backtest.parquet", "08_strategy_files/strategy_lists.parquet",
+                "09_post_evaluation_files/treated_vs_control.parquet"):
+        en, zh = pd.read_parquet(day / rel), pd.read_parquet(day / "zh" / rel)
+        assert len(en) == len(zh), rel
+        numeric = [c for c in en.columns if pd.api.types.is_numeric_dtype(en[c]) or c == "customer_id_masked"]
+        assert len(numeric) >= 2, rel
+        pd.testing.assert_frame_equal(en[numeric], zh[numeric], obj=rel)
 
 
 def _assert_masks_cannot_be_recomputed_from_reports(reports: Path, raw_ids) -> None:
@@ -693,3 +712,96 @@ def test_a_report_with_a_fail_data_check_says_so_on_the_command_line(demo_small,
     assert "1 FAIL check(s)" in (tmp_path / "reports" / "index.html").read_text()
     html = (tmp_path / "reports" / AS_OF / "00_data_overview.html").read_text()
     assert "transaction amounts below the plausibility ceiling" in html
+
+
+# --------------------------------------------------------------------------- parallel run-all (issue 18)
+
+TIMED_BODY = """import json, os, time
+from pathlib import Path
+t0 = time.time()
+time.sleep(sleep)
+from clientlens import report
+seen = {}
+for stem in reads:
+    try:
+        seen[stem] = str(report.find_artifact(reports_dir, as_of, stem, "t.json"))
+    except Exception as exc:
+        seen[stem] = type(exc).__name__ + ": " + str(exc)
+out = Path(output_dir or ".")
+(out / "t.json").write_text(json.dumps({"start": t0, "end": time.time(), "seen": seen,
+                                        "pending": os.environ.get("CLIENTLENS_PENDING_REPORTS")}))
+"""
+TIMED_PARAMS = ('data_dir: str = "x"  # data\nas_of: str = "2026-10-31"  # date\nsleep: float = 3.0  # s\n'
+                'reads: list = []  # reports whose t.json it looks for\noutput_dir: str = ""  # out\n'
+                'reports_dir: str = "reports"  # root')
+
+
+@pytest.mark.slow
+def test_parallel_run_all_runs_independent_reports_together_and_dependent_ones_after(setup, capsys, monkeypatch):
+    """jobs=2: 01_a and 02_b (independent) overlap in time; 03_c (reads 01_a) starts after 01_a ended and sees
+    its artefact; 04_d reads 02_b without declaring it: find_artifact refuses (02_b was pending at its start)."""
+    folder = setup["tmp"] / "pnb"
+    for stem in ("01_a", "02_b", "03_c", "04_d"):
+        write_notebook(folder / f"{stem}.ipynb", params=TIMED_PARAMS, body=TIMED_BODY)
+    monkeypatch.setattr(config, "NOTEBOOKS_DIR", folder)
+    monkeypatch.setattr(runner, "REPORT_INPUTS", {"01_a": (), "02_b": (), "03_c": ("01_a",), "04_d": ()})
+    pf = setup["tmp"] / "p.yaml"
+    pf.write_text("common:\n  data_dir: %s\n01_a:\n  sleep: 4\n02_b:\n  sleep: 20\n03_c:\n  sleep: 0\n"
+                  "  reads: [01_a]\n04_d:\n  sleep: 0\n  reads: [02_b]\n" % setup["bank"], encoding="utf-8")
+    rc, out, err = run_cli(capsys, "run-all", "--params", pf, "--reports-dir", setup["reports"], "--no-progress",
+                           "--jobs", "2")
+    assert rc == 0, err
+    day = setup["reports"] / AS_OF
+    t = {s: json.loads((day / f"{s}_files" / "t.json").read_text()) for s in ("01_a", "02_b", "03_c", "04_d")}
+    assert t["01_a"]["start"] < t["02_b"]["end"] and t["02_b"]["start"] < t["01_a"]["end"]   # together
+    assert t["03_c"]["start"] > t["01_a"]["end"]
+    assert t["03_c"]["seen"]["01_a"].endswith("01_a_files/t.json")
+    assert "01_a" not in t["03_c"]["pending"].split(",")
+    # 04_d starts as soon as a kernel is free (before 02_b ends) and may not read 02_b's earlier artefacts
+    assert "02_b has not ended in this run-all" in t["04_d"]["seen"]["02_b"], t["04_d"]
+    assert "4 ok, 0 failed" in out
+    assert json.loads((day / runner.JOURNAL).read_text())["status"] == "complete"
+    with pytest.raises(ParamsError, match="jobs must be a whole number >= 1 or 'auto'; got '0'"):
+        runner.run_all(notebooks=[folder / "01_a.ipynb"], reports_dir=setup["reports"], jobs="0")
+
+
+def test_report_inputs_list_every_report_whose_artefacts_a_report_reads():
+    """REPORT_INPUTS (the parallel run-all's order) against the code: every report stem named in a notebook's code
+    cells, or in the source of a clientlens module it imports (transitively), is among that report's inputs."""
+    import importlib
+
+    import nbformat
+
+    lib = Path(runner.__file__).parent
+    stem_re = re.compile(r"[\"'](\d\d_[a-z_]+)[\"']")
+
+    def imports(src: str) -> set[str]:
+        mods = set(re.findall(r"from \.(\w+) import", src)) | set(re.findall(r"from clientlens\.(\w+) import", src))
+        for names in re.findall(r"from (?:\.|clientlens) import (\([^)]*\)|[^\n]+)", src):
+            mods |= {n.split(" as ")[0].strip(" ()\n") for n in names.split(",")}
+        return {m for m in mods if (lib / f"{m}.py").exists()}
+
+    def reach(mods: set[str]) -> set[str]:
+        seen, todo = set(), list(mods)
+        while todo:
+            m = todo.pop()
+            if m not in seen and m not in ("runner", "cli"):
+                seen.add(m)
+                todo += imports((lib / f"{m}.py").read_text(encoding="utf-8"))
+        return seen
+
+    known = {p.stem for p in runner.list_notebooks()}
+    for nb_path in runner.list_notebooks():
+        code = "\n".join(c.source for c in nbformat.read(str(nb_path), as_version=4).cells if c.cell_type == "code")
+        named = set(stem_re.findall(code))
+        for m in reach(imports(code)):   # stems a module passes to find_artifact, or keeps in an ARTIFACT* table
+            src = (lib / f"{m}.py").read_text(encoding="utf-8")
+            for call in re.findall(r"find_artifact\(([^\n]*)", src):   # its first line of arguments
+                named |= set(stem_re.findall(call))
+            mod = importlib.import_module(f"clientlens.{m}")
+            for name in dir(mod):
+                if name.startswith("ARTIFACT"):
+                    named |= set(stem_re.findall(repr(getattr(mod, name))))
+        named = (named & known) - {nb_path.stem}
+        assert nb_path.stem in runner.REPORT_INPUTS, nb_path.stem
+        assert named <= set(runner.REPORT_INPUTS[nb_path.stem]), (nb_path.stem, sorted(named))

@@ -20,7 +20,9 @@ An entry is keyed by a hash of
 Entries hold masked ids only (``customer_id_masked``), like every other file of a report folder;
 raw ids are restored in memory from the loaded customers table. An entry is a folder written under
 a temporary name and renamed into place, so a concurrent or killed run never leaves a half-written
-one; a newer entry of the same intermediate and parameters replaces the older one.
+one; a newer entry of the same intermediate and parameters replaces the older one. Computing an entry holds
+an OS file lock on it, so two report kernels of a parallel run-all asking for the same intermediate
+compute it once (the second waits and reuses it).
 
 Every use is logged (``intermediates.json`` in the report's output folder: what was reused, what
 was computed); the runner lists it in the report's provenance. ``CLIENTLENS_CACHE=off`` in the
@@ -28,6 +30,7 @@ environment turns the cache off (everything is computed, nothing is stored).
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as _dt
 import hashlib
@@ -43,11 +46,16 @@ from typing import Callable, Sequence
 import numpy as np
 import pandas as pd
 
+try:
+    import fcntl
+except ImportError:  # not POSIX: no cross-process lock (two kernels may compute the same entry; both store it atomically)
+    fcntl = None
+
 from . import __version__, config
 from .i18n import t
 
 __all__ = ["RunCache", "CACHE_DIRNAME", "LOG_FILE", "ENV_SWITCH", "code_fingerprint", "mask_key_fingerprint",
-           "cache_enabled"]
+           "cache_enabled", "frame_fingerprint"]
 
 CACHE_DIRNAME = "_cache"
 LOG_FILE = "intermediates.json"
@@ -63,6 +71,8 @@ KIND_MODULES = {
     "rfm": ("data", "schema", "clv"),
     "btyd": ("data", "schema", "clv"),
     "events": ("data", "schema", "params", "events"),
+    "fit": ("binning", "scoring", "lift", "validation"),
+    "scores": ("binning", "scoring", "lift", "validation", "features"),
 }
 
 
@@ -96,6 +106,34 @@ def mask_key_fingerprint() -> str:
     from .privacy import mask_ids
 
     return str(mask_ids(pd.Series(["clientlens-run-cache-probe"])).iloc[0])
+
+
+#: how the provenance names the models :meth:`RunCache.fitted` stores
+_FIT_LABELS = {"WoeBinner": "WOE binning", "ResponseScorecard": "scorecard",
+               "GradientBoostingChallenger": "challenger (gradient boosting)"}
+
+
+def frame_fingerprint(data) -> str:
+    """SHA-256 of a frame's (or series') values, column names, dtypes and index: equal data, equal fingerprint."""
+    if isinstance(data, pd.Series):
+        data = data.to_frame()
+    h = hashlib.sha256(json.dumps([[str(c), str(t)] for c, t in data.dtypes.items()]).encode())
+    h.update(pd.util.hash_pandas_object(data.index, index=False).to_numpy().tobytes())
+    for c in data.columns:
+        h.update(pd.util.hash_pandas_object(data[c], index=False).to_numpy().tobytes())
+    return h.hexdigest()
+
+
+def _setting_fingerprint(value):
+    """A setting as JSON when it is plain data, else (a fitted object) the SHA-256 of its pickle."""
+    import pickle
+
+    plain = _params_json(value)
+    try:
+        json.dumps(plain)
+        return plain
+    except (TypeError, ValueError):
+        return "pickle-sha256:" + hashlib.sha256(pickle.dumps(value, protocol=4)).hexdigest()
 
 
 def _file_digest(path: Path, memo: dict) -> str:
@@ -351,6 +389,46 @@ class RunCache:
                               t("event rules run on every day from {start} to {end}", start=s, end=e))
         return frames["triggered"], frames["kept"]
 
+    def fitted(self, estimator, X: pd.DataFrame, y=None, *, what: str | None = None):
+        """``estimator.fit(X, y)``, stored and reused while the training data, the settings and the code are unchanged.
+
+        For the models of this package (``__init__`` only stores settings; learned state ends in ``_``): the key is
+        the estimator's class, its settings (a fitted estimator among them, e.g. a scorecard's binning, by the hash
+        of its pickle), a hash of ``X``'s and ``y``'s values, columns, dtypes and index, and the code of the
+        modelling modules. The fitted estimator is stored as a pickle (models hold no customer rows) with its
+        SHA-256, checked when it is read back. Returns the fitted estimator (``estimator`` itself when computed).
+        """
+        import pickle
+
+        settings = {k: _setting_fingerprint(v) for k, v in sorted(vars(estimator).items()) if not k.endswith("_")}
+        cls = f"{type(estimator).__module__}.{type(estimator).__qualname__}"
+        params = {"estimator": cls, "settings": settings, "X": frame_fingerprint(X),
+                  "y": None if y is None else frame_fingerprint(y)}
+
+        def compute():
+            return {"model": pickle.dumps(estimator.fit(X, y), protocol=pickle.HIGHEST_PROTOCOL)}, {}
+
+        label = t(_FIT_LABELS.get(type(estimator).__name__, type(estimator).__name__))
+        frames, _ = self._get("fit", params, compute, what or t("{model} fitted on {n:,} rows", model=label, n=len(X)))
+        return pickle.loads(frames["model"])  # noqa: S301 - written by this cache, SHA-256 checked on reading
+
+    def scores_and_reasons(self, model: dict, frame: pd.DataFrame, *, n_reasons: int = 3,
+                           allow_raw_ids: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """:func:`clientlens.scoring.score_frame` of ``frame`` and the scorecard's reason codes
+        (:meth:`clientlens.scoring.ResponseScorecard.reason_codes`), stored and reused for the same model (the hash
+        of its pickle), the same rows (:func:`frame_fingerprint`) and settings. The reasons keep ``frame``'s index."""
+        from .scoring import score_frame
+
+        params = {"model": {k: _setting_fingerprint(model.get(k)) for k in ("scorecard", "challenger")},
+                  "frame": frame_fingerprint(frame), "n_reasons": int(n_reasons), "allow_raw_ids": bool(allow_raw_ids)}
+
+        def compute():
+            return {"scores": score_frame(model, frame, allow_raw_ids=allow_raw_ids),
+                    "reasons": model["scorecard"].reason_codes(frame, n=n_reasons).reset_index(drop=True)}, {}
+
+        frames, _ = self._get("scores", params, compute, t("scores and reasons of {n:,} customers", n=len(frame)))
+        return frames["scores"], frames["reasons"].set_axis(frame.index)
+
     # ------------------------------------------------------------------ machinery
 
     def inputs_fingerprint(self) -> str:
@@ -401,16 +479,38 @@ class RunCache:
             if frames is None:
                 status = "computed"
         if frames is None:
-            frames, meta = compute()
-            if self.enabled:
-                try:
-                    self._write(entry, slot, frames, meta)
-                except Exception as exc:  # noqa: BLE001 - the report goes on without storing
-                    status = f"computed (not stored: {type(exc).__name__})"
+            with self._entry_lock(entry):
+                if entry is not None and (entry / "meta.json").is_file():   # stored by a concurrent report meanwhile
+                    try:
+                        frames, meta = self._read(entry)
+                        status = "reused"
+                    except Exception:  # noqa: BLE001 - recomputed below
+                        frames = None
+                if frames is None:
+                    frames, meta = compute()
+                    if self.enabled:
+                        try:
+                            self._write(entry, slot, frames, meta)
+                        except Exception as exc:  # noqa: BLE001 - the report goes on without storing
+                            status = f"computed (not stored: {type(exc).__name__})"
         self._record({"intermediate": kind, "what": what, "status": status,
                       "entry": entry.name if entry is not None else None,
                       "seconds": round(time.perf_counter() - t0, 2), "params": _params_json(params)})
         return frames, meta
+
+    @contextlib.contextmanager
+    def _entry_lock(self, entry: Path | None):
+        """Exclusive OS lock on computing ``entry``: a second report kernel asking for the same intermediate at the
+        same time (a parallel run-all) waits and reads the first one's result instead of computing it again."""
+        if entry is None or fcntl is None:
+            yield
+            return
+        with open(self.directory / f".lock-{entry.name}", "a+b") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
 
     def _record(self, row: dict) -> None:
         self.log.append(row)
@@ -448,12 +548,17 @@ class RunCache:
         tmp = self.directory / f".tmp-{entry.name}-{uuid.uuid4().hex[:8]}"
         tmp.mkdir(parents=True)
         try:
-            info = {}
+            info, blobs = {}, {}
             for name, df in frames.items():
+                if isinstance(df, (bytes, bytearray)):   # a pickled model (RunCache.fitted)
+                    (tmp / f"{name}.bin").write_bytes(df)
+                    blobs[name] = hashlib.sha256(df).hexdigest()
+                    continue
                 disk, fi = self._to_disk(df)
                 disk.to_parquet(tmp / f"{name}.parquet", index=False)
                 info[name] = fi
-            _atomic_json(tmp / "meta.json", {"clientlens": __version__, "frames": info, "meta": _params_json(meta),
+            _atomic_json(tmp / "meta.json", {"clientlens": __version__, "frames": info, "blobs": blobs,
+                                             "meta": _params_json(meta),
                                              "created": _dt.datetime.now().astimezone().isoformat(timespec="seconds")})
             if entry.exists():        # an unreadable older copy
                 shutil.rmtree(entry, ignore_errors=True)
@@ -507,6 +612,11 @@ class RunCache:
                 df.index = df.index.astype(fi.get("index_dtype", "str"))
             df.attrs = dict(fi.get("attrs") or {})
             frames[name] = df
+        for name, digest in (doc.get("blobs") or {}).items():
+            data = (entry / f"{name}.bin").read_bytes()
+            if hashlib.sha256(data).hexdigest() != digest:
+                raise ValueError(f"{entry.name}/{name}.bin does not match its SHA-256")
+            frames[name] = data
         return frames, doc.get("meta") or {}
 
     def _clean_stale_tmp(self) -> None:

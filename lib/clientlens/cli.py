@@ -56,6 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
     _run_options(a)
     a.add_argument("--resume", action="store_true",
                    help="skip the reports already ok for this date (same parameters) and run the rest")
+    a.add_argument("--jobs", default="auto", metavar="N",
+                   help="report kernels at a time, each report after those it reads (default auto: 2 with at "
+                        "least 2 cores and 16 GB of memory, else 1)")
 
     i = sub.add_parser("index", help="regenerate reports/index.html")
     i.add_argument("--reports-dir", metavar="DIR", help="reports root (default: reports/)")
@@ -139,7 +142,7 @@ def _cmd_run_all(args) -> int:
         raise ParamsError(f"--timeout must be > 0 seconds; got {args.timeout}")
     results = run_all(params_file=args.params, overrides=_overrides(args.param), as_of=args.as_of,
                       reports_dir=args.reports_dir, force=args.force, timeout=args.timeout,
-                      progress=not args.no_progress, on_result=_print_result, resume=args.resume)
+                      progress=not args.no_progress, on_result=_print_result, resume=args.resume, jobs=args.jobs)
     n_fail = sum(r.status not in ("ok", "skipped") for r in results)
     n_skip = sum(r.status == "skipped" for r in results)
     n_checks = sum(r.fail_checks for r in results if r.status == "ok")

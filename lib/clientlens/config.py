@@ -44,6 +44,9 @@ def resolve(path: str | os.PathLike) -> Path:
 # DuckDB resources: every connection the library opens for heavy work (clientlens.data.connect) uses these,
 # so a report kernel on a large bank stays within the machine (DuckDB spills to disk above the limit).
 DUCKDB_MEMORY_ENV: str = "CLIENTLENS_DUCKDB_MEMORY"
+#: set by the runner in a report kernel's environment: the reports of the same run-all not ended yet
+#: (:func:`clientlens.report.find_artifact` refuses their artefacts, which would be an earlier run's)
+PENDING_REPORTS_ENV: str = "CLIENTLENS_PENDING_REPORTS"
 DUCKDB_THREADS_ENV: str = "CLIENTLENS_DUCKDB_THREADS"
 #: DuckDB's memory limit per connection; with the pandas frames of a report, a kernel stays under ~12 GB at 1M
 DEFAULT_DUCKDB_MEMORY: str = "4GB"

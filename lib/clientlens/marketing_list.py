@@ -97,7 +97,7 @@ def funnel_steps(counts: Mapping[str, Any], *, product: str, exclude_opt_out: bo
 
 
 def build(model: dict, base: pd.DataFrame, p: Mapping[str, Any], *, bank=None, catalogue=None,
-          campaigns=(), predicts: str = "") -> MarketingList:
+          campaigns=(), predicts: str = "", cache=None) -> MarketingList:
     """The marketing list of 05_response_model from a fitted model and the base as of the report date.
 
     With a bank: the list names its product (``list_product`` or the training campaigns' one), keeps the
@@ -125,6 +125,8 @@ def build(model: dict, base: pd.DataFrame, p: Mapping[str, Any], *, bank=None, c
         The training campaigns (their product is the list's default product).
     predicts : str
         What the target predicts (the list's product without a bank and without ``list_product``).
+    cache : clientlens.cache.RunCache, optional
+        Stores the base's scores and reasons (:meth:`clientlens.cache.RunCache.scores_and_reasons`).
 
     Returns
     -------
@@ -132,9 +134,12 @@ def build(model: dict, base: pd.DataFrame, p: Mapping[str, Any], *, bank=None, c
     """
     from . import offers, scoring, targets
 
-    sc = model["scorecard"]
-    base_scores = scoring.score_frame(model, base, allow_raw_ids=p["allow_raw_ids"])
-    reasons = sc.reason_codes(base, n=p["n_reasons"])
+    if cache is not None:   # stored once per model and base (a re-run reuses them)
+        base_scores, reasons = cache.scores_and_reasons(model, base, n_reasons=p["n_reasons"],
+                                                        allow_raw_ids=p["allow_raw_ids"])
+    else:
+        base_scores = scoring.score_frame(model, base, allow_raw_ids=p["allow_raw_ids"])
+        reasons = model["scorecard"].reason_codes(base, n=p["n_reasons"])
     rules, notes = targets.list_rules(base, exclude_opt_out=p["exclude_opt_out"],
                                       recent_contact_days=p["recent_contact_days"])
     exclude_opt_out, recent_days = rules["exclude_opt_out"], rules["recent_contact_days"]  # optional columns

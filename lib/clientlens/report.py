@@ -426,6 +426,14 @@ def resolve_output_dir(output_dir: str | os.PathLike | None, notebook_stem: str)
     return path
 
 
+def require_ended(notebook_stem: str, filename: str = "artefacts") -> None:
+    """Raise :class:`ClientLensError` when ``notebook_stem`` belongs to the run-all this kernel is part of and has not
+    ended (``CLIENTLENS_PENDING_REPORTS``, set by the runner): its ``filename`` on disk would be an earlier run's."""
+    if notebook_stem in os.environ.get(config.PENDING_REPORTS_ENV, "").split(","):
+        raise ClientLensError(f"{notebook_stem} has not ended in this run-all: its {filename} would be an earlier "
+                              f"run's (clientlens.runner.REPORT_INPUTS must list it for this report)")
+
+
 def find_artifact(reports_dir: str | os.PathLike, as_of: str, notebook_stem: str, filename: str,
                   include_scratch: bool = False) -> Path | None:
     """Path of an artefact saved by an earlier notebook of the same run, or ``None``.
@@ -435,10 +443,12 @@ def find_artifact(reports_dir: str | os.PathLike, as_of: str, notebook_stem: str
     only in Chinese). A report in another language than English looks in its own language's folder first: the
     numbers are the same, but text an artefact carries (03's generated segment names) is in that language. With ``include_scratch=True`` (interactive work:
     ``include_scratch=not output_dir``), falls back to ``<reports_dir>/_scratch/<notebook_stem>/<filename>``.
-    A relative ``reports_dir`` is taken from the project root.
+    A relative ``reports_dir`` is taken from the project root. Inside a run-all, asking for a report of the
+    run that has not ended (``CLIENTLENS_PENDING_REPORTS``, set by the runner) raises :class:`ClientLensError`.
     """
     from .i18n import LANGUAGES, get_language
 
+    require_ended(notebook_stem, filename)
     root = config.resolve(reports_dir)
     # the en run's artefacts, else those of a run in another language (reports/<as_of>/zh/): same numbers
     lang_dirs = ("",) + LANGUAGES[1:]

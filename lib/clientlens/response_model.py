@@ -153,7 +153,7 @@ def fit(bank, tgt: dict, p: Mapping[str, Any], *, saved=None, log_dir=None) -> M
         warnings.simplefilter("ignore")
         if tgt["kind"] == "campaign_response":
             model = scoring.fit_response_model(bank, campaigns, binner=binner, sample=sample, binning_info=binning_info,
-                                               binner_params=bp, **kw, **common)
+                                               binner_params=bp, fit_cache=run_cache, **kw, **common)
         else:
             bp.update(leak_auc=p["leak_auc"], target_name=tgt.get("column"))
             model = targets.fit_target_model(sample, tgt, binner=binner, binning_info=binning_info, binner_params=bp,

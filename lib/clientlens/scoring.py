@@ -830,7 +830,7 @@ def fit_response_model(bank, campaigns: Sequence[str], *, feature_lag_days: int 
                        fit_challenger: bool = True, challenger_params: dict | None = None,
                        random_state: int | None = 42, allow_raw_ids: bool = False,
                        sample: ModelSample | None = None,
-                       binning_info: dict | None = None, as_of: str | None = None) -> dict:
+                       binning_info: dict | None = None, as_of: str | None = None, fit_cache=None) -> dict:
     """Training sample -> scorecard (+ challenger) -> scored development and validation samples.
 
     Parameters
@@ -843,6 +843,9 @@ def fit_response_model(bank, campaigns: Sequence[str], *, feature_lag_days: int 
         A fitted binning to reuse (see :func:`choose_binning`); else one is fitted on the development sample.
     binning_info : dict, optional
         The ``info`` of :func:`choose_binning`, recorded in ``meta["binning"]``.
+    fit_cache : clientlens.cache.RunCache, optional
+        Stores the fitted scorecard and challenger and reuses them for the same training data and settings
+        (:meth:`clientlens.cache.RunCache.fitted`).
 
     Returns
     -------
@@ -879,15 +882,17 @@ def fit_response_model(bank, campaigns: Sequence[str], *, feature_lag_days: int 
         binning_source = (f"{info['source']} (reused): fitted on the {describe_meta(info.get('sample'))}")
     else:
         binning_source = f"fitted in the model fit on the {describe_meta(sample.meta)}"
-    sc = ResponseScorecard(binner=binner, binner_params=binner_params, max_variables=max_variables, pdo=pdo,
-                           base_score=base_score, base_odds=base_odds, C=C, random_state=random_state)
-    sc.fit(dev[feats], dev["response"])
+    def fit(estimator, X, y):   # through the run cache when given (fitted once per training data and settings)
+        return fit_cache.fitted(estimator, X, y) if fit_cache is not None else estimator.fit(X, y)
+
+    sc = fit(ResponseScorecard(binner=binner, binner_params=binner_params, max_variables=max_variables, pdo=pdo,
+                               base_score=base_score, base_odds=base_odds, C=C, random_state=random_state),
+             dev[feats], dev["response"])
     ch = None
     if fit_challenger:
         pool = getattr(sc.binner_, "iv_passed_", None) or feats
-        ch = GradientBoostingChallenger(features=[v for v in pool if v in feats], random_state=random_state,
-                                        **(challenger_params or {}))
-        ch.fit(dev, dev["response"])
+        ch = fit(GradientBoostingChallenger(features=[v for v in pool if v in feats], random_state=random_state,
+                                            **(challenger_params or {})), dev, dev["response"])
     model = {"scorecard": sc, "challenger": ch}
     samples = score_frame(model, frame, allow_raw_ids=allow_raw_ids)
     samples.insert(1, "campaign_id", frame["campaign_id"].to_numpy())

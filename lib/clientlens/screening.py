@@ -107,8 +107,11 @@ def build_samples(bank, tgt: dict, p: Mapping[str, Any], *, log_dir=None):
     return samples, ts, warns
 
 
-def fit_binner(samples, tgt: dict, p: Mapping[str, Any]):
+def fit_binner(samples, tgt: dict, p: Mapping[str, Any], *, bank=None, log_dir=None):
     """The :class:`clientlens.binning.WoeBinner` of 02_binning, fitted on the development sample.
+
+    With ``bank``, the fit is stored in the run cache and reused while the development sample, the settings and
+    the code are unchanged (:meth:`clientlens.cache.RunCache.fitted`).
 
     Parameters
     ----------
@@ -117,22 +120,30 @@ def fit_binner(samples, tgt: dict, p: Mapping[str, Any]):
         The checked target (an own table names its target column in the leakage checks).
     p : mapping
         The notebook's parameters (binning and selection settings, ``seed``).
+    bank : Bank, optional
+        The loaded bank (its run cache); None: fitted here, not stored.
+    log_dir : path, optional
+        Where the run cache logs (the report's output folder).
 
     Returns
     -------
     clientlens.binning.WoeBinner
     """
     from . import binning
+    from .cache import RunCache
 
-    return binning.WoeBinner(
+    binner = binning.WoeBinner(
         categorical_variables=[c for c in p["categorical_variables"] if c in samples.X_dev.columns],
         special_codes=p["special_codes"] or None, monotonic_trend=p["monotonic_trend"], max_n_bins=p["max_n_bins"],
         min_bin_size=p["min_bin_size"], min_event_count=p["min_event_count"],
         min_bin_events=p["min_bin_events"] or None, iv_min=p["iv_min"], iv_max=p["iv_max"],
         keep_suspicious=p["keep_suspicious"], max_corr=p["max_corr"], max_vif=p["max_vif"],
         max_selected=p["max_selected"], prescreen=p["prescreen"], n_jobs=p["n_jobs"], random_state=p["seed"],
-        leak_auc=p["leak_auc"], target_name=tgt.get("column") if tgt["kind"] == "table" else None,
-    ).fit(samples.X_dev, samples.y_dev)
+        leak_auc=p["leak_auc"], target_name=tgt.get("column") if tgt["kind"] == "table" else None)
+    if bank is None:
+        return binner.fit(samples.X_dev, samples.y_dev)
+    run_cache = RunCache.for_run(bank, parse_date("as_of", p["as_of"]), p["reports_dir"], log_dir=log_dir)
+    return run_cache.fitted(binner, samples.X_dev, samples.y_dev)
 
 
 def leakage_review(binner, samples_meta: Mapping, *, iv_max: float, leak_auc: float,

@@ -763,10 +763,13 @@ def _scan_artifacts(base: pd.DataFrame, reports_dir, as_of, include_scratch: boo
 
     from . import config
     from .privacy import MASKED_ID, masked_key
+    from .report import require_ended
 
     root = config.resolve(reports_dir)
     for stem in dict.fromkeys(ARTIFACT_COLUMNS.values()):
         want = [c for c, st in ARTIFACT_COLUMNS.items() if st == stem and c not in base.columns]
+        if want:
+            require_ended(stem)
         folders = [root / str(as_of) / f"{stem}_files"] + ([root / "_scratch" / stem] if include_scratch else [])
         for folder in folders:
             if not want or not folder.is_dir():
