@@ -434,7 +434,7 @@ def test_fitted_models_stored_once_and_equal_to_a_direct_fit(demo_small, tmp_pat
     dev = ms.frame[ms.labels == "development"]
     feats = [c for c in candidate_features(ms.frame) if c in ("aum", "age", "n_txn_90d", "amt_in_90d", "wealth_mgmt",
                                                             "income_monthly", "tenure_days", "occupation")]
-    X, y = dev[feats], dev["response"]
+    X, y = dev[feats], dev["response"].to_numpy()   # 02 passes the target as an array
     assert len(feats) >= 6
     direct = WoeBinner(max_n_bins=6, random_state=0).fit(X, y)
     rc = RunCache.for_run(bank, AS_OF, tmp_path / "reports")
@@ -468,7 +468,7 @@ def test_fitted_models_stored_once_and_equal_to_a_direct_fit(demo_small, tmp_pat
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         rc2.fitted(WoeBinner(max_n_bins=5, random_state=0), X, y)            # another setting
-        rc2.fitted(WoeBinner(max_n_bins=6, random_state=0), X.iloc[1:], y.iloc[1:])   # one row fewer
+        rc2.fitted(WoeBinner(max_n_bins=6, random_state=0), X.iloc[1:], y[1:])   # one row fewer
         entry = next(e for e in entries if "model.bin" in str(e))
         entry.write_bytes(entry.read_bytes()[:-1] + b"x")                   # tampered or damaged
         rc2.fitted(WoeBinner(max_n_bins=6, random_state=0), X, y)
@@ -496,4 +496,9 @@ def test_base_scores_and_reasons_stored_once_equal_the_direct_scoring(demo_small
     other = copy.deepcopy(response_model["scorecard"])
     other.C = 0.5                                                                   # another model
     rc.scores_and_reasons({**response_model, "scorecard": other}, base, n_reasons=3)
-    assert [x["status"] for x in rc.log] == ["reused", "computed", "computed"]
+    from clientlens import i18n
+
+    with i18n.using("zh"):                                                          # reasons are words: per language
+        _, r_zh = rc.scores_and_reasons(response_model, base, n_reasons=3)
+    assert [x["status"] for x in rc.log] == ["reused", "computed", "computed", "computed"]
+    assert not r_zh["reason_1"].isin(direct_reasons["reason_1"][direct_reasons["reason_1"] != ""]).any()

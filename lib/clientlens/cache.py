@@ -114,7 +114,9 @@ _FIT_LABELS = {"WoeBinner": "WOE binning", "ResponseScorecard": "scorecard",
 
 
 def frame_fingerprint(data) -> str:
-    """SHA-256 of a frame's (or series') values, column names, dtypes and index: equal data, equal fingerprint."""
+    """SHA-256 of a frame's (series', array's) values, column names, dtypes and index: equal data, equal fingerprint."""
+    if isinstance(data, np.ndarray):
+        data = pd.DataFrame(data if data.ndim == 2 else data.reshape(-1, 1))
     if isinstance(data, pd.Series):
         data = data.to_frame()
     h = hashlib.sha256(json.dumps([[str(c), str(t)] for c, t in data.dtypes.items()]).encode())
@@ -394,16 +396,19 @@ class RunCache:
 
         For the models of this package (``__init__`` only stores settings; learned state ends in ``_``): the key is
         the estimator's class, its settings (a fitted estimator among them, e.g. a scorecard's binning, by the hash
-        of its pickle), a hash of ``X``'s and ``y``'s values, columns, dtypes and index, and the code of the
-        modelling modules. The fitted estimator is stored as a pickle (models hold no customer rows) with its
+        of its pickle), a hash of ``X``'s and ``y``'s values, columns, dtypes and index, the report language
+        (texts a model keeps) and the code of the modelling modules. The fitted estimator is stored as a pickle (models hold no customer rows) with its
         SHA-256, checked when it is read back. Returns the fitted estimator (``estimator`` itself when computed).
         """
         import pickle
 
+        from .i18n import get_language
+
         settings = {k: _setting_fingerprint(v) for k, v in sorted(vars(estimator).items()) if not k.endswith("_")}
         cls = f"{type(estimator).__module__}.{type(estimator).__qualname__}"
         params = {"estimator": cls, "settings": settings, "X": frame_fingerprint(X),
-                  "y": None if y is None else frame_fingerprint(y)}
+                  "y": None if y is None else frame_fingerprint(y),
+                  "language": get_language()}   # a fitted model may keep texts (bin descriptions) in the language
 
         def compute():
             return {"model": pickle.dumps(estimator.fit(X, y), protocol=pickle.HIGHEST_PROTOCOL)}, {}
@@ -416,11 +421,14 @@ class RunCache:
                            allow_raw_ids: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
         """:func:`clientlens.scoring.score_frame` of ``frame`` and the scorecard's reason codes
         (:meth:`clientlens.scoring.ResponseScorecard.reason_codes`), stored and reused for the same model (the hash
-        of its pickle), the same rows (:func:`frame_fingerprint`) and settings. The reasons keep ``frame``'s index."""
+        of its pickle), the same rows (:func:`frame_fingerprint`), settings and language (the reasons are words in the
+        report's language). The reasons keep ``frame``'s index."""
+        from .i18n import get_language
         from .scoring import score_frame
 
         params = {"model": {k: _setting_fingerprint(model.get(k)) for k in ("scorecard", "challenger")},
-                  "frame": frame_fingerprint(frame), "n_reasons": int(n_reasons), "allow_raw_ids": bool(allow_raw_ids)}
+                  "frame": frame_fingerprint(frame), "n_reasons": int(n_reasons), "allow_raw_ids": bool(allow_raw_ids),
+                  "language": get_language()}
 
         def compute():
             return {"scores": score_frame(model, frame, allow_raw_ids=allow_raw_ids),
