@@ -221,8 +221,20 @@ def test_reports_numbers_identical_with_and_without_the_cache_on_demo_small(demo
         pd.testing.assert_frame_equal(pd.read_parquet(out["on"] / rel), pd.read_parquet(out["off"] / rel),
                                       check_exact=True, obj=str(rel))
     used = {s: json.loads((out["on"] / f"{s}.manifest.json").read_text())["intermediates"] for s in stems}
-    assert {r["intermediate"]: r["status"] for r in used["05_response_model"]} == {"sample": "reused",
-                                                                                  "wide": "reused"}
+    assert {r["intermediate"]: r["status"] for r in used["05_response_model"]} == {
+        "sample": "reused", "wide": "reused", "fit": "computed", "scores": "computed"}
+    assert {r["intermediate"]: r["status"] for r in used["02_binning"]} == {"sample": "computed", "fit": "computed"}
+    # a re-run reuses 02's binning and 05's models and base scores (issue 18, warm) with the same tables
+    again = ["02_binning", "05_response_model"]
+    res = run_all(params_file=pf, reports_dir=tmp_path / "on", notebooks=again, progress=False, force=True)
+    assert [r.status for r in res] == ["ok", "ok"], [r.error for r in res]
+    for s in again:
+        used = json.loads((out["on"] / f"{s}.manifest.json").read_text())["intermediates"]
+        assert {r["status"] for r in used} == {"reused"}, (s, used)
+        for rel in sorted(p.relative_to(out["off"]) for p in (out["off"] / f"{s}_files").rglob("*.parquet")):
+            pd.testing.assert_frame_equal(pd.read_parquet(out["on"] / rel), pd.read_parquet(out["off"] / rel),
+                                          check_exact=True, obj=f"re-run {rel}")
+    used = {s: json.loads((out["on"] / f"{s}.manifest.json").read_text())["intermediates"] for s in stems}
     assert {r["intermediate"]: r["status"] for r in used["03_segmentation"]}["wide"] == "reused"
     assert [r["status"] for r in used["06_model_validation"]] == ["computed"] * 11 + ["reused"]
     assert "(from the full table)" in used["06_model_validation"][-1]["what"]
@@ -469,7 +481,7 @@ def test_fitted_models_stored_once_and_equal_to_a_direct_fit(demo_small, tmp_pat
         warnings.simplefilter("ignore")
         rc2.fitted(WoeBinner(max_n_bins=5, random_state=0), X, y)            # another setting
         rc2.fitted(WoeBinner(max_n_bins=6, random_state=0), X.iloc[1:], y[1:])   # one row fewer
-        entry = next(e for e in entries if "model.bin" in str(e))
+        entry = tmp_path / "reports" / AS_OF / CACHE_DIRNAME / rc.log[0]["entry"] / "model.bin"   # the binning's
         entry.write_bytes(entry.read_bytes()[:-1] + b"x")                   # tampered or damaged
         rc2.fitted(WoeBinner(max_n_bins=6, random_state=0), X, y)
     assert [r["status"] for r in rc2.log] == ["computed", "computed", "computed"]

@@ -775,9 +775,9 @@ def test_report_inputs_list_every_report_whose_artefacts_a_report_reads():
     lib = Path(runner.__file__).parent
     stem_re = re.compile(r"[\"'](\d\d_[a-z_]+)[\"']")
 
-    def imports(src: str) -> set[str]:
-        mods = set(re.findall(r"from \.(\w+) import", src)) | set(re.findall(r"from clientlens\.(\w+) import", src))
-        for names in re.findall(r"from (?:\.|clientlens) import (\([^)]*\)|[^\n]+)", src):
+    def imports(src: str) -> set[str]:   # top-level imports (a function's own import is not followed)
+        mods = set(re.findall(r"^from (?:\.|clientlens\.)(\w+) import", src, flags=re.M))
+        for names in re.findall(r"^from (?:\.|clientlens) import (\([^)]*\)|[^\n]+)", src, flags=re.M):
             mods |= {n.split(" as ")[0].strip(" ()\n") for n in names.split(",")}
         return {m for m in mods if (lib / f"{m}.py").exists()}
 

@@ -86,6 +86,8 @@ def _sha(obj) -> str:
 
 
 _CODE_FP: dict[tuple, str] = {}
+#: the rows of each report's ``intermediates.json`` (by folder), shared by the RunCache objects of this process
+_REPORT_LOGS: dict[str, list] = {}
 
 
 def code_fingerprint(modules: Sequence[str]) -> str:
@@ -126,9 +128,18 @@ def frame_fingerprint(data) -> str:
     return h.hexdigest()
 
 
+#: attribute naming the run-cache entry a model was fitted in (:meth:`RunCache.fitted`): its key in later keys
+FIT_KEY_ATTR = "_clientlens_fit_entry"
+
+
 def _setting_fingerprint(value):
-    """A setting as JSON when it is plain data, else (a fitted object) the SHA-256 of its pickle."""
+    """A setting as JSON when it is plain data; a model of :meth:`RunCache.fitted` by its entry; else (another
+    object) the SHA-256 of its pickle."""
     import pickle
+
+    entry = getattr(value, FIT_KEY_ATTR, None)
+    if isinstance(entry, str):
+        return "fit:" + entry
 
     plain = _params_json(value)
     try:
@@ -415,7 +426,10 @@ class RunCache:
 
         label = t(_FIT_LABELS.get(type(estimator).__name__, type(estimator).__name__))
         frames, _ = self._get("fit", params, compute, what or t("{model} fitted on {n:,} rows", model=label, n=len(X)))
-        return pickle.loads(frames["model"])  # noqa: S301 - written by this cache, SHA-256 checked on reading
+        model = pickle.loads(frames["model"])  # noqa: S301 - written by this cache, SHA-256 checked on reading
+        if self.log[-1].get("entry"):   # its identity in later keys (a pickle's bytes may vary between processes)
+            model.__dict__[FIT_KEY_ATTR] = self.log[-1]["entry"]
+        return model
 
     def scores_and_reasons(self, model: dict, frame: pd.DataFrame, *, n_reasons: int = 3,
                            allow_raw_ids: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -522,10 +536,12 @@ class RunCache:
 
     def _record(self, row: dict) -> None:
         self.log.append(row)
-        if self.log_dir is not None:
+        if self.log_dir is not None:   # every RunCache of the report (this process) writes to the same list
+            shared = _REPORT_LOGS.setdefault(str(self.log_dir.resolve()), [])
+            shared.append(row)
             try:
                 self.log_dir.mkdir(parents=True, exist_ok=True)
-                _atomic_json(self.log_dir / LOG_FILE, {"cache_dir": str(self.directory), "intermediates": self.log})
+                _atomic_json(self.log_dir / LOG_FILE, {"cache_dir": str(self.directory), "intermediates": shared})
             except OSError:
                 pass
 
