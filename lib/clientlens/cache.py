@@ -73,6 +73,7 @@ KIND_MODULES = {
     "events": ("data", "schema", "params", "events"),
     "fit": ("binning", "scoring", "lift", "validation"),
     "scores": ("binning", "scoring", "lift", "validation", "features"),
+    "overview": ("data", "schema", "report", "activity", "overview", "reconciliation", "sections_overview"),
 }
 
 
@@ -432,11 +433,12 @@ class RunCache:
         return model
 
     def scores_and_reasons(self, model: dict, frame: pd.DataFrame, *, n_reasons: int = 3,
-                           allow_raw_ids: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
+                           allow_raw_ids: bool = False) -> tuple[pd.DataFrame, pd.DataFrame | None]:
         """:func:`clientlens.scoring.score_frame` of ``frame`` and the scorecard's reason codes
-        (:meth:`clientlens.scoring.ResponseScorecard.reason_codes`), stored and reused for the same model (the hash
-        of its pickle), the same rows (:func:`frame_fingerprint`), settings and language (the reasons are words in the
-        report's language). The reasons keep ``frame``'s index."""
+        (:meth:`clientlens.scoring.ResponseScorecard.reason_codes`; none with ``n_reasons=0``), stored and reused for
+        the same model (its fit entry, else the hash of its pickle), the same rows (:func:`frame_fingerprint`),
+        settings and language (the reasons are words in the report's language). The reasons keep ``frame``'s
+        index."""
         from .i18n import get_language
         from .scoring import score_frame
 
@@ -445,11 +447,23 @@ class RunCache:
                   "language": get_language()}
 
         def compute():
-            return {"scores": score_frame(model, frame, allow_raw_ids=allow_raw_ids),
-                    "reasons": model["scorecard"].reason_codes(frame, n=n_reasons).reset_index(drop=True)}, {}
+            out = {"scores": score_frame(model, frame, allow_raw_ids=allow_raw_ids)}
+            if n_reasons:
+                out["reasons"] = model["scorecard"].reason_codes(frame, n=n_reasons).reset_index(drop=True)
+            return out, {}
 
-        frames, _ = self._get("scores", params, compute, t("scores and reasons of {n:,} customers", n=len(frame)))
-        return frames["scores"], frames["reasons"].set_axis(frame.index)
+        what = (t("scores and reasons of {n:,} customers", n=len(frame)) if n_reasons
+                else t("scores of {n:,} rows", n=len(frame)))
+        frames, _ = self._get("scores", params, compute, what)
+        return frames["scores"], (frames["reasons"].set_axis(frame.index) if n_reasons else None)
+
+    def memo(self, kind: str, params: dict, compute: Callable[[], tuple[dict, dict]], what: str):
+        """A report's own intermediate: ``compute()`` gives ``(frames, meta)`` (DataFrames, and JSON-able values),
+        stored and reused under ``kind`` (a key of :data:`KIND_MODULES`: the modules whose code shapes it) and
+        ``params``. Returns ``(frames, meta)``."""
+        if kind not in KIND_MODULES:
+            raise ValueError(f"kind must be one of {sorted(KIND_MODULES)}; got {kind!r}")
+        return self._get(kind, params, compute, what)
 
     # ------------------------------------------------------------------ machinery
 

@@ -83,8 +83,16 @@ class Overview:
         return int(self.counts.loc[self.counts["table"] == "transactions", "rows"].iloc[0])
 
 
-def build(bank, p: dict, as_of_date) -> Overview:
+#: the parameters of 00 that shape :func:`build`'s tables (the run cache's key)
+BUILD_PARAMS = ("missing_by_design", "missing_by_design_when", "dormant_days", "no_txn_warn_share",
+                "missing_warn_share", "reconcile_warn_share", "reconcile_fail_share", "load_options")
+
+
+def build(bank, p: dict, as_of_date, *, log_dir=None) -> Overview:
     """Row counts, coverage, missing values (with the by-design flags), activity, reconciliation, checks.
+
+    With ``log_dir`` (the report's output folder), the tables come from the run cache of ``p["reports_dir"]``
+    (:meth:`clientlens.cache.RunCache.memo`): a re-run of the same data, parameters and code reuses them.
 
     Parameters
     ----------
@@ -100,6 +108,24 @@ def build(bank, p: dict, as_of_date) -> Overview:
     -------
     Overview
     """
+    if log_dir is None:
+        return _build(bank, p, as_of_date)
+    from .cache import RunCache
+
+    def compute():
+        ov = _build(bank, p, as_of_date)
+        return ({"counts": ov.counts, "coverage": ov.coverage, "missing": ov.missing,
+                 "activity_counts": ov.activity_counts, "recon": ov.recon}, {"checks": ov.checks})
+
+    cache = RunCache.for_run(bank, as_of_date, p["reports_dir"], log_dir=log_dir)
+    params = {"as_of": as_of_date, "language": get_language(), **{k: p.get(k) for k in BUILD_PARAMS}}  # checks: words
+    frames, meta = cache.memo("overview", params, compute,
+                              t("data overview tables as of {day}", day=as_of_date))
+    return Overview(as_of_date, frames["counts"], frames["coverage"], frames["missing"], frames["activity_counts"],
+                    frames["recon"], list(meta["checks"]))
+
+
+def _build(bank, p: dict, as_of_date) -> Overview:
     from . import activity, overview, reconciliation
     from .data import LOAD_OPTIONS
 
