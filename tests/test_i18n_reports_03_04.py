@@ -118,7 +118,7 @@ def test_summary_box_heading_and_sentences_read_in_chinese(zh):
     html = report.summary_html(["一"])
     assert "<strong>本报告要点</strong>" in html
     vals = pd.DataFrame({"clv": [300.0, 100.0, 100.0, 0.0, 0.0], "clv_tier": ["high", "medium", "low", "low", "low"]})
-    assert summaries.clv(vals, currency="CNY") == ["5 名客户在预期关系期内为银行带来的价值合计 500 元。",
+    assert summaries.clv(vals, currency="CNY") == ["5 名客户在预期关系期内为银行带来的价值合计 500元。",  # i18n.money: unit word joined
                                                    "价值最高的 20% 客户占其中 60.0%。", "1 名客户（20.0%）处于高价值层级。"]
     checks = [{"check": "数据", "verdict": "PASS"}, {"check": "名单规模", "verdict": "WARN"}]
     assert summaries.strategy(100, 2, pd.DataFrame({"group": ["model", "control"], "strategy": ["a", "a"]}),
