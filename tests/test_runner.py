@@ -727,27 +727,35 @@ for stem in reads:
         seen[stem] = str(report.find_artifact(reports_dir, as_of, stem, "t.json"))
     except Exception as exc:
         seen[stem] = type(exc).__name__ + ": " + str(exc)
+if touch:
+    Path(touch).write_text("done")
+while wait_for and not Path(wait_for).exists() and time.time() - t0 < 300:
+    time.sleep(0.2)
 out = Path(output_dir or ".")
 (out / "t.json").write_text(json.dumps({"start": t0, "end": time.time(), "seen": seen,
                                         "pending": os.environ.get("CLIENTLENS_PENDING_REPORTS")}))
 """
 TIMED_PARAMS = ('data_dir: str = "x"  # data\nas_of: str = "2026-10-31"  # date\nsleep: float = 3.0  # s\n'
                 'reads: list = []  # reports whose t.json it looks for\noutput_dir: str = ""  # out\n'
-                'reports_dir: str = "reports"  # root')
+                'reports_dir: str = "reports"  # root\ntouch: str = ""  # file written when done\n'
+                'wait_for: str = ""  # file awaited before ending')
 
 
 @pytest.mark.slow
 def test_parallel_run_all_runs_independent_reports_together_and_dependent_ones_after(setup, capsys, monkeypatch):
     """jobs=2: 01_a and 02_b (independent) overlap in time; 03_c (reads 01_a) starts after 01_a ended and sees
-    its artefact; 04_d reads 02_b without declaring it: find_artifact refuses (02_b was pending at its start)."""
+    its artefact; 04_d reads 02_b without declaring it: find_artifact refuses (02_b was pending at its start:
+    02_b ends only after 04_d has looked, whatever the machine's load)."""
     folder = setup["tmp"] / "pnb"
     for stem in ("01_a", "02_b", "03_c", "04_d"):
         write_notebook(folder / f"{stem}.ipynb", params=TIMED_PARAMS, body=TIMED_BODY)
     monkeypatch.setattr(config, "NOTEBOOKS_DIR", folder)
     monkeypatch.setattr(runner, "REPORT_INPUTS", {"01_a": (), "02_b": (), "03_c": ("01_a",), "04_d": ()})
     pf = setup["tmp"] / "p.yaml"
-    pf.write_text("common:\n  data_dir: %s\n01_a:\n  sleep: 4\n02_b:\n  sleep: 20\n03_c:\n  sleep: 0\n"
-                  "  reads: [01_a]\n04_d:\n  sleep: 0\n  reads: [02_b]\n" % setup["bank"], encoding="utf-8")
+    flag = setup["tmp"] / "d_looked"
+    pf.write_text("common:\n  data_dir: %s\n01_a:\n  sleep: 10\n02_b:\n  sleep: 0\n  wait_for: %s\n03_c:\n"
+                  "  sleep: 0\n  reads: [01_a]\n04_d:\n  sleep: 0\n  reads: [02_b]\n  touch: %s\n"
+                  % (setup["bank"], flag, flag), encoding="utf-8")
     rc, out, err = run_cli(capsys, "run-all", "--params", pf, "--reports-dir", setup["reports"], "--no-progress",
                            "--jobs", "2")
     assert rc == 0, err
@@ -805,3 +813,19 @@ def test_report_inputs_list_every_report_whose_artefacts_a_report_reads():
         named = (named & known) - {nb_path.stem}
         assert nb_path.stem in runner.REPORT_INPUTS, nb_path.stem
         assert named <= set(runner.REPORT_INPUTS[nb_path.stem]), (nb_path.stem, sorted(named))
+
+
+def test_papermill_parameter_parser_noise_is_dropped_and_other_warnings_kept(caplog):
+    """`make demo` printed "Passed unknown parameter: n_tiles" for parameters the runner had checked (papermill's
+    parser stops at a comment holding '='): those two messages are dropped, any other warning still shows."""
+    import logging
+
+    runner._quiet_papermill_parameter_noise()
+    runner._quiet_papermill_parameter_noise()          # once only
+    log = logging.getLogger("papermill")
+    assert sum(isinstance(f, runner._PapermillParameterNoise) for f in log.filters) == 1
+    with caplog.at_level(logging.WARNING, logger="papermill"):
+        log.warning("Passed unknown parameter: n_tiles")
+        logging.getLogger("papermill.translators").warning("Unable to parse line 16 'n_tiles: int = 10'.")
+        log.warning("Input notebook does not contain a cell with tag 'parameters'")
+    assert [r.getMessage() for r in caplog.records] == ["Input notebook does not contain a cell with tag 'parameters'"]

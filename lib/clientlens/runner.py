@@ -48,6 +48,7 @@ import dataclasses
 import datetime as _dt
 import html
 import json
+import logging
 import os
 import platform
 import re
@@ -441,6 +442,22 @@ class _Cancel(threading.Event):
     reason: BaseException | None = None
 
 
+class _PapermillParameterNoise(logging.Filter):
+    """Drops papermill's "Unable to parse line ..." / "Passed unknown parameter: ..." warnings: its parser stops at
+    a comment holding ``=`` or ``//`` and then calls the parameter unknown, while the runner has already checked
+    every parameter against the notebook's parameters cell (:func:`clientlens.params.params_for`)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.getMessage()).startswith(("Unable to parse line", "Passed unknown parameter"))
+
+
+def _quiet_papermill_parameter_noise() -> None:
+    for name in ("papermill", "papermill.translators"):
+        log = logging.getLogger(name)
+        if not any(isinstance(f, _PapermillParameterNoise) for f in log.filters):
+            log.addFilter(_PapermillParameterNoise())
+
+
 def _quiet_interrupted_run() -> None:
     """After an interruption the kernel's death and the executor's orphaned asyncio tasks are expected: keep
     them off stderr, whose last line must be the command's own one-line message."""
@@ -631,6 +648,8 @@ def _execute_locked(plan: RunPlan, *, timeout: int, progress: bool, update_index
 
     import nbformat
     import papermill as pm
+
+    _quiet_papermill_parameter_noise()
 
     stage = Path(tempfile.mkdtemp(prefix=f".staging-{plan.stem}-", dir=plan.day_dir))
     files_stage = stage / "files"
