@@ -407,10 +407,11 @@ class RunCache:
         """``estimator.fit(X, y)``, stored and reused while the training data, the settings and the code are unchanged.
 
         For the models of this package (``__init__`` only stores settings; learned state ends in ``_``): the key is
-        the estimator's class, its settings (a fitted estimator among them, e.g. a scorecard's binning, by the hash
-        of its pickle), a hash of ``X``'s and ``y``'s values, columns, dtypes and index, the report language
-        (texts a model keeps) and the code of the modelling modules. The fitted estimator is stored as a pickle (models hold no customer rows) with its
-        SHA-256, checked when it is read back. Returns the fitted estimator (``estimator`` itself when computed).
+        the estimator's class, its settings (a fitted estimator among them, e.g. a scorecard's binning, by the
+        entry it was fitted in, else by the hash of its pickle), a hash of ``X``'s and ``y``'s values, columns,
+        dtypes and index, the report language (texts a model keeps) and the code of the modelling modules. The
+        fitted estimator is stored as a pickle (models hold no customer rows) with its SHA-256, checked when it is
+        read back. Returns the fitted estimator, a copy read from the entry, named by it (:data:`FIT_KEY_ATTR`).
         """
         import pickle
 
