@@ -441,17 +441,15 @@ class RunCache:
         settings and language (the reasons are words in the report's language). The reasons keep ``frame``'s
         index."""
         from .i18n import get_language
-        from .scoring import score_frame
+        from .scoring import scores_and_reasons
 
         params = {"model": {k: _setting_fingerprint(model.get(k)) for k in ("scorecard", "challenger")},
                   "frame": frame_fingerprint(frame), "n_reasons": int(n_reasons), "allow_raw_ids": bool(allow_raw_ids),
                   "language": get_language()}
 
         def compute():
-            out = {"scores": score_frame(model, frame, allow_raw_ids=allow_raw_ids)}
-            if n_reasons:
-                out["reasons"] = model["scorecard"].reason_codes(frame, n=n_reasons).reset_index(drop=True)
-            return out, {}
+            scores, reasons = scores_and_reasons(model, frame, n_reasons=n_reasons, allow_raw_ids=allow_raw_ids)
+            return {"scores": scores, **({"reasons": reasons.reset_index(drop=True)} if n_reasons else {})}, {}
 
         what = (t("scores and reasons of {n:,} customers", n=len(frame)) if n_reasons
                 else t("scores of {n:,} rows", n=len(frame)))

@@ -134,12 +134,8 @@ def build(model: dict, base: pd.DataFrame, p: Mapping[str, Any], *, bank=None, c
     """
     from . import offers, scoring, targets
 
-    if cache is not None:   # stored once per model and base (a re-run reuses them)
-        base_scores, reasons = cache.scores_and_reasons(model, base, n_reasons=p["n_reasons"],
-                                                        allow_raw_ids=p["allow_raw_ids"])
-    else:
-        base_scores = scoring.score_frame(model, base, allow_raw_ids=p["allow_raw_ids"])
-        reasons = model["scorecard"].reason_codes(base, n=p["n_reasons"])
+    base_scores, reasons = scoring.scores_and_reasons(model, base, n_reasons=p["n_reasons"],
+                                                      allow_raw_ids=p["allow_raw_ids"], cache=cache)
     rules, notes = targets.list_rules(base, exclude_opt_out=p["exclude_opt_out"],
                                       recent_contact_days=p["recent_contact_days"])
     exclude_opt_out, recent_days = rules["exclude_opt_out"], rules["recent_contact_days"]  # optional columns

@@ -59,7 +59,7 @@ __all__ = [
     "DEFAULT_EXCLUDE", "candidate_features", "training_frame", "split_sample", "points_scale", "prob_to_points",
     "points_to_prob", "ResponseScorecard", "GradientBoostingChallenger", "describe_variable", "suggest_channel",
     "marketing_list", "export_list", "save_model", "load_model", "validation_metrics",
-    "fit_response_model", "score_frame", "TARGET_DEFINITION", "choose_binning",
+    "fit_response_model", "score_frame", "scores_and_reasons", "TARGET_DEFINITION", "choose_binning",
 ]
 
 #: why :class:`ResponseScorecard` leaves a variable of the binning out (``dropped_``), as templates: the stored reason
@@ -754,6 +754,17 @@ def score_frame(model: dict, frame: pd.DataFrame, *, allow_raw_ids: bool = False
     return out.reset_index(drop=True)
 
 
+def scores_and_reasons(model: dict, frame: pd.DataFrame, *, n_reasons: int = 3, allow_raw_ids: bool = False,
+                       cache=None) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """:func:`score_frame` of ``frame`` and the scorecard's reason codes (:meth:`ResponseScorecard.reason_codes`;
+    None with ``n_reasons=0``). With ``cache`` (a :class:`clientlens.cache.RunCache`), stored and reused
+    (:meth:`clientlens.cache.RunCache.scores_and_reasons`)."""
+    if cache is not None:
+        return cache.scores_and_reasons(model, frame, n_reasons=n_reasons, allow_raw_ids=allow_raw_ids)
+    scores = score_frame(model, frame, allow_raw_ids=allow_raw_ids)
+    return scores, (model["scorecard"].reason_codes(frame, n=n_reasons) if n_reasons else None)
+
+
 def choose_binning(binning_source: str, saved_path, expected_meta: dict) -> tuple[object | None, dict]:
     """Decide which binning 05_response_model uses: 02_binning's saved one or a new fit.
 
@@ -895,8 +906,7 @@ def fit_response_model(bank, campaigns: Sequence[str], *, feature_lag_days: int 
         ch = fit(GradientBoostingChallenger(features=[v for v in pool if v in feats], random_state=random_state,
                                             **(challenger_params or {})), dev, dev["response"])
     model = {"scorecard": sc, "challenger": ch}
-    samples = (fit_cache.scores_and_reasons(model, frame, n_reasons=0, allow_raw_ids=allow_raw_ids)[0]
-               if fit_cache is not None else score_frame(model, frame, allow_raw_ids=allow_raw_ids))
+    samples, _ = scores_and_reasons(model, frame, n_reasons=0, allow_raw_ids=allow_raw_ids, cache=fit_cache)
     samples.insert(1, "campaign_id", frame["campaign_id"].to_numpy())
     samples.insert(2, "group", frame["group"].to_numpy())
     samples.insert(3, "contact_date", pd.to_datetime(frame["contact_date"]).to_numpy())
