@@ -15,7 +15,7 @@ kernel's ``VmHWM``, sampled every 0.5 s while it runs), and the intermediates it
 ``clientlens run-all`` runs them: ``--jobs auto`` (two kernels at a time on 2 cores and 16 GB;
 ``CLIENTLENS_BENCH_JOBS=1`` measures one at a time).
 Set ``CLIENTLENS_BENCH_KEEP=<folder>`` to keep the reports (executed notebooks carry papermill's
-per-cell durations).
+per-cell durations); the cold run's notebooks and manifests are kept in ``<folder>/cold``.
 """
 from __future__ import annotations
 
@@ -139,6 +139,12 @@ def _run_cold_warm(params: dict, cache: Path) -> dict:
                           "max_kernel_peak_rss_mb": max((p["kernel_peak_rss_mb"] for p in per.values()), default=0),
                           "per_notebook": per}
             print(f"[run_all@1M] {phase}: {json.dumps(out[phase])}", flush=True)
+            if keep and phase == "cold":   # the cold run's executed notebooks (per-cell durations) kept beside
+                for f in reports.glob("*/*.ipynb"):
+                    (root / "cold").mkdir(exist_ok=True)
+                    shutil.copy2(f, root / "cold" / f.name)
+                for f in reports.glob("*/*.manifest.json"):
+                    shutil.copy2(f, root / "cold" / f.name)
     finally:
         if not keep:
             shutil.rmtree(root, ignore_errors=True)
