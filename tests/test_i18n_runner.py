@@ -56,6 +56,44 @@ def test_index_links_each_report_in_each_language(tmp_path):
     assert "href='2026-10-31/zh/01_y.html'>中文</a>" in page
 
 
+def test_index_labels_in_en_and_zh_titles_in_each_language_data_escaped(tmp_path, monkeypatch):
+    """A Chinese reviewer reads the index: every label has its Chinese beside it (strict: none missing), the zh
+    report is linked under its zh title, the latest run is marked, data values (titles, errors) are escaped."""
+    monkeypatch.setenv(i18n.STRICT_ENV, "1")
+    for day, folder, stem, status, title in (
+            ("2026-09-30", "", "00_x", "ok", "Data overview"),
+            ("2026-10-31", "", "00_x", "ok", "Data overview"), ("2026-10-31", "zh", "00_x", "ok", "数据概览"),
+            ("2026-10-31", "", "01_y", "failed", "Profile <script>x</script>")):
+        d = tmp_path / day / folder
+        d.mkdir(parents=True, exist_ok=True)
+        name = f"{stem}.manifest.json" if status == "ok" else f"{stem}.FAILED.manifest.json"
+        (d / f"{stem}.html").write_text("x")
+        (d / name).write_text(json.dumps({"stem": stem, "status": status, "title": title, "duration_s": 1.0,
+                                          "started_at": f"{day}T10:00:00", "ended_at": f"{day}T10:01:00",
+                                          "error": "<b>boom</b>" if status != "ok" else None,
+                                          "outputs": {"html": f"{stem}.html"}}))
+    page = runner.write_index(tmp_path).read_text(encoding="utf-8")
+    latest = page[page.index("<h2>As of 2026-10-31"):page.index("<h2>As of 2026-09-30")]
+    for zh in ("数据基准日 2026-10-31", "最新一次运行", "运行时间：2026-10-31T10:00:00 至 2026-10-31T10:01:00",
+               "共 2 份报告，1 份失败", ">报告<", ">状态<", ">开始时间<", ">成功<", ">失败<", ">运行记录<",
+               ">最近一次成功的报告<", ">失败的报告<"):
+        assert zh in latest, zh
+    assert "最新一次运行" not in page[page.index("<h2>As of 2026-09-30"):]
+    assert "href='2026-10-31/00_x.html'>Data overview</a>" in latest
+    assert "href='2026-10-31/zh/00_x.html' lang='zh'>数据概览</a>" in latest
+    assert "<script>" not in page and "Profile &lt;script&gt;" in page and "&lt;b&gt;boom" in page
+    assert "ClientLens 报告索引" in page and "共 1 份报告，全部成功" in page
+
+
+def test_report_title_is_the_first_heading_of_the_report():
+    import nbformat
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1"),
+                                         nbformat.v4.new_markdown_cell("Intro\n\n# 数据概览 \n\n## Later")])
+    assert runner.report_title(nb) == "数据概览"
+    assert runner.report_title(nbformat.v4.new_notebook()) == ""
+
+
 def test_table_headers_category_values_and_verdict_words_in_zh_badge_colour_by_english_verdict():
     i18n.set_language("zh")
     html = report.table_html(pd.DataFrame({"status": ["ok", "上海"], "seconds": [1.5, 2.0]}))

@@ -758,6 +758,7 @@ def _write_outputs_in_language(plan: RunPlan, stage: Path, files_stage: Path, ou
     manifest = _manifest(plan, params, status, error, started, ended, duration, final_files)
     manifest["fail_checks"] = _count_fail_checks(nb) if status == "ok" else None
     manifest["intermediates"] = _intermediates(files_stage)
+    manifest["title"] = report_title(nb) or plan.stem
     manifest_path = plan.day_dir / f"{plan.stem}.manifest.json"
     failed_manifest = plan.day_dir / f"{plan.stem}.FAILED.manifest.json"
     failed_html = plan.day_dir / f"{plan.stem}.FAILED.html"
@@ -888,6 +889,17 @@ def _provenance_cell(manifest: dict):
 
 
 SUMMARY_TAG = "clientlens-summary"
+
+
+def report_title(nb) -> str:
+    """The report's title: the text of the first ``#`` heading of its first markdown cell with one ("" if none);
+    the translated notebook of a zh run gives the Chinese title (the index shows both)."""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            m = re.search(r"^#\s+(.+?)\s*$", cell.source, flags=re.M)
+            if m:
+                return m.group(1).strip("*_ ")
+    return ""
 
 
 def move_summary(nb) -> bool:
@@ -1028,14 +1040,40 @@ def _read_manifests(reports_root: Path) -> dict[str, list[dict]]:
     return runs
 
 
+def _bi(text: str, /, **fields: Any) -> str:
+    """HTML of an index label in English with its Chinese beside it (the index is one page for readers of both
+    languages). ``text`` is a catalogue key (ours, may hold markup); every text field is escaped."""
+    safe = {k: html.escape(v) if isinstance(v, str) else v for k, v in fields.items()}
+    return (text.format(**safe) if fields else text) + _zh(text, **safe)
+
+
+def _zh(text: str, /, **safe: Any) -> str:
+    """`` <span class='zh'>...</span>``: the Chinese of ``text`` (fields already escaped), or "" when it has none."""
+    from .i18n import using
+
+    with using("zh"):
+        zh = t(text, **safe)
+    return "" if zh == (text.format(**safe) if safe else text) else f" <span class='zh' lang='zh-CN'>{zh}</span>"
+
+
+def _badge(status: Any) -> str:
+    """A status word (ok / failed / interrupted) as a coloured badge, its Chinese beside it."""
+    status = str(status)
+    zh = _zh(status) if status in _STATUS else ""
+    return f"<span class='{'ok' if status == 'ok' else 'failed'}'>{html.escape(status)}</span>{zh}"
+
+
+#: status words of a manifest (the index translates these; any other value is shown as written)
+_STATUS = ("ok", "failed", "interrupted")
+
+
 def _language_link(day: str, m: dict) -> str:
     """A link to the report of another language (its status when not ok)."""
     lang = m.get("_language") or m.get("language") or "zh"
     name = LANGUAGE_NAMES.get(lang, lang)
     target = f"{day}/{m['_prefix']}{m['outputs']['html']}" if m.get("outputs") else f"{day}/{m['_prefix']}{m.get('stem')}.html"
     ok = m.get("status") == "ok"
-    return (f"<a href='{html.escape(target)}'>{html.escape(name)}</a>"
-            + ("" if ok else f" <span class='failed'>{html.escape(str(m.get('status')))}</span>"))
+    return f"<a href='{html.escape(target)}'>{html.escape(name)}</a>" + ("" if ok else f" {_badge(m.get('status'))}")
 
 
 #: how the index names a report language (each in its own language)
@@ -1043,28 +1081,26 @@ LANGUAGE_NAMES = {"en": "English", "zh": "中文"}
 
 
 def _journal_state(day: Path) -> tuple[str, str] | None:
-    """(css class, sentence) about the day's run-all journal, or None when there is none or it completed
-    (the journals of the language sub-folders too: an unfinished zh run-all is shown as well)."""
+    """(css class, HTML sentence in English and Chinese) about the day's run-all journal, or None when there is
+    none or it completed (the journals of the language sub-folders too: an unfinished zh run-all is shown as well)."""
     for lang in LANGUAGES[1:]:
         if (day / lang / JOURNAL).exists():
             state = _journal_state(day / lang)
             if state:
-                return state[0], f"{LANGUAGE_NAMES.get(lang, lang)}: {state[1]}"
+                return state[0], f"{html.escape(LANGUAGE_NAMES.get(lang, lang))}: {state[1]}"
     j = _read_json(day / JOURNAL)
     if not j or j.get("status") == "complete":
         return None
     done = j.get("done") or {}
     n, k = len(j.get("notebooks") or []), sum(1 for v in done.values() if v in ("ok", "skipped", "failed"))
-    when = html.escape(str(j.get("started_at", "")))
+    when = str(j.get("started_at", ""))
     if j.get("status") == "running" and _pid_alive(j.get("pid")) and j.get("host") == platform.node():
-        return "running", f"run-all started {when} is still running ({k} of {n} reports done)"
-    why = "was interrupted" if j.get("status") == "interrupted" else "did not finish"
-    return "incomplete", (f"INCOMPLETE: the run-all started {when} {why} ({k} of {n} reports done); "
-                          f"<code>clientlens run-all --resume</code> runs the rest")
-
-
-#: Link text of each report language in the index.
-LANGUAGE_LABELS = {"en": "English", "zh": "中文"}
+        return "running", _bi("run-all started {when} is still running ({k} of {n} reports done)", when=when, k=k, n=n)
+    text = ("INCOMPLETE: the run-all started {when} was interrupted ({k} of {n} reports done); "
+            "<code>clientlens run-all --resume</code> runs the rest") if j.get("status") == "interrupted" else \
+        ("INCOMPLETE: the run-all started {when} did not finish ({k} of {n} reports done); "
+         "<code>clientlens run-all --resume</code> runs the rest")
+    return "incomplete", _bi(text, when=when, k=k, n=n)
 
 
 def language_versions(day_dir: Path, stem: str) -> list[tuple[str, str]]:
@@ -1081,8 +1117,44 @@ def language_versions(day_dir: Path, stem: str) -> list[tuple[str, str]]:
     return out
 
 
+def _index_row(root: Path, day: str, m: dict) -> str:
+    """One report of a dated run: its title in each language it ran in (linked), status, duration, start, links."""
+    stem = str(m.get("stem", ""))
+    ok = m.get("status") == "ok"
+    badge = _badge(m.get("status"))
+    if ok and m.get("fail_checks"):
+        badge += f" <span class='failed'>{_bi('{n} FAIL check(s)', n=int(m['fail_checks']))}</span>"
+    prefix = m.get("_prefix", "")
+    main_link = f"{day}/{prefix}{m['outputs']['html']}" if m.get("outputs") else f"{day}/{prefix}{stem}.html"
+    links = [f"<a href='{html.escape(main_link)}'>{_bi('report' if ok else 'failed report')}</a>",
+             f"<a href='{html.escape(day + '/' + m['_manifest'])}'>{_bi('manifest')}</a>"]
+    if not ok and m["_has_ok_html"]:
+        links.append(f"<a href='{html.escape(day + '/' + prefix + stem + '.html')}'>{_bi('last good report')}</a>")
+    titles = [f"<a href='{html.escape(main_link)}'>{html.escape(str(m.get('title') or stem))}</a>"]
+    if m.get("_language"):   # run only in another language
+        links[0] = _language_link(day, m)
+    else:
+        for lang, rel in language_versions(root / day, stem):
+            href = html.escape(day + "/" + rel)
+            links.append(f"<a href='{href}'>{html.escape(LANGUAGE_NAMES.get(lang, lang))}</a>")
+            other = (m.get("_translations") or {}).get(lang) or {}
+            if other.get("title"):
+                titles.append(f"<a href='{href}' lang='{lang}'>{html.escape(str(other['title']))}</a>")
+    titles.append(f"<span class='stem'>{html.escape(stem)}</span>")
+    err = f"<div class='err'>{html.escape(str(m.get('error') or ''))}</div>" if not ok else ""
+    dur = m.get("duration_s")
+    return (f"<tr><td>{'<br>'.join(titles)}{err}</td><td>{badge}</td>"
+            f"<td class='num'>{'' if dur is None else f'{dur:,.1f} s'}</td>"
+            f"<td>{html.escape(str(m.get('started_at', '')))}</td><td>{' · '.join(links)}</td></tr>")
+
+
+#: columns of a dated run's table in the index
+_INDEX_HEADERS = ("report", "status", "duration", "started", "links")
+
+
 def write_index(reports_dir: str | os.PathLike | None = None) -> Path:
-    """Regenerate ``<reports_dir>/index.html``: each as-of date (newest first), its reports and run times."""
+    """Regenerate ``<reports_dir>/index.html``: each as-of date (newest first), its reports and run times, every
+    label in English with the Chinese beside it, each report's title in each language it ran in."""
     root = Path(reports_dir) if reports_dir else config.REPORTS_DIR
     root.mkdir(parents=True, exist_ok=True)
     runs = _read_manifests(root)
@@ -1091,64 +1163,45 @@ def write_index(reports_dir: str | os.PathLike | None = None) -> Path:
         started = max(str(m.get("started_at") or "") for m in items)
         if started > latest_t:
             latest_day, latest_t = day, started
+    head = "".join(f"<th>{_bi(h)}</th>" for h in _INDEX_HEADERS)
     parts = []
     for day, items in runs.items():
-        n_fail = sum(1 for m in items if m.get("status") != "ok")
-        summary = f"{len(items)} report(s), {n_fail} failed" if n_fail else f"{len(items)} report(s), all ok"
+        n, n_fail = len(items), sum(1 for m in items if m.get("status") != "ok")
+        summary = _bi("{n} report(s), {k} failed", n=n, k=n_fail) if n_fail else _bi("{n} report(s), all ok", n=n)
         journal = _journal_state(root / day)
         if journal:  # an unfinished run-all is never "all ok"
-            summary = (f"<span class='{journal[0]}'>{journal[1]}</span> · {len(items)} report(s) so far, "
-                       f"{n_fail} failed")
+            summary = (f"<span class='{journal[0]}'>{journal[1]}</span> · "
+                       f"{_bi('{n} report(s) so far, {k} failed', n=n, k=n_fail)}")
         first = min(str(m.get("started_at") or "") for m in items)
         last = max(str(m.get("ended_at") or "") for m in items)
-        rows = []
-        for m in items:
-            stem = html.escape(str(m.get("stem", "")))
-            status = str(m.get("status"))
-            ok = status == "ok"
-            badge = f"<span class='{'ok' if ok else 'failed'}'>{html.escape(status)}</span>"
-            if ok and m.get("fail_checks"):
-                badge += f" <span class='failed'>{int(m['fail_checks'])} FAIL check(s)</span>"
-            prefix = m.get("_prefix", "")
-            main_link = f"{day}/{prefix}{m['outputs']['html']}" if m.get("outputs") else f"{day}/{prefix}{stem}.html"
-            links = [f"<a href='{html.escape(main_link)}'>{'report' if ok else 'failed report'}</a>",
-                     f"<a href='{html.escape(day + '/' + m['_manifest'])}'>manifest</a>"]
-            if not ok and m["_has_ok_html"]:
-                links.append(f"<a href='{html.escape(day + '/' + prefix + str(m.get('stem')) + '.html')}'>"
-                             f"last good report</a>")
-            if m.get("_language"):   # run only in another language
-                links[0] = _language_link(day, m)
-            if not m.get("_language"):
-                for lang, rel in language_versions(root / day, str(m.get("stem", ""))):
-                    links.append(f"<a href='{html.escape(day + '/' + rel)}'>{html.escape(LANGUAGE_LABELS.get(lang, lang))}</a>")
-            err = f"<div class='err'>{html.escape(str(m.get('error') or ''))}</div>" if not ok else ""
-            dur = m.get("duration_s")
-            rows.append(f"<tr><td><a href='{html.escape(main_link)}'>{stem}</a>{err}</td><td>{badge}</td>"
-                        f"<td class='num'>{'' if dur is None else f'{dur:,.1f} s'}</td>"
-                        f"<td>{html.escape(str(m.get('started_at', '')))}</td><td>{' · '.join(links)}</td></tr>")
-        mark = " <span class='latest'>latest run</span>" if day == latest_day else ""
-        parts.append(f"<h2>As of {html.escape(day)}{mark}</h2><p class='sum'>{summary}<br>Run time: "
-                     f"{html.escape(first)} to {html.escape(last)}</p><table><thead><tr><th>report</th>"
-                     f"<th>status</th><th>duration</th><th>started</th><th>links</th></tr></thead><tbody>"
-                     f"{''.join(rows)}</tbody></table>")
-    body = "".join(parts) or "<p>No reports yet: run <code>clientlens run-all</code>.</p>"
+        rows = "".join(_index_row(root, day, m) for m in items)
+        mark = f" <span class='latest'>{_bi('latest run')}</span>" if day == latest_day else ""
+        parts.append(f"<h2>{_bi('As of {day}', day=day)}{mark}</h2><p class='sum'>{summary}<br>"
+                     f"{_bi('Run time: {first} to {last}', first=first, last=last)}</p><table><thead><tr>{head}"
+                     f"</tr></thead><tbody>{rows}</tbody></table>")
+    body = "".join(parts) or f"<p>{_bi('No reports yet: run <code>clientlens run-all</code>.')}</p>"
+    intro = _bi("Each as-of date (newest first) with its reports, the status of each report's most recent attempt "
+                "and when it ran. Generated {when} by clientlens {version}.",
+                when=_now().isoformat(timespec="seconds"), version=__version__)
     page = f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>ClientLens reports</title>
+<html lang="en"><head><meta charset="utf-8"><title>ClientLens reports · 报告索引</title>
 <style>
-body {{ font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; margin: 2em auto; max-width: 60em;
-       color: #1a202c; }}
+body {{ font-family: -apple-system, "Segoe UI", Helvetica, Arial, "Noto Sans CJK SC", "Microsoft YaHei", sans-serif;
+       margin: 2em auto; max-width: 64em; color: #1a202c; }}
 table {{ border-collapse: collapse; width: 100%; margin-bottom: 1.5em; }}
 th, td {{ text-align: left; padding: 4px 10px; border-bottom: 1px solid #ddd; vertical-align: top; }}
-td.num {{ text-align: right; }}
-.ok {{ color: #fff; background: #2f855a; padding: 1px 8px; border-radius: 4px; }}
+td.num {{ text-align: right; white-space: nowrap; }}
+.zh {{ color: #4a5568; }}
+.ok .zh, .failed .zh, .incomplete .zh, .running .zh, .latest .zh {{ color: inherit; }}
+.stem {{ color: #718096; font-size: 0.85em; }}
+.ok {{ color: #fff; background: #2f855a; padding: 1px 8px; border-radius: 4px; white-space: nowrap; }}
 .failed, .incomplete {{ color: #fff; background: #c53030; padding: 1px 8px; border-radius: 4px; }}
 .running, .latest {{ color: #fff; background: #2b6cb0; padding: 1px 8px; border-radius: 4px; }}
 .err {{ color: #c53030; font-size: 0.85em; }}
 .sum {{ color: #555; }}
 </style></head><body>
-<h1>ClientLens reports</h1>
-<p>Each as-of date (newest first) with its reports, the status of each report's most recent attempt and when it ran.
-Generated {html.escape(_now().isoformat(timespec="seconds"))} by clientlens {html.escape(__version__)}.</p>
+<h1>{_bi("ClientLens reports")}</h1>
+<p>{intro}</p>
 {body}
 </body></html>
 """
