@@ -256,3 +256,43 @@ def test_optional_contract_columns_stay_optional_in_the_list_and_the_tasks(demo_
     m07 = (reports / AS_OF / "07_event_triggers.html").read_text(encoding="utf-8")
     assert "Opt-out rule skipped" in m07
     assert "skipped: transactions have no 'category' column" in m07.replace("&#x27;", "'")
+
+
+# --------------------------------------------------------------------------- texts in the report's language
+
+def test_texts_of_the_bank_and_table_targets_read_in_chinese_in_a_zh_report(tmp_path, monkeypatch):
+    """Issue 17: what 02/05/06 show about a target other than campaign_response (its words, the split and
+    observation notes, the table's notes and column fates) comes from the catalogue in zh (strict: none
+    missing), with the domain's terms; English unchanged."""
+    from clientlens import i18n
+    from clientlens.binning import BinningSamples  # noqa: F401 - binning_samples builds one
+
+    cjk = re.compile(r"[\u4e00-\u9fff]")
+    monkeypatch.setenv(i18n.STRICT_ENV, "1")
+    me = list(pd.date_range("2024-11-30", "2026-10-31", freq="ME").date)
+    with i18n.using("zh"):
+        for kind, spec in KINDS.items():
+            if spec:
+                words = targets.describe(targets.check_target(spec, data_dir="x"))
+                assert all(cjk.search(words[k]) for k in ("predicts", "title", "population", "events", "rate")), words
+        assert targets.describe({**KINDS["product_uptake"]})["title"] == "产品响应：基金"
+        oot, short = targets.observation_dates(me, 3)["note"], targets.observation_dates(me[-8:], 3)["note"]
+        assert oot.startswith("跨时间验证：模型基于 2026-04-30 观察的客户开发") and "无跨时间验证" in short
+        csv = tmp_path / "流失宽表.csv"
+        _chinese_table(csv)
+        tgt = targets.check_target({"kind": "table", "path": str(csv), "column": "是否流失", "positive": "是",
+                                    "id": "客户编号", "date": "观察日期", "exclude": ["备注"]})
+        ts = targets.build_sample(None, tgt, as_of=AS_OF)
+        assert ts.notes[0].startswith("自有建模表 流失宽表.csv：3,000 行，10 列；目标变量“是否流失” = '是'")
+        assert "样本划分：跨时间：日期在" in ts.notes[0] and ts.meta["observation_note"].startswith("样本划分：")
+        assert set(targets.binning_samples(ts).info["source"]) == {"开发样本", "验证保留样本", "跨时间样本"}
+        summary = pd.DataFrame({"variable": ts.features, "iv": 0.2, "reason": "all values missing"})
+        fates = targets.column_fates(ts, summary, selected=["合约类型"]).set_index("column")
+        assert fates.at["合约类型", "reason"] == "IV 0.200" and fates.at["城市", "reason"] == "全部缺失"
+        assert fates.at["是否流失", "role"] == "target variable"     # a category word: the table shows 目标变量
+        assert fates.at["销户日期", "reason"].startswith("泄露：") and fates.at["观察日期", "role"] == "observation date"
+        assert i18n.value("target variable") == "目标变量" and i18n.value("selected by the binning") == "分箱筛选入选"
+        assert not [r for r in fates["reason"] if re.search(r"[a-z]{4,}", r)]     # no English sentence left
+    ts = targets.build_sample(None, tgt, as_of=AS_OF)
+    assert ts.notes[0].startswith("Own modelling table 流失宽表.csv: 3,000 rows, 10 columns; target '是否流失' = '是'")
+    assert targets.observation_dates(me, 3)["note"].startswith("Out-of-time validation: the model is developed")

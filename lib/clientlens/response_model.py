@@ -187,7 +187,7 @@ def training_md(run: ModelRun, *, validation_share: float, oot_date: str) -> str
 
     meta = run.model["meta"]
     note = run.sample.meta.get("observation_note")
-    split_text = note + ";" if note else (
+    split_text = note if note else (
         t("a stratified random {share:.0%} of the contacts;", share=validation_share) if run.split == "random"
         else t("the contacts on or after {oot_date} (out-of-time), with a random {share:.0%} of the earlier contacts "
                "as an in-time holdout;", oot_date=oot_date, share=validation_share))

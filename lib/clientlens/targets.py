@@ -168,7 +168,7 @@ def describe(target: dict) -> dict:
     event rate is called), ``contactable`` (a customer base to list), ``benchmark`` (the reference bank's
     result for this kind, or None).
     """
-    from .i18n import t as _t
+    from .i18n import t as _t, value as _value
 
     t = target
     k = t["kind"]
@@ -197,7 +197,7 @@ def describe(target: dict) -> dict:
     if k == "product_uptake":
         w = _t(_PRODUCT_WORDS[t["product"]]) if t["product"] in _PRODUCT_WORDS else t["product"]
         return {"kind": k, "predicts": _t("takes up {product} {within}", product=w, within=within),
-                "title": _t("product uptake: {product} (产品响应)", product=t["product"]),
+                "title": _t("product uptake: {product} (产品响应)", product=_value(t["product"])),
                 "population": _t("customers not holding {product} at the observation date", product=w),
                 "event": _t("taker"), "events": _t("takers"), "rate": _t("uptake rate"), "contactable": True,
                 "benchmark": None}
@@ -289,13 +289,14 @@ def observation_dates(month_ends: Sequence[_dt.date], horizon: int, min_history_
                         f"month-end and {horizon} to label)")
     if i_dev >= min_history_months:
         return {"development": me[i_dev], "out_of_time": me[i_oot],
-                "note": f"Out-of-time validation: the model is developed on customers observed at {me[i_dev]} "
-                        f"(label window to {me[i_oot]}) and validated on a random holdout of them and on the "
-                        f"customers observed at {me[i_oot]} (label window to {me[-1]})."}
+                "note": _to_text("Out-of-time validation: the model is developed on customers observed at {dev} "
+                                 "(label window to {oot}) and validated on a random holdout of them and on the "
+                                 "customers observed at {oot} (label window to {last}).", dev=me[i_dev], oot=me[i_oot],
+                                 last=me[-1])}
     return {"development": me[i_oot], "out_of_time": None,
-            "note": f"The data cover one complete label window only (month-ends {me[0]} to {me[-1]}): the model is "
-                    f"developed and validated on customers observed at {me[i_oot]} with a random stratified "
-                    f"holdout; no out-of-time validation."}
+            "note": _to_text("The data cover one complete label window only (month-ends {first} to {last}): the model "
+                             "is developed and validated on customers observed at {obs} with a random stratified "
+                             "holdout; no out-of-time validation.", first=me[0], last=me[-1], obs=me[i_oot])}
 
 
 def _add_months(month_ends: list, d: _dt.date, k: int) -> list:
@@ -373,7 +374,7 @@ def build_sample(bank, target: dict, *, as_of, split: str = "auto", validation_s
     dates = observation_dates(me, h, min_history_months)
     if split == "random":
         dates = {"development": dates["out_of_time"] or dates["development"], "out_of_time": None,
-                 "note": "Random stratified validation (split: random), no out-of-time sample."}
+                 "note": _to_text("Random stratified validation (split: random), no out-of-time sample.")}
     elif split == "out_of_time" and dates["out_of_time"] is None:
         raise DataError(dates["note"] + " Set split to auto or random.")
     parts, labels, feat_dates = [], [], {}
@@ -408,7 +409,8 @@ def build_sample(bank, target: dict, *, as_of, split: str = "auto", validation_s
     meta = _meta(target, frame, labs, split="out_of_time" if oot else "random", validation_share=validation_share,
                  oot_date=oot, seed=random_state, as_of=str(as_of), features_as_of=feat_dates)
     meta["observation_note"] = dates["note"]
-    notes = [dates["note"], f"Scoring base: the {len(base):,} {describe(target)['population'].replace('the observation date', str(as_of_d))}."]
+    notes = [dates["note"], _to_text("Scoring base: the {n:,} {population}, with {as_of} as the observation date.",
+                                     n=len(base), population=describe(target)["population"], as_of=as_of_d)]
     return TargetSample(frame=frame, labels=labs, features=feats, base=base, meta=meta, notes=notes)
 
 
@@ -445,7 +447,7 @@ def _table_sample(target: dict, *, split: str, validation_share: float, random_s
                         f"{yraw.dropna().astype(str).unique()[:6].tolist()}")
     if y.all():
         raise DataError(f"{name}: every row of column '{col}' equals {pos!r}: a target needs both classes")
-    roles = {col: "target"}
+    roles = {col: "target variable"}
     frame = pd.DataFrame(index=raw.index)
     has_ids = bool(target["id"])
     if has_ids:
@@ -501,7 +503,7 @@ def _table_sample(target: dict, *, split: str, validation_share: float, random_s
             raise DataError(f"{name}: column '{target['sample']}' (sample) has value(s) {bad[:5]}; expected "
                             f"development / validation / out_of_time")
         labs = words.to_numpy().astype(str)
-        how, oot = f"the table's own sample column '{target['sample']}'", None
+        how, oot = _to_text("the table's own sample column '{column}'", column=target["sample"]), None
     elif obs is not None and split in ("auto", "out_of_time"):
         d = frame["obs_date"]
         months = sorted(d.dropna().dt.to_period("M").unique())
@@ -515,20 +517,20 @@ def _table_sample(target: dict, *, split: str, validation_share: float, random_s
             labs[~is_oot] = lab_in
             labs = labs.astype(str)
             oot = cut.date().isoformat()
-            how = (f"out of time: rows dated on or after {oot} (the last quarter of the months in "
-                   f"'{target['date']}') validate out of time; the earlier rows are split at random")
+            how = _to_text("out of time: rows dated on or after {oot} (the last quarter of the months in '{date}') "
+                           "validate out of time; the earlier rows are split at random", oot=oot, date=target["date"])
         else:
             if split == "out_of_time":
                 raise DataError(f"{name}: column '{target['date']}' covers one month only; no out-of-time split")
             labs = split_sample(frame, method="random", validation_share=validation_share, target="target",
                                 random_state=random_state)
-            how, oot = "random stratified (the dates cover one month only)", None
+            how, oot = _to_text("random stratified (the dates cover one month only)"), None
     else:
         if split == "out_of_time":
             raise ParamsError("split is 'out_of_time' but the target table has no date column (target.date)")
         labs = split_sample(frame, method="random", validation_share=validation_share, target="target",
                             random_state=random_state)
-        how, oot = "random stratified", None
+        how, oot = _to_text("random stratified"), None
     for lab in ("development", "validation"):
         m = labs == lab
         if m.sum() == 0 or frame["target"].to_numpy()[m].sum() == 0:
@@ -551,19 +553,33 @@ def _table_sample(target: dict, *, split: str, validation_share: float, random_s
             fates.append({"column": c, "role": role, "fate": "not a predictor", "reason": ""})
     meta = _meta(target, frame, labs, split="out_of_time" if oot else "random", validation_share=validation_share,
                  oot_date=oot, seed=random_state, as_of=str(as_of), features_as_of={})
-    meta["observation_note"] = f"Split: {how}."
-    notes = [f"Own modelling table {name}: {len(raw):,} rows, {raw.shape[1]} columns; target "
-             f"'{col}' = {pos!r} ({int(frame['target'].sum()):,} events). Split: {how}."]
+    meta["observation_note"] = _to_text("Split: {how}.", how=how)
+    notes = [_to_text("Own modelling table {name}: {rows:,} rows, {columns} columns; target '{column}' = {positive} "
+                      "({events:,} events). Split: {how}.", name=name, rows=len(raw), columns=raw.shape[1], column=col,
+                      positive=repr(pos), events=int(frame["target"].sum()), how=how)]
     if dropped_unlabelled:
-        notes.append(f"{dropped_unlabelled:,} row(s) without a value in '{col}' are left out of the samples.")
+        notes.append(_to_text("{n:,} row(s) without a value in '{column}' are left out of the samples.",
+                              n=dropped_unlabelled, column=col))
     base = frame.drop(columns=["target"])
     return TargetSample(frame=frame, labels=labs, features=feat_cols, base=base, meta=meta,
                         fates=pd.DataFrame(fates, columns=["column", "role", "fate", "reason"]), notes=notes,
                         has_ids=has_ids)
 
 
+#: the roles and reasons :func:`column_fates` shows, as templates (:func:`clientlens.i18n.t_matching`); the binning's own
+#: drop reasons are :data:`clientlens.binning.REASON_TEMPLATES`
+FATE_TEMPLATES = ("date: used as days before {date} ({column})",
+                  "leak: dated after the observation date '{date}' in {share} of rows",
+                  "a date (no observation date to measure it against)", "IV {iv}")
+
+
 def column_fates(ts: TargetSample, summary: pd.DataFrame, selected: Sequence[str], model_vars: Sequence[str] = ()):
-    """Every column of a user table with its fate after the binning (and the scorecard): used, dropped and why."""
+    """Every column of a user table with its fate after the binning (and the scorecard): used, dropped and why.
+    Roles and reasons read in the report's language (the role and fate words are category values the table
+    translates)."""
+    from .binning import reason_text
+    from .i18n import t_matching
+
     if ts.fates is None:
         return None
     s = summary.set_index("variable")
@@ -578,6 +594,8 @@ def column_fates(ts: TargetSample, summary: pd.DataFrame, selected: Sequence[str
                 r.update(fate="selected by the binning", reason=f"IV {s.at[var, 'iv']:.3f}")
             else:
                 r.update(fate="dropped", reason=str(s.at[var, "reason"]))
+        r["role"] = t_matching(r["role"], FATE_TEMPLATES)
+        r["reason"] = reason_text(t_matching(r["reason"], FATE_TEMPLATES))
         rows.append(r)
     return pd.DataFrame(rows, columns=["column", "role", "fate", "reason"])
 
@@ -595,9 +613,9 @@ def binning_samples(ts: TargetSample):
     for name in SAMPLE_LABELS:
         m = ts.labels == name
         if m.any():
-            rows.append({"sample": name, "source": {"development": "development sample",
-                                                    "validation": "validation holdout",
-                                                    "out_of_time": "out-of-time sample"}[name],
+            rows.append({"sample": name, "source": _to_text({"development": "development sample",
+                                                             "validation": "validation holdout",
+                                                             "out_of_time": "out-of-time sample"}[name]),
                          "features_as_of": ts.meta.get("features_as_of", {}).get(
                              "out_of_time" if name == "out_of_time" else "development", ""),
                          "rows": int(m.sum()), "events": int(y[m].sum()), "event_rate": float(y[m].mean())})
@@ -653,7 +671,8 @@ def fit_target_model(ts: TargetSample, target: dict, *, binner=None, binning_inf
     fa = dict(ts.meta.get("features_as_of", {}))
     windows = {d["predicts"]: [fa.get("development", "-"), fa.get("out_of_time", fa.get("development", "-"))]}
     meta = {
-        "target": f"target = 1 when the customer {d['predicts']}; population: {d['population']}.",
+        "target": _to_text("target = 1 when the customer {predicts}; population: {population}.",
+                           predicts=d["predicts"], population=d["population"]),
         "target_spec": dict(target), "target_words": d, "campaigns": [d["predicts"]],
         "features_as_of": fa or {"table": "as recorded in the table"}, "contact_windows": windows,
         "dropped_no_response": {}, "split": "random", "validation_share": ts.meta.get("validation_share"),
@@ -703,10 +722,10 @@ def list_rules(base: pd.DataFrame, *, exclude_opt_out: bool, recent_contact_days
     return {"exclude_opt_out": opt, "recent_contact_days": recent}, notes
 
 
-def _to_text(text: str) -> str:
+def _to_text(text: str, /, **fields) -> str:
     from .i18n import t
 
-    return t(text)
+    return t(text, **fields)
 
 
 def sample_table(model: dict) -> pd.DataFrame:
