@@ -120,6 +120,37 @@ def test_goal_dashboard_verdicts_on_a_hand_made_table():
     assert d.to_dict() == {"a": "PASS", "b": "FAIL", "c": "WARN", "d": "FAIL"}
 
 
+def test_dashboard_reads_rounded_ids_unbroken_and_aum_scores_as_money_in_zh(monkeypatch):
+    """Issue 17: the dashboard's effect and target rounded for reading (a share to 0.1%, AUM change per customer
+    as money: whole units in en, 万 in zh), campaign ids never broken at their hyphen, the AUM score columns of the
+    uplift table as money."""
+    from clientlens import i18n, report
+
+    cmp = pd.DataFrame({"campaign_id": ["FD-2026-09", "FD-2026-09"], "kpi": ["response_rate", "aum_change"],
+                        "difference": [0.0634, 23456.7], "ci_low": [0.031, 1200.0], "ci_high": [0.09, 40000.0]})
+    goals = {"FD-2026-09": {"kpi": "response_rate", "target": 0.05}, "WM-2026-09": {"kpi": "aum_change", "target": 20000}}
+    dash = U.goal_dashboard(cmp, goals)
+    rows = P.dashboard_checks(dash)
+    assert rows[["check", "kpi", "value", "threshold", "verdict"]].values.tolist() == [
+        ["FD-2026-09", "response rate", "6.3%", ">= 5.0%", "PASS"], ["WM-2026-09", "AUM change", "–", ">= 20,000", "FAIL"]]
+    html = report.verdict_table_html(rows, nowrap=["check"])
+    assert "white-space:nowrap'>FD-2026-09</td>" in html and html.count("nowrap") == 2
+    assert P.dashboard_checks(U.goal_dashboard(cmp, {"FD-2026-09": {"kpi": "aum_change", "target": 20000}})
+                              )["value"].tolist() == ["23,457"]
+    monkeypatch.setenv(i18n.STRICT_ENV, "1")
+    with i18n.using("zh"):
+        zh = P.dashboard_checks(U.goal_dashboard(cmp, {"FD-2026-09": {"kpi": "aum_change", "target": 20000}}))
+        assert zh[["value", "threshold"]].values.tolist() == [["2.35 万", ">= 2.00 万"]]
+        dec = pd.DataFrame({"ntile": [1, 2], "min_score": [1_234_567.0, 45_600.0], "max_score": [9e6, 1e6]})
+        table = report.table_html(dec, fmt=P.score_formats("aum_before"), nowrap=["ntile"])
+        assert ">123.46 万<" in table and ">4.56 万<" in table and "white-space: nowrap" in table
+    assert P.score_formats("prob") == {}
+    tvc = report.table_html(cmp, nowrap=P.ID_COLUMNS)
+    assert "white-space: nowrap" in tvc and "white-space: nowrap" not in report.table_html(cmp)
+    with pytest.raises(Exception, match="not in the table"):
+        report.table_html(cmp, nowrap=["campaign"])
+
+
 def test_goal_dashboard_traffic_lights(executions):
     goals = {"S-PAYROLL-2605": {"kpi": "response_rate", "target": 0.05},
              "S-DORMANT-2605": {"kpi": "response_rate", "target": 0.02}}

@@ -30,6 +30,38 @@ HEADERS = {"campaign_id": "campaign", "kpi": "KPI", "n_treated": "treated custom
 KPI_LABELS = {"response_rate": "response rate", "primary_account_rate": "primary-account rate",
               "product_holding_rate": "product-holding rate", "active_share": "active share", "aum_change": "AUM change"}
 
+#: columns of 09's tables holding ids that must not break at their hyphens (``report.show_table(nowrap=)``)
+ID_COLUMNS = ["campaign_id"]
+
+
+def score_formats(uplift_score: str) -> dict:
+    """Formats of the score columns of the uplift table: money (:func:`clientlens.i18n.money`, 万/亿 in zh) when
+    the score is the pre-period AUM, the default number format for 05's probability."""
+    from .i18n import money
+
+    return dict.fromkeys(("min_score", "max_score"), money) if uplift_score == "aum_before" else {}
+
+
+def _kpi_amount(kpi: str, v) -> str:
+    """A KPI effect or target for reading: money (:func:`clientlens.i18n.money`) for the mean KPIs (AUM change per
+    customer), a share to 0.1% for the others (a difference of rates)."""
+    from .i18n import money
+    from .report import fmt_pct
+    from .uplift import MEAN_KPIS
+
+    return money(v) if kpi in MEAN_KPIS else fmt_pct(v, 1)
+
+
+def dashboard_checks(dash: pd.DataFrame) -> pd.DataFrame:
+    """09's dashboard (:func:`clientlens.uplift.goal_dashboard`) as verdict rows: the campaign (``check``), the KPI in
+    words, the measured effect (``value``) and the target (``threshold``) rounded for reading, verdict, why."""
+    if not len(dash):
+        return pd.DataFrame(columns=["check", "kpi", "value", "threshold", "verdict", "why"])
+    return pd.DataFrame({"check": dash["campaign_id"].to_numpy(), "kpi": dash["kpi"].replace(KPI_LABELS).to_numpy(),
+                         "value": [_kpi_amount(k, v) for k, v in zip(dash["kpi"], dash["effect"])],
+                         "threshold": [">= " + _kpi_amount(k, v) for k, v in zip(dash["kpi"], dash["target"])],
+                         "verdict": dash["verdict"].to_numpy(), "why": dash["why"].to_numpy()})
+
 
 def _month_end(d: _dt.date) -> _dt.date:
     return (pd.Timestamp(d) + pd.offsets.MonthEnd(0)).date()

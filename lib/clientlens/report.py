@@ -130,7 +130,7 @@ def _isna(v) -> bool:
 
 def style_table(df: pd.DataFrame, caption: str | None = None, fmt: Mapping[str, str | Callable] | str | Callable | None = None,
                 percent_cols: Iterable[str] = (), max_rows: int = 50, index: bool | None = None,
-                headers: Mapping[str, str] | None = None):
+                headers: Mapping[str, str] | None = None, nowrap: Iterable[str] = ()):
     """A formatted :class:`pandas.io.formats.style.Styler` for a report table.
 
     Parameters
@@ -153,6 +153,9 @@ def style_table(df: pd.DataFrame, caption: str | None = None, fmt: Mapping[str, 
         Readable headers shown for data column names (``{"n_treated": "treated customers"}``), then translated
         like any header; ``fmt`` and ``percent_cols`` keep naming the data columns, and the frame (the saved
         artefact) keeps its names.
+    nowrap : iterable of str
+        Columns whose cells never break onto two lines (ids such as ``FD-2026-09``, which a narrow column
+        would break at the hyphen).
 
     Returns
     -------
@@ -165,8 +168,8 @@ def style_table(df: pd.DataFrame, caption: str | None = None, fmt: Mapping[str, 
             raise ClientLensError(f"show_table needs a DataFrame; got {type(df).__name__}")
     if max_rows < 1:
         raise ParamsError(f"max_rows must be >= 1; got {max_rows}")
-    percent_cols = list(percent_cols)
-    missing = [c for c in percent_cols if c not in df.columns]
+    percent_cols, nowrap = list(percent_cols), list(nowrap)
+    missing = [c for c in percent_cols + nowrap if c not in df.columns]
     if isinstance(fmt, Mapping):
         missing += [c for c in fmt if c not in df.columns]
     if missing:
@@ -214,12 +217,14 @@ def style_table(df: pd.DataFrame, caption: str | None = None, fmt: Mapping[str, 
     text = [c for c in shown.columns if c not in numeric]
     if text:
         styler = styler.set_properties(subset=text, **{"text-align": "left"})
+    if nowrap:
+        styler = styler.set_properties(subset=nowrap, **{"white-space": "nowrap"})
     return styler
 
 
 def show_table(df: pd.DataFrame, caption: str | None = None, fmt: Mapping[str, str | Callable] | str | Callable | None = None,
                percent_cols: Iterable[str] = (), max_rows: int = 50, index: bool | None = None,
-               headers: Mapping[str, str] | None = None) -> None:
+               headers: Mapping[str, str] | None = None, nowrap: Iterable[str] = ()) -> None:
     """Display a formatted table (see :func:`style_table` for the arguments). Returns ``None``.
 
     The table sits in a box that scrolls sideways when it is wider than the page (a 1280 px window
@@ -228,12 +233,12 @@ def show_table(df: pd.DataFrame, caption: str | None = None, fmt: Mapping[str, s
     from IPython.display import HTML
 
     _display(HTML(table_html(df, caption=caption, fmt=fmt, percent_cols=percent_cols, max_rows=max_rows,
-                             index=index, headers=headers)))
+                             index=index, headers=headers, nowrap=nowrap)))
 
 
 def table_html(df: pd.DataFrame, caption: str | None = None, fmt: Mapping[str, str | Callable] | str | Callable | None = None,
                percent_cols: Iterable[str] = (), max_rows: int = 50, index: bool | None = None,
-               headers: Mapping[str, str] | None = None) -> str:
+               headers: Mapping[str, str] | None = None, nowrap: Iterable[str] = ()) -> str:
     """HTML of :func:`style_table` in a box that scrolls sideways when the table is wider than the page.
 
     Returns
@@ -242,7 +247,7 @@ def table_html(df: pd.DataFrame, caption: str | None = None, fmt: Mapping[str, s
         ``<div class="clientlens-table" style="overflow-x: auto; max-width: 100%">`` around the table.
     """
     styler = style_table(df, caption=caption, fmt=fmt, percent_cols=percent_cols, max_rows=max_rows, index=index,
-                         headers=headers)
+                         headers=headers, nowrap=nowrap)
     return f"<div class='clientlens-table' style='overflow-x: auto; max-width: 100%;'>{styler.to_html()}</div>"
 
 
@@ -368,17 +373,19 @@ def badge(verdict: str) -> str:
             f"background:{bg};'>{html.escape(t(verdict))}</span>")
 
 
-def verdict_table_html(checks: pd.DataFrame | Sequence[Mapping], caption: str | None = None) -> str:
+def verdict_table_html(checks: pd.DataFrame | Sequence[Mapping], caption: str | None = None,
+                       nowrap: Iterable[str] = ()) -> str:
     """HTML table of checks with a badge per row.
 
     ``checks`` has a ``verdict`` column (``PASS``/``WARN``/``FAIL``) and any other columns
     (e.g. ``check``, ``value``, ``threshold``, ``note``), shown in their order with the verdict first.
-    Float values are shown with 3 significant decimals.
+    Float values are shown with 3 significant decimals. ``nowrap``: columns whose cells never break
+    (ids, see :func:`style_table`).
     """
     df = pd.DataFrame(list(checks)) if not isinstance(checks, pd.DataFrame) else checks
     if "verdict" not in df.columns:
         raise ClientLensError(f"verdict table needs a 'verdict' column; columns: {list(df.columns)}")
-    cols = ["verdict"] + [c for c in df.columns if c != "verdict"]
+    cols, nowrap = ["verdict"] + [c for c in df.columns if c != "verdict"], set(nowrap)
     head = "".join(f"<th style='text-align:left; padding:3px 8px; border-bottom:1px solid #999'>"
                    f"{html.escape(str(column(c)))}</th>" for c in cols)
     rows = []
@@ -396,7 +403,8 @@ def verdict_table_html(checks: pd.DataFrame | Sequence[Mapping], caption: str | 
                 s = fmt_num(v)
             else:
                 s = html.escape(_MISSING if _isna(v) else str(value(v)))
-            cells.append(f"<td style='padding:3px 8px; text-align:{'right' if number else 'left'}'>{s}</td>")
+            keep = "; white-space:nowrap" if c in nowrap else ""
+            cells.append(f"<td style='padding:3px 8px; text-align:{'right' if number else 'left'}{keep}'>{s}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     cap = (f"<caption style='caption-side:top; text-align:left; font-weight:bold; padding:4px 0'>"
            f"{html.escape(caption)}</caption>") if caption else ""
@@ -404,11 +412,12 @@ def verdict_table_html(checks: pd.DataFrame | Sequence[Mapping], caption: str | 
             f"</thead><tbody>{''.join(rows)}</tbody></table>")
 
 
-def show_verdicts(checks: pd.DataFrame | Sequence[Mapping], caption: str | None = None) -> None:
+def show_verdicts(checks: pd.DataFrame | Sequence[Mapping], caption: str | None = None,
+                  nowrap: Iterable[str] = ()) -> None:
     """Display a verdict table (see :func:`verdict_table_html`). Returns ``None``."""
     from IPython.display import HTML
 
-    _display(HTML(verdict_table_html(checks, caption)))
+    _display(HTML(verdict_table_html(checks, caption, nowrap=nowrap)))
 
 
 # --------------------------------------------------------------------------- paths

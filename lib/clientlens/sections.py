@@ -807,19 +807,20 @@ _RATE_COLS = ["treated", "control", "difference", "ci_low", "ci_high"]
 def show_treated_vs_control(comparison: pd.DataFrame) -> None:
     """09's section 2: response (incremental responders), AUM change (incremental AUM and value) and the
     other goal KPIs, treated vs control, each with its interval (:func:`clientlens.uplift.compare_groups`)."""
-    from .postevaluation import HEADERS, KPI_LABELS
+    from .postevaluation import HEADERS, ID_COLUMNS, KPI_LABELS
 
     if not len(comparison):
         return
     resp = comparison[comparison["kpi"] == "response_rate"]
     report.show_table(resp.drop(columns=["kpi", "incremental_value"], errors="ignore"), index=False, headers=HEADERS,
-                      caption=t("Response: treated vs control, incremental responders"), percent_cols=_RATE_COLS)
+                      caption=t("Response: treated vs control, incremental responders"), percent_cols=_RATE_COLS,
+                      nowrap=ID_COLUMNS)
     aum = comparison[comparison["kpi"] == "aum_change"]
     money = [c for c in _RATE_COLS + ["incremental", "incremental_low", "incremental_high", "incremental_value"]
              if c in aum.columns]
     report.show_table(aum.drop(columns=["kpi"]), index=False, fmt=dict.fromkeys(money, i18n.money), headers=HEADERS,
-                      caption=t("AUM change per customer: incremental AUM and value"))
+                      caption=t("AUM change per customer: incremental AUM and value"), nowrap=ID_COLUMNS)
     other = comparison[~comparison["kpi"].isin(["response_rate", "aum_change"])]
     other = other.assign(kpi=other["kpi"].replace(KPI_LABELS))
     report.show_table(other.drop(columns=["incremental_value"], errors="ignore"), index=False, headers=HEADERS,
-                      caption=t("Other goal KPIs at the outcome month-end"), percent_cols=_RATE_COLS)
+                      caption=t("Other goal KPIs at the outcome month-end"), percent_cols=_RATE_COLS, nowrap=ID_COLUMNS)
