@@ -233,6 +233,19 @@ def test_challenger_is_validated_like_the_scorecard(fd2026):
     assert L.expected_lift_at(val["true_propensity"], p, 0.1) >= 0.7 * L.oracle_lift(val["true_propensity"], 0.1)
 
 
+def test_challenger_scores_in_blocks_exactly_as_in_one_call(fd2026, monkeypatch):
+    # A large frame is scored block by block (cache-friendly); each row's probability must not change.
+    dev, val = fd2026["dev"], fd2026["val"]
+    pool = fd2026["sc"].binner_.iv_passed_
+    ch = S.GradientBoostingChallenger(features=pool, max_iter=30, random_state=42).fit(dev, dev["response"])
+    whole = ch.predict_proba(val)
+    assert len(val) > 1000
+    monkeypatch.setattr(S, "PREDICT_BLOCK_ROWS", 97)   # many blocks, the last one short
+    blocks = ch.predict_proba(val)
+    assert blocks.shape == whole.shape == (len(val), 2)
+    np.testing.assert_array_equal(blocks, whole)
+
+
 def test_newcombe_interval_covers_true_difference_at_nominal_rate():
     # Coverage by simulation (Newcombe 1998 reports ~95% for method 10 at small rates): 2,000
     # simulated campaigns with known rates 5.5% (model, n=7,000) vs 2.7% (control, n=2,100).
