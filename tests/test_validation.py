@@ -73,6 +73,27 @@ def test_bootstrap_intervals_reproducible_with_the_seed_and_centred_on_the_point
     assert v == pytest.approx(a["ks"]) and abs(lo - a["ks_low"]) < 0.03 and abs(hi - a["ks_high"]) < 0.03
 
 
+def test_bootstrap_group_counts_follow_the_per_row_resample_law():
+    # Each replicate draws how many resampled rows fall in each score group (multinomial); the intervals must
+    # match those of the textbook resample of rows written out as per-row weights, within Monte-Carlo error.
+    y, p = _sample(4000, seed=3)
+    p = np.round(p, 2)   # ties: several rows per score group
+    got = V.ks_lift_bootstrap(y, p, n_boot=600, random_state=11)
+    g = V._Grouped(y.astype(float), p)
+    rng = np.random.default_rng(5)
+    pos_idx, neg_idx = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
+    rows = np.empty((600, 2))
+    for b in range(600):
+        w = np.zeros(len(y))
+        w[pos_idx] = np.bincount(rng.integers(0, len(pos_idx), len(pos_idx)), minlength=len(pos_idx))
+        w[neg_idx] = np.bincount(rng.integers(0, len(neg_idx), len(neg_idx)), minlength=len(neg_idx))
+        rows[b] = g.stats(w, 0.1)
+    lo, hi = np.quantile(rows, [0.025, 0.975], axis=0)
+    assert abs(got["ks_low"] - lo[0]) < 0.012 and abs(got["ks_high"] - hi[0]) < 0.012
+    assert abs(got["lift_low"] - lo[1]) < 0.15 and abs(got["lift_high"] - hi[1]) < 0.15
+    np.testing.assert_allclose(got["replicates"].std(axis=0), rows.std(axis=0), rtol=0.15)
+
+
 def test_fast_ks_and_lift_handle_ties_like_clientlens_lift():
     y, p = _sample(2000, 3)
     s = np.round(p, 2)          # heavy ties

@@ -150,6 +150,10 @@ class _Grouped:
         """(KS, cumulative lift in the top ``frac``) of the sample weighted by ``w`` (counts)."""
         pos = np.bincount(self.group, weights=w * self.y, minlength=self.n_groups)
         cnt = np.bincount(self.group, weights=w, minlength=self.n_groups)
+        return self.stats_of_groups(pos, cnt, frac)
+
+    def stats_of_groups(self, pos: np.ndarray, cnt: np.ndarray, frac: float = 0.1) -> tuple[float, float]:
+        """:meth:`stats` from the weighted count of events (``pos``) and of rows (``cnt``) of each group."""
         neg = cnt - pos
         P, N, T = pos.sum(), neg.sum(), cnt.sum()
         ks = float(np.max(np.abs(np.cumsum(pos) / P - np.cumsum(neg) / N)))
@@ -183,13 +187,16 @@ def ks_lift_bootstrap(y_true, score, n_boot: int = 1000, confidence: float = 0.9
     pos_idx, neg_idx = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
     reps = np.empty((n_boot, 2))
     n_pos, n_neg = len(pos_idx), len(neg_idx)
+    # A resample within each class is n draws with replacement out of its n rows. The statistics only need
+    # how many draws fall in each score group (ties form one group), and those counts follow the multinomial
+    # law Multinomial(n, rows of the group / n): drawn directly, per group, not per row (the same law as
+    # resampling rows, at the cost of the number of distinct scores instead of the number of rows).
+    share_pos = np.bincount(g.group[pos_idx], minlength=g.n_groups) / n_pos
+    share_neg = np.bincount(g.group[neg_idx], minlength=g.n_groups) / n_neg
     for b in range(n_boot):
-        # a resample within each class as counts: n draws with replacement out of n, counted per row (the
-        # same multinomial law as rng.multinomial(n, [1/n] * n), without its per-category loop)
-        w = np.zeros(len(y))
-        w[pos_idx] = np.bincount(rng.integers(0, n_pos, n_pos), minlength=n_pos)
-        w[neg_idx] = np.bincount(rng.integers(0, n_neg, n_neg), minlength=n_neg)
-        reps[b] = g.stats(w, frac)
+        pos = rng.multinomial(n_pos, share_pos).astype(float)
+        neg = rng.multinomial(n_neg, share_neg).astype(float)
+        reps[b] = g.stats_of_groups(pos, pos + neg, frac)
     a = (1 - confidence) / 2
     lo, hi = np.quantile(reps, [a, 1 - a], axis=0)
     return {"ks": ks0, "ks_low": float(lo[0]), "ks_high": float(hi[0]), "lift": lift0,
