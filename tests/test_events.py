@@ -170,6 +170,14 @@ def test_campaign_tasks_opt_out_dedup_channel_schedule_and_caps(bank, events_d):
     assert t.loc["B1", "channel"] == "sms" and "X1" not in t.index
     assert t.loc["S1", "reason"] == "spend 1,210 in the last 30 days vs 1,000 before (+21%), 3 vs 2.0 transactions"
     assert t.loc["F3", "reason"] == "FX purchase of USD 30,000"
+    from clientlens import i18n
+
+    with i18n.using("zh"):   # amounts as a Chinese reader counts them (i18n.money): 万 from 10,000 on
+        zh = campaign_tasks(events_d, cust, allow_raw_ids=True).set_index("customer_id")
+        assert zh.loc["S1", "reason"] == "近 30 天消费 1,210元，此前为 1,000元（+21%），笔数 3 对比 2.0"
+        assert zh.loc["F3", "reason"] == "购汇 3.00 万美元"
+        conditions = rules_table(EventRules()).set_index("event")["condition"]
+        assert conditions["large_outflow"].endswith("不低于 10.00 万元") and "100,000" not in "".join(conditions)
     # cap of 1 RM task a day: O1, F3 and I1 are all RM tasks for 11-01 -> O1 (priority 1) is kept,
     # F3 (priority 2) and I1 (priority 3) are over the cap
     capped = campaign_tasks(events_d, cust, {"caps": {"rm": 1, "app": 10, "sms": 10}}, allow_raw_ids=True)

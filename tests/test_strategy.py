@@ -161,3 +161,22 @@ def test_strategy_lists_leave_out_customers_above_their_risk_level():
     f = r.funnel.set_index("strategy")
     ok = base["risk_appetite"].isin(["balanced", "aggressive"]).to_numpy()
     assert f.loc["a", "unsuitable"] == (base["is_payroll"].to_numpy() & ~ok).sum()
+
+
+def test_goals_and_money_columns_read_as_shares_and_money_in_en_and_zh(monkeypatch):
+    """Issue 17: a goal is a share to 0.1% or money (whole units in en, 万 in zh), never '+0.05' or '+20000'; the
+    coverage and uncovered tables' AUM and CLV columns are money."""
+    from clientlens import i18n
+
+    smap = S.load_strategy_map(MAP)
+    goals = S.strategy_table(smap).set_index("priority")["goal"]
+    assert goals[1] == "primary_account_rate +5.0%" and goals[2] == "aum_change +20,000"
+    monkeypatch.setenv(i18n.STRICT_ENV, "1")
+    with i18n.using("zh"):
+        goals = S.strategy_table(smap).set_index("priority")["goal"]
+        assert goals[1] == "主账户率 +5.0%" and goals[2] == "AUM 变动 +2.00 万"
+        cov = pd.DataFrame({"strategy": ["a"], "AUM eligible": [45_480_435.0], "clv on list": [4_172_363.0],
+                            "uncovered_aum": [3_839_338.0], "eligible": [492]})
+        fmt = S.money_formats(cov)
+        assert set(fmt) == {"AUM eligible", "clv on list", "uncovered_aum"}
+        assert [fmt[c](cov.at[0, c]) for c in fmt] == ["4,548.04 万", "417.24 万", "383.93 万"]

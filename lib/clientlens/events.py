@@ -69,7 +69,7 @@ import pandas as pd
 
 from . import DataError, ParamsError
 from .data import quote_literal as _lit
-from .i18n import t
+from .i18n import money, t
 from .params import require_int, to_date
 
 __all__ = ["EventRules", "EVENTS", "RULES_NEEDING_DATA", "detect_events", "apply_cooldown", "campaign_tasks",
@@ -208,25 +208,25 @@ def rules_table(rules: EventRules) -> pd.DataFrame:
                           "{w1}-{w2} and {w3}-{w4}, and the number of spend transactions up by more than {count:.0%}",
                           categories=cats, w=w, amount=r.surge_amount_ratio, w1=w + 1, w2=2 * w, w3=2 * w + 1,
                           w4=3 * w, count=r.surge_count_ratio)
-                        + (t("; spend at least {spend:,.0f}", spend=r.surge_min_spend) if r.surge_min_spend else "")
-                        + (t("; base period at least {spend:,.0f} spent and {count:g} spend transactions per {w} days",
-                             spend=r.surge_min_base_spend, count=r.surge_min_base_count, w=w)
+                        + (t("; spend at least {spend}", spend=money(r.surge_min_spend)) if r.surge_min_spend else "")
+                        + (t("; base period at least {spend} spent and {count:g} spend transactions per {w} days",
+                             spend=money(r.surge_min_base_spend), count=r.surge_min_base_count, w=w)
                            if r.surge_min_base_spend or r.surge_min_base_count else "")),
-        "large_inflow": t("one incoming {categories} of at least {amount:,.0f}", categories=moves,
-                          amount=r.large_inflow_min),
-        "large_outflow": t("one outgoing {categories} of at least {amount:,.0f}", categories=moves,
-                           amount=r.large_outflow_min),
-        "fx_purchase": t("one FX purchase of at least USD {usd:,.0f} (amount / {rate:g} CNY per USD)",
-                         usd=r.fx_min_usd, rate=r.fx_rate),
+        "large_inflow": t("one incoming {categories} of at least {amount}", categories=moves,
+                          amount=money(r.large_inflow_min)),
+        "large_outflow": t("one outgoing {categories} of at least {amount}", categories=moves,
+                           amount=money(r.large_outflow_min)),
+        "fx_purchase": t("one FX purchase of at least USD {usd} (amount / {rate:g} CNY per USD)",
+                         usd=money(r.fx_min_usd), rate=r.fx_rate),
         "birthday": t("birthday in {days} days", days=r.birthday_lead_days),
         "wealth_maturity": t("a wealth product matures in {days} days (holdings)", days=r.maturity_lead_days),
-        "time_deposit_maturity": t("a time deposit of at least {amount:,.0f} matures in {days} days (holdings)",
-                                   amount=r.td_maturity_min, days=r.maturity_lead_days),
+        "time_deposit_maturity": t("a time deposit of at least {amount} matures in {days} days (holdings)",
+                                   amount=money(r.td_maturity_min), days=r.maturity_lead_days),
         "card_expiry": t("a card expires in {days} days (holdings)", days=r.card_expiry_lead_days),
     }
     chan = dict(r.channel)
-    chan["fx_purchase"] = t("{channel} under USD {usd:,.0f}; rm from USD {usd:,.0f}",
-                            channel=value(r.channel["fx_purchase"]), usd=r.fx_rm_min_usd)
+    chan["fx_purchase"] = t("{channel} under USD {usd}; rm from USD {usd}",
+                            channel=value(r.channel["fx_purchase"]), usd=money(r.fx_rm_min_usd))
     rows = [{"event": e, "condition": cond[e], "action": t(_ACTIONS[e]), "product": r.product.get(e) or "-",
              "channel": chan[e], "priority": r.priority.index(e) + 1, "run": e in r.events} for e in EVENTS]
     return pd.DataFrame(rows).sort_values("priority", kind="stable").reset_index(drop=True)
@@ -566,20 +566,20 @@ def _reason(row, rules: EventRules) -> str:
     e = row["event"]
     if e == "spend_surge":
         up = row["value"] / row["baseline"] - 1
-        return t("spend {now:,.0f} in the last {days} days vs {before:,.0f} before (+{up:.0%}), {n_now:.0f} vs "
-                 "{n_before:.1f} transactions", now=row["value"], days=rules.surge_window_days, before=row["baseline"],
+        return t("spend {now} in the last {days} days vs {before} before (+{up:.0%}), {n_now:.0f} vs "
+                 "{n_before:.1f} transactions", now=money(row["value"]), days=rules.surge_window_days, before=money(row["baseline"]),
                  up=up, n_now=row["n_now"], n_before=row["n_before"])
     if e == "large_inflow":
-        return t("incoming transfer of {amount:,.0f}", amount=row["value"])
+        return t("incoming transfer of {amount}", amount=money(row["value"]))
     if e == "large_outflow":
-        return t("outgoing transfer of {amount:,.0f}", amount=row["value"])
+        return t("outgoing transfer of {amount}", amount=money(row["value"]))
     if e == "fx_purchase":
-        return t("FX purchase of USD {usd:,.0f}", usd=row["amount_usd"])
+        return t("FX purchase of USD {usd}", usd=money(row["amount_usd"]))
     if e == "wealth_maturity":
-        return t("wealth product of {amount:,.0f} matures in {days} days", amount=row["value"],
+        return t("wealth product of {amount} matures in {days} days", amount=money(row["value"]),
                  days=rules.maturity_lead_days)
     if e == "time_deposit_maturity":
-        return t("time deposit of {amount:,.0f} matures in {days} days", amount=row["value"],
+        return t("time deposit of {amount} matures in {days} days", amount=money(row["value"]),
                  days=rules.maturity_lead_days)
     if e == "card_expiry":
         return t("card expires in {days} days", days=rules.card_expiry_lead_days)

@@ -42,7 +42,7 @@ def score_formats(uplift_score: str) -> dict:
     return dict.fromkeys(("min_score", "max_score"), money) if uplift_score == "aum_before" else {}
 
 
-def _kpi_amount(kpi: str, v) -> str:
+def kpi_amount(kpi: str, v) -> str:
     """A KPI effect or target for reading: money (:func:`clientlens.i18n.money`) for the mean KPIs (AUM change per
     customer), a share to 0.1% for the others (a difference of rates)."""
     from .i18n import money
@@ -58,8 +58,8 @@ def dashboard_checks(dash: pd.DataFrame) -> pd.DataFrame:
     if not len(dash):
         return pd.DataFrame(columns=["check", "kpi", "value", "threshold", "verdict", "why"])
     return pd.DataFrame({"check": dash["campaign_id"].to_numpy(), "kpi": dash["kpi"].replace(KPI_LABELS).to_numpy(),
-                         "value": [_kpi_amount(k, v) for k, v in zip(dash["kpi"], dash["effect"])],
-                         "threshold": [">= " + _kpi_amount(k, v) for k, v in zip(dash["kpi"], dash["target"])],
+                         "value": [kpi_amount(k, v) for k, v in zip(dash["kpi"], dash["effect"])],
+                         "threshold": [">= " + kpi_amount(k, v) for k, v in zip(dash["kpi"], dash["target"])],
                          "verdict": dash["verdict"].to_numpy(), "why": dash["why"].to_numpy()})
 
 

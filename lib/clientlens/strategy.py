@@ -53,7 +53,7 @@ from .schema import PRODUCT_BALANCE_COLUMNS
 
 __all__ = ["Strategy", "StrategyMap", "load_strategy_map", "parse_strategy_map", "known_columns", "KPIS",
            "CHANNELS", "BASE_COLUMNS", "ARTIFACT_COLUMNS", "eligibility", "assign", "Assignment",
-           "map_grid", "strategy_table", "coverage", "overlap_matrix", "uncovered_profile", "condition_text"]
+           "map_grid", "strategy_table", "coverage", "money_formats", "MONEY_COLUMNS", "overlap_matrix", "uncovered_profile", "condition_text"]
 
 #: goal KPIs a strategy can name; 09_post_evaluation measures each treated vs control
 KPIS = {
@@ -532,13 +532,28 @@ def assign(base: pd.DataFrame, smap: StrategyMap, *, caps: Mapping[str, int] | N
 # --------------------------------------------------------------------------- tables for the report
 
 def strategy_table(smap: StrategyMap) -> pd.DataFrame:
-    """One row per strategy: priority, group, target in words, goal, product, channels, script, period, control."""
+    """One row per strategy: priority, group, target in words, goal (a share to 0.1%, money as
+    :func:`clientlens.i18n.money`), product, channels, script, period, control."""
+    from .postevaluation import kpi_amount
+
     return pd.DataFrame([{
         "priority": s.priority, "strategy": s.name, "group": s.group, "target": condition_text(s.target),
-        "goal": f"{value(s.goal_kpi)} {s.goal_target:+g}", "product": value(s.product),
+        "goal": f"{value(s.goal_kpi)} {'+' if s.goal_target >= 0 else ''}{kpi_amount(s.goal_kpi, s.goal_target)}",
+        "product": value(s.product),
         "channels": " > ".join(value(c) for c in s.channels),
         "script": s.script, "capacity": s.capacity, "period": t("{a} to {b}", a=s.start, b=s.end),
         "control_share": s.control_share} for s in smap.strategies])
+
+
+#: money columns of 08's tables (:func:`coverage`, :func:`uncovered_profile`): shown with :func:`clientlens.i18n.money`
+MONEY_COLUMNS = ("AUM eligible", "AUM on list", "clv on list", "uncovered_aum")
+
+
+def money_formats(df: pd.DataFrame) -> dict:
+    """``report.show_table(fmt=)`` of the money columns of ``df`` (:data:`MONEY_COLUMNS`): whole units in en, 万/亿 in zh."""
+    from .i18n import money
+
+    return {c: money for c in df.columns if c in MONEY_COLUMNS}
 
 
 def map_grid(smap: StrategyMap, stages: Sequence[str] | None = None, escape: bool = True) -> pd.DataFrame:
