@@ -69,12 +69,12 @@ def test_index_labels_in_en_and_zh_titles_in_each_language_data_escaped(tmp_path
         name = f"{stem}.manifest.json" if status == "ok" else f"{stem}.FAILED.manifest.json"
         (d / f"{stem}.html").write_text("x")
         (d / name).write_text(json.dumps({"stem": stem, "status": status, "title": title, "duration_s": 1.0,
-                                          "started_at": f"{day}T10:00:00", "ended_at": f"{day}T10:01:00",
+                                          "started_at": f"{day}T10:00:00", "ended_at": f"{day}T10:01:00+08:00",
                                           "error": "<b>boom</b>" if status != "ok" else None,
                                           "outputs": {"html": f"{stem}.html"}}))
     page = runner.write_index(tmp_path).read_text(encoding="utf-8")
     latest = page[page.index("<h2>As of 2026-10-31"):page.index("<h2>As of 2026-09-30")]
-    for zh in ("数据基准日 2026-10-31", "最新一次运行", "运行时间：2026-10-31T10:00:00 至 2026-10-31T10:01:00",
+    for zh in ("数据基准日 2026-10-31", "最新一次运行", "运行时间：2026-10-31 10:00:00 至 2026-10-31 10:01:00+08:00",
                "共 2 份报告，1 份失败", ">报告<", ">状态<", ">开始时间<", ">成功<", ">失败<", ">运行记录<",
                ">最近一次成功的报告<", ">失败的报告<"):
         assert zh in latest, zh
@@ -83,6 +83,7 @@ def test_index_labels_in_en_and_zh_titles_in_each_language_data_escaped(tmp_path
     assert "href='2026-10-31/zh/00_x.html' lang='zh'>数据概览</a>" in latest
     assert "<script>" not in page and "Profile &lt;script&gt;" in page and "&lt;b&gt;boom" in page
     assert "ClientLens 报告索引" in page and "共 1 份报告，全部成功" in page
+    assert runner._when("2026-12-01T12:05:15+00:00") == "2026-12-01 12:05:15 UTC"
 
 
 def test_report_title_is_the_first_heading_of_the_report():

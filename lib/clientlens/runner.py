@@ -1056,6 +1056,13 @@ def _zh(text: str, /, **safe: Any) -> str:
     return "" if zh == (text.format(**safe) if safe else text) else f" <span class='zh' lang='zh-CN'>{zh}</span>"
 
 
+def _when(stamp: Any) -> str:
+    """A run time of a manifest (ISO 8601) as the index shows it: ``2026-12-01 12:05:15 UTC`` (date and time apart,
+    so a narrow column breaks between them)."""
+    text = str(stamp or "").replace("T", " ", 1)
+    return text[: -len("+00:00")] + " UTC" if text.endswith("+00:00") else text
+
+
 def _badge(status: Any) -> str:
     """A status word (ok / failed / interrupted) as a coloured badge, its Chinese beside it."""
     status = str(status)
@@ -1093,7 +1100,7 @@ def _journal_state(day: Path) -> tuple[str, str] | None:
         return None
     done = j.get("done") or {}
     n, k = len(j.get("notebooks") or []), sum(1 for v in done.values() if v in ("ok", "skipped", "failed"))
-    when = str(j.get("started_at", ""))
+    when = _when(j.get("started_at", ""))
     if j.get("status") == "running" and _pid_alive(j.get("pid")) and j.get("host") == platform.node():
         return "running", _bi("run-all started {when} is still running ({k} of {n} reports done)", when=when, k=k, n=n)
     text = ("INCOMPLETE: the run-all started {when} was interrupted ({k} of {n} reports done); "
@@ -1123,7 +1130,8 @@ def _index_row(root: Path, day: str, m: dict) -> str:
     ok = m.get("status") == "ok"
     badge = _badge(m.get("status"))
     if ok and m.get("fail_checks"):
-        badge += f" <span class='failed'>{_bi('{n} FAIL check(s)', n=int(m['fail_checks']))}</span>"
+        n = int(m["fail_checks"])
+        badge += f" <span class='failed'>{n} FAIL check(s)</span>{_zh('{n} FAIL check(s)', n=n)}"
     prefix = m.get("_prefix", "")
     main_link = f"{day}/{prefix}{m['outputs']['html']}" if m.get("outputs") else f"{day}/{prefix}{stem}.html"
     links = [f"<a href='{html.escape(main_link)}'>{_bi('report' if ok else 'failed report')}</a>",
@@ -1145,7 +1153,7 @@ def _index_row(root: Path, day: str, m: dict) -> str:
     dur = m.get("duration_s")
     return (f"<tr><td>{'<br>'.join(titles)}{err}</td><td>{badge}</td>"
             f"<td class='num'>{'' if dur is None else f'{dur:,.1f} s'}</td>"
-            f"<td>{html.escape(str(m.get('started_at', '')))}</td><td>{' · '.join(links)}</td></tr>")
+            f"<td>{html.escape(_when(m.get('started_at', '')))}</td><td>{' · '.join(links)}</td></tr>")
 
 
 #: columns of a dated run's table in the index
@@ -1177,12 +1185,12 @@ def write_index(reports_dir: str | os.PathLike | None = None) -> Path:
         rows = "".join(_index_row(root, day, m) for m in items)
         mark = f" <span class='latest'>{_bi('latest run')}</span>" if day == latest_day else ""
         parts.append(f"<h2>{_bi('As of {day}', day=day)}{mark}</h2><p class='sum'>{summary}<br>"
-                     f"{_bi('Run time: {first} to {last}', first=first, last=last)}</p><table><thead><tr>{head}"
+                     f"{_bi('Run time: {first} to {last}', first=_when(first), last=_when(last))}</p><table><thead><tr>{head}"
                      f"</tr></thead><tbody>{rows}</tbody></table>")
     body = "".join(parts) or f"<p>{_bi('No reports yet: run <code>clientlens run-all</code>.')}</p>"
     intro = _bi("Each as-of date (newest first) with its reports, the status of each report's most recent attempt "
                 "and when it ran. Generated {when} by clientlens {version}.",
-                when=_now().isoformat(timespec="seconds"), version=__version__)
+                when=_when(_now().isoformat(timespec="seconds")), version=__version__)
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>ClientLens reports · 报告索引</title>
 <style>
@@ -1197,6 +1205,7 @@ td.num {{ text-align: right; white-space: nowrap; }}
 .ok {{ color: #fff; background: #2f855a; padding: 1px 8px; border-radius: 4px; white-space: nowrap; }}
 .failed, .incomplete {{ color: #fff; background: #c53030; padding: 1px 8px; border-radius: 4px; }}
 .running, .latest {{ color: #fff; background: #2b6cb0; padding: 1px 8px; border-radius: 4px; }}
+span.failed {{ white-space: nowrap; }}
 .err {{ color: #c53030; font-size: 0.85em; }}
 .sum {{ color: #555; }}
 </style></head><body>
