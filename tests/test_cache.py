@@ -199,7 +199,7 @@ def test_reports_numbers_identical_with_and_without_the_cache_on_demo_small(demo
     from clientlens.params import load_params_file
     from clientlens.runner import run_all
 
-    # 03 and 05 reuse 01's wide table, 05 reuses 02's campaign sample, 06 reads the run date's columns of the
+    # 02, 03 and 05 reuse 01's wide table, 05 reuses 02's campaign sample, 06 reads the run date's columns of the
     # scorecard from 01's table, 09 reuses 01's tags; the RFM summary (04) and the event back-test (07) are
     # checked against their direct computation above (08 uses 01's tags.parquet; its cache path: above)
     stems = ["01_profile", "02_binning", "03_segmentation", "05_response_model", "06_model_validation", "08_strategy",
@@ -223,7 +223,9 @@ def test_reports_numbers_identical_with_and_without_the_cache_on_demo_small(demo
     used = {s: json.loads((out["on"] / f"{s}.manifest.json").read_text())["intermediates"] for s in stems}
     assert {r["intermediate"]: r["status"] for r in used["05_response_model"]} == {
         "sample": "reused", "wide": "reused", "fit": "computed", "scores": "computed"}
-    assert {r["intermediate"]: r["status"] for r in used["02_binning"]} == {"sample": "computed", "fit": "computed"}
+    # 02's PSI comparison (today's scoring base) is 01's wide table, not a second build
+    assert {r["intermediate"]: r["status"] for r in used["02_binning"]} == {"sample": "computed", "wide": "reused",
+                                                                           "fit": "computed"}
     # a re-run reuses 02's binning and 05's models and base scores (issue 18, warm) with the same tables
     again = ["02_binning", "05_response_model"]
     res = run_all(params_file=pf, reports_dir=tmp_path / "on", notebooks=again, progress=False, force=True)

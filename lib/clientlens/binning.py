@@ -1185,7 +1185,7 @@ def campaign_samples(bank, campaigns: str | Sequence[str], *, feature_lag_days: 
                      validation_share: float = 0.3, oot_date: str | None = "", comparison: str = "holdout",
                      comparison_campaign: str | None = None, exclude_columns: Iterable[str] | None = None,
                      random_state=42, as_of: str | None = None, holdout_share: float | None = None,
-                     in_time_share: float = 0.0, sample=None) -> BinningSamples:
+                     in_time_share: float = 0.0, sample=None, base: pd.DataFrame | None = None) -> BinningSamples:
     """The binning's development sample and its PSI comparison sample.
 
     The development sample is the development part of the split the response model uses
@@ -1200,7 +1200,9 @@ def campaign_samples(bank, campaigns: str | Sequence[str], *, feature_lag_days: 
     Features are :func:`clientlens.scoring.candidate_features` minus ``exclude_columns`` (default: the
     scorecard's :data:`clientlens.scoring.DEFAULT_EXCLUDE`), so both reports see the same candidates.
     ``holdout_share`` is an older name of ``validation_share``. ``sample``: the
-    :class:`clientlens.samples.ModelSample` of these settings when already built (the run cache's).
+    :class:`clientlens.samples.ModelSample` of these settings when already built (the run cache's); ``base``:
+    the wide table as of ``as_of`` when already built (the run cache's, :meth:`clientlens.cache.RunCache.wide_table`,
+    the table 01, 03 and 05 read), used by ``comparison="base"`` instead of building it again.
     """
     from .samples import describe_meta, model_sample, training_frame
     from .scoring import DEFAULT_EXCLUDE, candidate_features
@@ -1240,9 +1242,12 @@ def campaign_samples(bank, campaigns: str | Sequence[str], *, feature_lag_days: 
     elif comparison == "base":
         from .features import build_wide_table
 
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            cmp_ = build_wide_table(bank, pd.Timestamp(str(as_of)).date())
+        if base is not None:
+            cmp_ = base
+        else:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                cmp_ = build_wide_table(bank, pd.Timestamp(str(as_of)).date())
         absent = [c for c in feats if c not in cmp_.columns]
         if absent:
             raise DataError(f"the scoring base lacks feature column(s) {absent[:5]}")

@@ -94,7 +94,9 @@ def build_samples(bank, tgt: dict, p: Mapping[str, Any], *, log_dir=None):
                   in_time_share=p["validation_share"] if split == "out_of_time" else 0.0)
         run_cache = RunCache.for_run(bank, parse_date("as_of", p["as_of"]), p["reports_dir"], log_dir=log_dir)
         sample = run_cache.model_sample(tgt["campaigns"], **kw)
-        samples = binning.campaign_samples(bank, tgt["campaigns"], sample=sample, comparison=p["comparison"],
+        # today's scoring base (the PSI comparison): the run's wide table, built once for 01, 03, 05 and this report
+        base = run_cache.wide_table(parse_date("as_of", p["as_of"])) if p["comparison"] == "base" else None
+        samples = binning.campaign_samples(bank, tgt["campaigns"], sample=sample, base=base, comparison=p["comparison"],
                                            comparison_campaign=p["comparison_campaign"] or None,
                                            exclude_columns=p["exclude_columns"], **kw)
     else:
