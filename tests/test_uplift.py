@@ -171,3 +171,14 @@ def test_post_evaluation_report_runs_on_demo_small(demo_small, tmp_path):
     assert "Strategy goals vs measured effects" in html and "Qini" in html
     cmp = pd.read_parquet(tmp_path / "2026-10-31" / "09_post_evaluation_files" / "treated_vs_control.parquet")
     assert set(cmp["campaign_id"]) == {"S-PAYROLL-2605", "S-DORMANT-2605", "S-WEALTH-2605"}
+
+
+@pytest.mark.parametrize("dtype", ["str", object])
+def test_migration_id_filter_equals_pandas_isin(dtype):
+    # migration's filter of the earlier date's customers (Arrow is_in, fast at 1M ids) must select exactly what
+    # pandas' isin selects, missing ids included
+    ids = pd.Series(["C01", "C02", None, "C04", "C05", "C02"], dtype=dtype)
+    among = pd.Series(["C02", "C05", "C09", None], dtype=dtype)
+    got = P._is_in(ids, among)
+    assert got.dtype == bool and got.tolist() == ids.isin(among).tolist() == [False, True, True, False, True, True]
+    assert not P._is_in(ids, among.iloc[:0]).any()
