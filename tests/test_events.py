@@ -163,6 +163,7 @@ def test_campaign_tasks_opt_out_dedup_channel_schedule_and_caps(bank, events_d):
     assert f == {"events": 9, "opted_out": 1, "deduplicated": 1, "over_cap": 0, "delayed": 0, "tasks": 7}
     t = tasks.set_index("customer_id")
     assert t.loc["F1", "event"] == "fx_purchase" and t.loc["F1", "also"] == "spend_surge"
+    assert (t.drop(index="F1")["also"] == "").all()   # a single event of the day: nothing else to mention
     assert t.loc["F1", "channel"] == "sms" and t.loc["F1", "scheduled_date"] == pd.Timestamp(D)
     assert t.loc["F3", "channel"] == "rm" and t.loc["F3", "scheduled_date"] == pd.Timestamp("2026-11-01")
     assert t.loc["O1", "channel"] == "rm" and t.loc["I1", "channel"] == "rm"

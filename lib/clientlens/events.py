@@ -660,10 +660,12 @@ def campaign_tasks(events: pd.DataFrame, customers: pd.DataFrame | None, rules: 
     ev["priority"] = ev["event"].map(prio).astype("int64")
     ev = ev.sort_values(["event_date", "customer_id", "priority", "value"], ascending=[True, True, True, False],
                         kind="stable")
-    also = ev.groupby(["event_date", "customer_id"], sort=False)["event"].agg(lambda s: ", ".join(s.iloc[1:]))
-    ev = ev.drop_duplicates(["event_date", "customer_id"], keep="first").copy()
+    # the other events of the same customer and day, in priority order (joined for the few that have any)
+    extra = ev.duplicated(["event_date", "customer_id"], keep="first").to_numpy()
+    also = ev[extra].groupby(["event_date", "customer_id"], sort=False)["event"].agg(", ".join)
+    ev = ev[~extra].copy()
     funnel["deduplicated"] = funnel["events"] - funnel.get("opted_out", 0) - funnel.get("unsuitable", 0) - len(ev)
-    ev["also"] = also.reindex(pd.MultiIndex.from_frame(ev[["event_date", "customer_id"]])).to_numpy()
+    ev["also"] = also.reindex(pd.MultiIndex.from_frame(ev[["event_date", "customer_id"]])).fillna("").to_numpy()
     # channel and schedule
     chan = ev["event"].map(rules.channel).to_numpy(dtype=object)
     # compared in CNY, as the detection rule does (amount >= USD threshold x rate), so USD 30,000 at 7.10
