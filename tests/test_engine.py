@@ -343,3 +343,47 @@ def test_spark_bin_counts_and_psi_equal_pandas_on_demo_small(spark, demo_small, 
     assert stage_labels == ["bin counts", "bin counts"]
     summary, _ = B.psi_from_counts(got, s_base)
     pd.testing.assert_frame_equal(summary, B.variable_psi(binner, s.X_dev, base, BIN_VARIABLES))
+
+
+# --------------------------------------------------------------------------- results to the driver
+
+@pytest.fixture
+def tiny_max_result_size(spark):
+    """``spark.driver.maxResultSize`` of the running local Spark lowered to 1 MB (Spark's minimum) for
+    one test, then restored: the 3k wide table (about 4 MB in Arrow) exceeds it, as the 1M-customer
+    wide table (1.4 GB) exceeded the default 1 GB. The scheduler reads the setting for each new job."""
+    conf = spark.sparkContext._jsc.sc().conf()
+    before = conf.getOption("spark.driver.maxResultSize")
+    conf.set("spark.driver.maxResultSize", "1m")
+    yield
+    if before.isDefined():
+        conf.set("spark.driver.maxResultSize", before.get())
+    else:
+        conf.remove("spark.driver.maxResultSize")
+
+
+@pytest.mark.spark
+def test_collect_via_parquet_gives_the_frame_topandas_gives(spark, demo_small):
+    bank = engine.open_spark_bank(spark, demo_small)
+    sdf, _ = engine.spark_wide_frame(bank, AS_OF)
+    assert engine.collect_route(spark) == "parquet"   # a local session's default
+    arrow = engine.collect(sdf, via="arrow")
+    parquet = engine.collect(sdf, via="parquet")
+    assert len(parquet) == 3_000 and parquet["customer_id"].is_monotonic_increasing   # the frame's order
+    pd.testing.assert_frame_equal(parquet, arrow)   # same columns, dtypes, values and row order
+    empty = sdf.limit(0)
+    pd.testing.assert_frame_equal(engine.collect(empty, via="parquet"), engine.collect(empty, via="arrow"))
+    with pytest.raises(ParamsError, match="parquet, arrow"):
+        engine.collect(sdf, via="rows")
+
+
+@pytest.mark.spark
+def test_local_wide_table_survives_a_small_max_result_size(spark, demo_small, tiny_max_result_size):
+    """The 1M-customer failure at 3k: the Arrow transfer stops with a message naming the setting;
+    a local session's wide table comes through Parquet, which the limit does not apply to."""
+    bank = engine.open_spark_bank(spark, demo_small)
+    sdf, _ = engine.spark_wide_frame(bank, AS_OF)
+    with pytest.raises(ClientLensError, match=r"larger than spark.driver.maxResultSize \(1024.0 KiB\): raise it in spark_conf"):
+        engine.collect(sdf, via="arrow")
+    wide = engine.wide_table(bank, AS_OF)
+    assert len(wide) == 3_000

@@ -20,6 +20,9 @@ machine the same statements run on Spark SQL:
   renamed (``column_map``) and cast to the contract types.
 * **Small results come to the driver.** The wide table is aggregated in Spark and
   collected (one row per customer); tags, charts and model fitting stay in Python.
+  :func:`collect` brings results through Parquet files on a local session (no
+  ``spark.driver.maxResultSize`` limit) and through Arrow on a cluster (under the
+  cluster's limit, with a one-line message naming it when exceeded).
 
 Spark is an optional extra (``make spark`` or ``pip install -e ".[spark]"``). Without it,
 :func:`check_engine` stops before a kernel starts with a one-line message saying how to
@@ -43,7 +46,8 @@ from . import ClientLensError, DataError, ParamsError
 
 __all__ = ["ENGINES", "INSTALL_HINT", "PORTABILITY", "check_engine", "java_version", "spark_available",
            "spark_session", "to_spark_sql", "SparkBank", "open_spark_bank", "open_bank", "wide_table",
-           "spark_wide_frame", "spark_score", "spark_bin_counts", "to_pandas"]
+           "spark_wide_frame", "spark_score", "spark_bin_counts", "to_pandas", "collect", "collect_route",
+           "COLLECT_ROUTES"]
 
 ENGINES = ("duckdb", "spark")
 MIN_JAVA = 17  # Spark 4 runs on Java 17 or 21
@@ -239,7 +243,7 @@ class _Result:
         return rows[0] if rows else None
 
     def df(self) -> pd.DataFrame:
-        return _like_duckdb(self._sdf.toPandas(), self._sdf.schema)
+        return collect(self._sdf)
 
     def fetchnumpy(self) -> dict:
         df = self.df()
@@ -442,13 +446,83 @@ def wide_table(bank, as_of, **kwargs) -> pd.DataFrame:
     return features._finish(df, plan)
 
 
-def to_pandas(sdf, label: str = "") -> pd.DataFrame:
-    """Collect a (small) Spark result to the driver with DuckDB's dtypes, showing the stage's progress
-    (:func:`clientlens.spark_progress.stage_progress`), e.g. ``to_pandas(spark_score(...), "scoring")``."""
+def to_pandas(sdf, label: str = "", *, via: str | None = None) -> pd.DataFrame:
+    """Collect a Spark result to the driver with DuckDB's dtypes, showing the stage's progress
+    (:func:`clientlens.spark_progress.stage_progress`), e.g. ``to_pandas(spark_score(...), "scoring")``.
+
+    ``via`` is how the rows travel (default: :func:`collect_route` of the session; see :func:`collect`).
+    """
     from .spark_progress import stage_progress
 
     with stage_progress(sdf, label):
-        return _like_duckdb(sdf.toPandas(), sdf.schema)
+        return collect(sdf, via=via)
+
+
+#: How results reach the driver: through Parquet files (a local session) or Arrow batches (a cluster).
+COLLECT_ROUTES = ("parquet", "arrow")
+
+
+def collect_route(spark) -> str:
+    """``parquet`` for a local session (``local[*]``: executors and driver share the disk), else ``arrow``."""
+    if type(spark).__module__.startswith("pyspark.sql.connect"):
+        return "arrow"  # Spark Connect streams Arrow batches over gRPC; the client has no SparkContext
+    return "parquet" if spark.sparkContext.master.startswith("local") else "arrow"
+
+
+def collect(sdf, *, via: str | None = None) -> pd.DataFrame:
+    """All rows of ``sdf`` as a pandas frame with DuckDB's dtypes, in the frame's order.
+
+    * ``parquet`` (a local session's default): Spark writes the result into a temporary directory
+      and the driver reads it with pyarrow. Nothing goes through ``spark.driver.maxResultSize``
+      (default 1 GB: the 1M-customer wide table, 1.4 GB in Arrow, exceeded it and the transfer
+      failed), and the JVM holds no second copy of the result.
+    * ``arrow`` (a cluster's or Spark Connect's default: its executors cannot write to the driver's
+      disk): ``toPandas`` with Arrow; the result counts against the cluster's
+      ``spark.driver.maxResultSize``. When it is exceeded this stops with a one-line message saying
+      what to set (``spark_conf``), instead of Spark's exception in the result-transfer socket.
+
+    Both routes give the same frame (same columns, dtypes, rows and order; tested).
+    """
+    via = via or collect_route(sdf.sparkSession)
+    if via not in COLLECT_ROUTES:
+        raise ParamsError(f"collect via must be one of {', '.join(COLLECT_ROUTES)}; got {via!r}")
+    if via == "parquet":
+        return _like_duckdb(_collect_via_parquet(sdf), sdf.schema)
+    try:
+        pdf = sdf.toPandas()
+    except Exception as exc:  # PySpark raises its own wrapper of the JVM's exception; the text names the limit
+        m = re.search(r"bigger than spark\.driver\.maxResultSize \(([^)]*)\)", f"{exc}")
+        if not m:
+            raise
+        raise ClientLensError(
+            f"the result ({len(sdf.columns)} columns) is larger than spark.driver.maxResultSize ({m.group(1)}): "
+            f"raise it in spark_conf (the driver needs about twice that memory, spark.driver.memory), "
+            f"or keep the table in Spark (spark_wide_frame, spark_score)") from exc
+    return _like_duckdb(pdf, sdf.schema)
+
+
+def _collect_via_parquet(sdf) -> pd.DataFrame:
+    """Spark writes ``sdf`` as Parquet into a temporary directory; pyarrow reads the part files in
+    partition order (the frame's order) and PySpark's own Arrow-to-pandas conversion gives the frame
+    ``toPandas`` would give."""
+    import tempfile
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from pyspark.sql.pandas.conversion import _convert_arrow_table_to_pandas
+    from pyspark.sql.pandas.types import to_arrow_schema
+
+    schema = to_arrow_schema(sdf.schema, timezone="UTC")
+    with tempfile.TemporaryDirectory(prefix="clientlens-collect-") as tmp:
+        out = Path(tmp) / "result"
+        sdf.write.parquet(str(out))
+        parts = sorted(out.glob("part-*.parquet"))  # part-<partition number>-...: the frame's order
+        table = pa.concat_tables([pq.read_table(p) for p in parts]) if parts else schema.empty_table()
+    table = table.cast(schema)  # Spark's Arrow types (e.g. timestamps in UTC, not Parquet's INT96)
+    conf = sdf.sparkSession.conf
+    return _convert_arrow_table_to_pandas(
+        table, sdf.schema, timezone=conf.get("spark.sql.session.timeZone"),
+        struct_handling_mode=conf.get("spark.sql.execution.pandas.structHandlingMode"), date_as_object=True)
 
 
 def spark_wide_frame(bank: SparkBank, as_of, *, windows=None):
