@@ -829,3 +829,28 @@ def test_papermill_parameter_parser_noise_is_dropped_and_other_warnings_kept(cap
         logging.getLogger("papermill.translators").warning("Unable to parse line 16 'n_tiles: int = 10'.")
         log.warning("Input notebook does not contain a cell with tag 'parameters'")
     assert [r.getMessage() for r in caplog.records] == ["Input notebook does not contain a cell with tag 'parameters'"]
+
+
+def test_common_engine_spark_on_a_notebook_without_it_is_stated_not_silent(tmp_path, capsys):
+    """engine is a common parameter applied where declared (01_profile); 02_binning runs on DuckDB and says so
+    in one line (stderr) and in the report's provenance (issue 16)."""
+    plan = runner.plan_run("02_binning", file_params={"common": {"engine": "spark"}}, reports_dir=tmp_path,
+                           check_data=False)
+    assert (plan.engine, plan.engine_note) == ("duckdb", "engine: spark is not supported by 02_binning yet: "
+                                                         "it ran on DuckDB")
+    assert "clientlens: note: engine: spark is not supported by 02_binning yet" in capsys.readouterr().err
+    plan = runner.plan_run("01_profile", file_params={"common": {"engine": "duckdb"}}, reports_dir=tmp_path,
+                           check_data=False)
+    assert (plan.engine, plan.engine_note) == ("duckdb", "")
+    manifest = {"status": "ok", "notebook": "notebooks/02_binning.ipynb", "as_of": AS_OF, "engine": "duckdb",
+                "engine_note": "engine: spark is not supported by 02_binning yet: it ran on DuckDB",
+                "clientlens_version": "0", "python": "3", "git_commit": None, "started_at": "s", "ended_at": "e",
+                "duration_s": 1.0, "params": {}}
+    source = runner._provenance_cell(manifest).source
+    assert "| Engine | DuckDB (engine: spark is not supported by 02_binning yet: it ran on DuckDB) |" in source
+    assert "| Engine | Spark |" in runner._provenance_cell({**manifest, "engine": "spark", "engine_note": ""}).source
+    from clientlens import i18n
+
+    with i18n.using("zh"):
+        zh = runner._provenance_cell(manifest).source
+    assert "| 计算引擎 | DuckDB (02_binning 暂不支持 engine: spark：本次在 DuckDB 上运行) |" in zh

@@ -104,6 +104,8 @@ class RunPlan:
     loader_notes: list = dataclasses.field(default_factory=list)
     force: bool = False
     language: str = "en"           # report language (clientlens.i18n); zh reports go to <as_of>/zh/
+    engine: str = "duckdb"         # where the heavy SQL ran (the notebook's engine parameter, else DuckDB)
+    engine_note: str = ""          # why it is not the engine the params file asked for ("" when it is)
 
     @property
     def date_dir(self) -> Path:
@@ -297,6 +299,9 @@ def plan_run(notebook: str | os.PathLike, *, params_file: str | os.PathLike | No
         from .privacy import id_key
 
         id_key()  # a bad or unusable id key stops the run before a kernel starts (never shown)
+    plan.engine, plan.engine_note = run_engine(stem, declared, effective, file_params)
+    if plan.engine_note:
+        print(f"clientlens: note: {plan.engine_note}", file=sys.stderr, flush=True)
     if "engine" in effective:  # engine: duckdb | spark (and the Spark extra) is checked before a kernel starts
         from .engine import check_engine
         check_engine(effective["engine"], **{k: effective[k] for k in
@@ -313,6 +318,23 @@ def plan_run(notebook: str | os.PathLike, *, params_file: str | os.PathLike | No
     elif effective.get("data_dir"):
         plan.data_dir = config.resolve(effective["data_dir"])
     return plan
+
+
+ENGINE_NOTE = "engine: {engine} is not supported by {stem} yet: it ran on DuckDB"
+
+
+def run_engine(stem: str, declared: dict, effective: dict, file_params: dict) -> tuple[str, str]:
+    """(engine the notebook runs on, note): the notebook's ``engine`` parameter, else DuckDB.
+
+    ``engine`` is a common parameter, applied only where a notebook declares it; a notebook that does not
+    runs on DuckDB whatever ``common.engine`` says, and the note says so (in the report's provenance and
+    the run's manifest) instead of leaving it silent.
+    """
+    if "engine" in declared:
+        return str(effective["engine"]), ""
+    asked = (file_params.get("common") or {}).get("engine", "duckdb")
+    note = "" if asked == "duckdb" else ENGINE_NOTE.format(engine=asked, stem=stem)
+    return "duckdb", note
 
 
 #: parameters naming campaigns that must exist in the campaigns table (empty: not used)
@@ -803,6 +825,8 @@ def _manifest(plan: RunPlan, params: dict, status: str, error: str | None, start
         "stem": plan.stem,
         "as_of": plan.as_of,
         "language": plan.language,
+        "engine": plan.engine,
+        "engine_note": plan.engine_note,
         "status": status,
         "error": error,
         "params": effective,
@@ -844,7 +868,7 @@ def _md_escape(text: Any) -> str:
 def _provenance_cell(manifest: dict):
     import nbformat
 
-    from .i18n import t, value
+    from .i18n import t, t_matching, value
 
     commit = manifest.get("git_commit")
     commit_s = t("not a git checkout") if not commit else commit[:12] + (
@@ -853,6 +877,8 @@ def _provenance_cell(manifest: dict):
         (t("Status"), value(manifest["status"]) + (f": {manifest['error']}" if manifest.get("error") else "")),
         (t("Notebook"), manifest["notebook"]),
         (t("As-of date"), manifest["as_of"]),
+        (t("Engine"), {"duckdb": "DuckDB", "spark": "Spark"}.get(manifest.get("engine"), manifest.get("engine"))
+         + (f" ({t_matching(manifest['engine_note'], [ENGINE_NOTE])})" if manifest.get("engine_note") else "")),
         (t("Code version"), f"clientlens {manifest['clientlens_version']}, Python {manifest['python']}"),
         (t("Git commit"), commit_s),
         (t("Run started"), manifest["started_at"]),
