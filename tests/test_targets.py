@@ -293,6 +293,16 @@ def test_texts_of_the_bank_and_table_targets_read_in_chinese_in_a_zh_report(tmp_
         assert fates.at["销户日期", "reason"].startswith("泄露：") and fates.at["观察日期", "role"] == "observation date"
         assert i18n.value("target variable") == "目标变量" and i18n.value("selected by the binning") == "分箱筛选入选"
         assert not [r for r in fates["reason"] if re.search(r"[a-z]{4,}", r)]     # no English sentence left
+        from clientlens.samples import describe_meta
+
+        assert describe_meta(ts.meta).startswith("“是否流失 = 是”的开发样本（观察日：建模表中的日期；随机留出 30%")
+        bank_meta = {**ts.meta, "features_as_of": {"development": "2026-04-30", "out_of_time": "2026-07-31"},
+                     "oot_date": "2026-07-31"}
+        assert "观察日：开发样本 2026-04-30, 跨时间样本 2026-07-31；" in describe_meta(bank_meta)
+        assert "跨时间样本自 2026-07-31 起）" in describe_meta(bank_meta)
     ts = targets.build_sample(None, tgt, as_of=AS_OF)
     assert ts.notes[0].startswith("Own modelling table 流失宽表.csv: 3,000 rows, 10 columns; target '是否流失' = '是'")
     assert targets.observation_dates(me, 3)["note"].startswith("Out-of-time validation: the model is developed")
+    from clientlens.samples import describe_meta
+
+    assert describe_meta(ts.meta).startswith("development sample of '是否流失 = 是' (observed at the table dates; random")

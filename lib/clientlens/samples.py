@@ -256,12 +256,15 @@ def describe_meta(meta: dict | None) -> str:
     if not meta:
         return t("sample not recorded")
     if meta.get("target"):   # a bank-derived or table target (clientlens.targets)
-        dates = ", ".join(f"{k} {v}" for k, v in (meta.get("features_as_of") or {}).items())
-        how = (f"out-of-time sample from {meta['oot_date']}" if meta.get("oot_date") else "no out-of-time sample")
-        return (f"development sample of '{', '.join(meta.get('campaigns', []))}' (observed at {dates or 'the table dates'}; "
-                f"random holdout {meta.get('validation_share', 0):.0%}, seed {meta.get('seed')}; {how}): "
-                f"{meta.get('n_dev', 0):,} rows, {meta.get('n_events', 0):,} events; ids hash "
-                f"{str(meta.get('dev_ids_sha256', ''))[:12]}")
+        from .i18n import value
+
+        dates = ", ".join(f"{value(k)} {v}" for k, v in (meta.get("features_as_of") or {}).items())
+        how = (t("out-of-time sample from {oot_date}", oot_date=meta["oot_date"]) if meta.get("oot_date")
+               else t("no out-of-time sample"))
+        return t("development sample of '{target}' (observed at {dates}; random holdout {share:.0%}, seed {seed}; "
+                 "{how}): {n:,} rows, {k:,} events; ids hash {sha}", target=", ".join(meta.get("campaigns", [])),
+                 dates=dates or t("the table dates"), share=meta.get("validation_share", 0), seed=meta.get("seed"),
+                 how=how, n=meta.get("n_dev", 0), k=meta.get("n_events", 0), sha=str(meta.get("dev_ids_sha256", ""))[:12])
     split = (t("stratified random split, validation share {share:.0%}, seed {seed}", share=meta["validation_share"],
                seed=meta["seed"]) if meta.get("split") == "random"
              else t("out-of-time split at {oot_date}", oot_date=meta.get("oot_date")))
