@@ -562,6 +562,10 @@ def run_daily_job(bank, start, end, rules: EventRules | dict | None = None,
     return triggered, kept
 
 
+#: the event columns a task's reason reads (:func:`_reason`)
+_REASON_FIELDS = ("event", "value", "baseline", "n_now", "n_before", "amount_usd")
+
+
 def _reason(row, rules: EventRules) -> str:
     e = row["event"]
     if e == "spend_surge":
@@ -716,7 +720,7 @@ def campaign_tasks(events: pd.DataFrame, customers: pd.DataFrame | None, rules: 
     out["delay_days"] = ev["delay_days"].to_numpy()
     if "clv_tier" in ev.columns:
         out["clv_tier"] = ev["clv_tier"].to_numpy()
-    out["reason"] = [_reason(r, rules) for r in ev.to_dict("records")]
+    out["reason"] = [_reason(r, rules) for r in ev[[c for c in _REASON_FIELDS if c in ev.columns]].to_dict("records")]
     out["action"] = ev["event"].map(_ACTIONS).map(lambda a: t(a) if isinstance(a, str) else a).to_numpy()
     out["also"] = ev["also"].fillna("").to_numpy()
     out.attrs["funnel"] = funnel

@@ -65,18 +65,22 @@ def aum_flow_reconciliation(bank, as_of=None, internal_categories=INTERNAL_CATEG
     cats = [str(c) for c in internal_categories]
     cut = "WHERE month_end <= CAST($as_of AS DATE)" if day else ""
     args: dict = {"as_of": day.isoformat()} if day else {}
+    # one pass over the balances: each customer's month-ends numbered k (1, 2, ... over the data's month-ends), with
+    # the customer's previous and next k; a row whose previous k is not k - 1 is a new account at k, a row whose
+    # next k is not k + 1 is an account closed at k + 1 (its balance at k leaves)
     bal = bank.con.execute(
         f"WITH b AS (SELECT customer_id, month_end, sum(aum) AS aum FROM monthly_balances {cut} GROUP BY ALL), "
-        "m AS (SELECT DISTINCT month_end FROM b), "
-        "mm AS (SELECT month_end, lag(month_end) OVER (ORDER BY month_end) AS prev FROM m) "
-        "SELECT mm.month_end, mm.prev, "
-        "(SELECT sum(aum) FROM b WHERE b.month_end = mm.prev) AS aum_open, "
-        "(SELECT sum(aum) FROM b WHERE b.month_end = mm.month_end) AS aum_close, "
-        "(SELECT coalesce(sum(c.aum), 0) FROM b c ANTI JOIN b p ON p.customer_id = c.customer_id "
-        " AND p.month_end = mm.prev WHERE c.month_end = mm.month_end) AS new_accounts, "
-        "(SELECT coalesce(sum(p.aum), 0) FROM b p ANTI JOIN b c ON p.customer_id = c.customer_id "
-        " AND c.month_end = mm.month_end WHERE p.month_end = mm.prev) AS closed_accounts "
-        "FROM mm WHERE mm.prev IS NOT NULL ORDER BY mm.month_end", args).df()
+        "m AS (SELECT month_end, row_number() OVER (ORDER BY month_end) AS k FROM (SELECT DISTINCT month_end FROM b)), "
+        "r AS (SELECT m.k, b.aum, lag(m.k) OVER (PARTITION BY b.customer_id ORDER BY m.k) AS k_prev, "
+        "      lead(m.k) OVER (PARTITION BY b.customer_id ORDER BY m.k) AS k_next FROM b JOIN m USING (month_end)), "
+        "per AS (SELECT k, sum(aum) AS aum_close, "
+        "        coalesce(sum(aum) FILTER (WHERE k_prev IS DISTINCT FROM k - 1), 0) AS new_accounts FROM r GROUP BY k), "
+        "closed AS (SELECT k + 1 AS k, sum(aum) AS closed_accounts FROM r "
+        "           WHERE k_next IS DISTINCT FROM k + 1 GROUP BY k) "
+        "SELECT m.month_end, p.month_end AS prev, po.aum_close AS aum_open, pc.aum_close, pc.new_accounts, "
+        "       coalesce(closed.closed_accounts, 0) AS closed_accounts "
+        "FROM m JOIN m p ON p.k = m.k - 1 JOIN per pc ON pc.k = m.k JOIN per po ON po.k = m.k - 1 "
+        "LEFT JOIN closed ON closed.k = m.k ORDER BY m.month_end", args).df()
     if bal.empty:
         return pd.DataFrame(columns=_COLUMNS)
     ends = pd.to_datetime(bal["month_end"]).to_numpy()
