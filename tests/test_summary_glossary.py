@@ -101,8 +101,9 @@ def test_response_validation_and_post_evaluation_summaries_by_hand():
                          "control": [0.10, 1.0], "difference": [0.02, 4.0], "ci_low": [0.005, -1.0],
                          "ci_high": [0.035, 9.0]})
     lines = summaries.post_evaluation(["A"], comp)
-    assert lines[1] == ("A: response 12.0% treated vs 10.0% control, +2.00 percentage points (95% interval +0.50 to "
-                        "+3.50); significant.")
+    # differences to 0.1 point, as the dashboard and the tables show rates (0.1%)
+    assert lines[1] == ("A: response 12.0% treated vs 10.0% control, +2.0 percentage points (95% interval +0.5 to "
+                        "+3.5); significant.")
     assert summaries.post_evaluation([], pd.DataFrame())[0].startswith("No campaign")
 
 

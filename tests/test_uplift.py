@@ -182,3 +182,14 @@ def test_migration_id_filter_equals_pandas_isin(dtype):
     got = P._is_in(ids, among)
     assert got.dtype == bool and got.tolist() == ids.isin(among).tolist() == [False, True, True, False, True, True]
     assert not P._is_in(ids, among.iloc[:0]).any()
+
+
+def test_uplift_score_named_in_words_in_both_languages():
+    from clientlens import i18n
+
+    try:
+        i18n.set_language("zh")
+        assert P.score_label("aum_before") == "活动前 AUM" and P.score_label("prob") == "响应模型的响应概率"
+    finally:
+        i18n.set_language("en")
+    assert P.score_label("aum_before") == "pre-period AUM" and P.score_label("other") == "other"

@@ -27,6 +27,17 @@ HEADERS = {"campaign_id": "campaign", "kpi": "KPI", "n_treated": "treated custom
            "n_boot": "bootstrap resamples", "month_end": "month-end", "segment_name": "segment name",
            "aum": "total AUM", "aum_mean": "mean AUM", "active_share": "active share",
            "primary_share": "primary-account share", "churn_share": "churn share"}
+#: the scores of the uplift deciles (``uplift_score``) in the report's words
+SCORE_LABELS = {"aum_before": "pre-period AUM", "prob": "the response model's propensity"}
+
+
+def score_label(source: str) -> str:
+    """``uplift_score`` as the report names it (:data:`SCORE_LABELS`, translated; an unknown name as given)."""
+    from .i18n import t
+
+    return t(SCORE_LABELS[source]) if source in SCORE_LABELS else str(source)
+
+
 #: the goal KPIs (:data:`clientlens.uplift.BINARY_KPIS`, ``MEAN_KPIS``) as 09's tables show them
 KPI_LABELS = {"response_rate": "response rate", "primary_account_rate": "primary-account rate",
               "product_holding_rate": "product-holding rate", "active_share": "active share", "aum_change": "AUM change"}

@@ -243,10 +243,10 @@ def post_evaluation(camps: Sequence[str], comparison: pd.DataFrame, confidence: 
     resp = comparison[comparison["kpi"] == "response_rate"] if "kpi" in comparison else comparison.iloc[0:0]
     for _, r in resp.head(3).iterrows():
         sig = r["ci_low"] > 0 or r["ci_high"] < 0
-        text = ("{c}: response {t:.1%} treated vs {k:.1%} control, {d:+.2f} percentage points ({conf:.0%} "
-                "interval {lo:+.2f} to {hi:+.2f}); significant." if sig else
-                "{c}: response {t:.1%} treated vs {k:.1%} control, {d:+.2f} percentage points ({conf:.0%} "
-                "interval {lo:+.2f} to {hi:+.2f}); not significant.")
+        text = ("{c}: response {t:.1%} treated vs {k:.1%} control, {d:+.1f} percentage points ({conf:.0%} "
+                "interval {lo:+.1f} to {hi:+.1f}); significant." if sig else
+                "{c}: response {t:.1%} treated vs {k:.1%} control, {d:+.1f} percentage points ({conf:.0%} "
+                "interval {lo:+.1f} to {hi:+.1f}); not significant.")
         lines.append(t(text, c=r["campaign_id"], t=float(r["treated"]), k=float(r["control"]),
                        d=100 * float(r["difference"]), conf=confidence, lo=100 * float(r["ci_low"]),
                        hi=100 * float(r["ci_high"])))
