@@ -733,8 +733,7 @@ while wait_for and not Path(wait_for).exists() and time.time() - t0 < 300:
     time.sleep(0.2)
 out = Path(output_dir or ".")
 (out / "t.json").write_text(json.dumps({"start": t0, "end": time.time(), "seen": seen,
-                                        "pending": os.environ.get("CLIENTLENS_PENDING_REPORTS"),
-                                        "duckdb_threads": os.environ.get("CLIENTLENS_DUCKDB_THREADS")}))
+                                        "pending": os.environ.get("CLIENTLENS_PENDING_REPORTS")}))
 """
 TIMED_PARAMS = ('data_dir: str = "x"  # data\nas_of: str = "2026-10-31"  # date\nsleep: float = 3.0  # s\n'
                 'reads: list = []  # reports whose t.json it looks for\noutput_dir: str = ""  # out\n'
@@ -770,9 +769,6 @@ def test_parallel_run_all_runs_independent_reports_together_and_dependent_ones_a
     assert "02_b has not ended in this run-all" in t["04_d"]["seen"]["02_b"], t["04_d"]
     assert "4 ok, 0 failed" in out
     assert json.loads((day / runner.JOURNAL).read_text())["status"] == "complete"
-    # the cores shared out between the two kernels' DuckDB connections (runner.kernel_threads_env)
-    want = runner.kernel_threads_env(2).get("CLIENTLENS_DUCKDB_THREADS")
-    assert want and {t[s]["duckdb_threads"] for s in t} == {want}
     with pytest.raises(ParamsError, match="jobs must be a whole number >= 1 or 'auto'; got '0'"):
         runner.run_all(notebooks=[folder / "01_a.ipynb"], reports_dir=setup["reports"], jobs="0")
 
@@ -858,17 +854,3 @@ def test_common_engine_spark_on_a_notebook_without_it_is_stated_not_silent(tmp_p
     with i18n.using("zh"):
         zh = runner._provenance_cell(manifest).source
     assert "| 计算引擎 | DuckDB (02_binning 暂不支持 engine: spark：本次在 DuckDB 上运行) |" in zh
-
-
-def test_parallel_kernels_share_the_cores_between_their_duckdb_threads(monkeypatch):
-    """Two kernels at a time on 2 cores: one DuckDB thread each (oversubscribed threads were 25% slower); one kernel:
-    DuckDB's own default; a user's CLIENTLENS_DUCKDB_THREADS is never overridden."""
-    monkeypatch.delenv(config.DUCKDB_THREADS_ENV, raising=False)
-    monkeypatch.setattr(runner.os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
-    assert runner.kernel_threads_env(2) == {config.DUCKDB_THREADS_ENV: "1"}
-    assert runner.kernel_threads_env(1) == {}
-    monkeypatch.setattr(runner.os, "sched_getaffinity", lambda pid: set(range(8)), raising=False)
-    assert runner.kernel_threads_env(2) == {config.DUCKDB_THREADS_ENV: "4"}
-    assert runner.kernel_threads_env(3) == {config.DUCKDB_THREADS_ENV: "2"}
-    monkeypatch.setenv(config.DUCKDB_THREADS_ENV, "3")
-    assert runner.kernel_threads_env(2) == {}

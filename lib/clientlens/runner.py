@@ -601,7 +601,7 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 def execute_plan(plan: RunPlan, *, timeout: int = 1800, progress: bool = True,
                  update_index: bool = True, pending: Iterable[str] = (), cancel=None,
-                 live: set | None = None, env: dict | None = None) -> RunResult:
+                 live: set | None = None) -> RunResult:
     """Execute a validated :class:`RunPlan` and write the report, manifest and index.
 
     Returns a :class:`RunResult`; a failing notebook gives ``status="failed"`` (no exception).
@@ -610,8 +610,7 @@ def execute_plan(plan: RunPlan, *, timeout: int = 1800, progress: bool = True,
     recording an interrupted run (SIGINT, or SIGTERM as :class:`RunInterrupted`).
     ``pending``: reports of the same run-all that have not ended (:data:`clientlens.config.PENDING_REPORTS_ENV`). ``cancel`` (a
     ``threading.Event``) and ``live`` (a set receiving the kernel manager): a parallel run-all that is
-    interrupted sets ``cancel`` and stops the kernels; the report is then recorded as interrupted. ``env``: more
-    variables for the kernel's environment (a parallel run-all's DuckDB threads, :func:`kernel_threads_env`).
+    interrupted sets ``cancel`` and stops the kernels; the report is then recorded as interrupted.
     """
     if timeout is None or timeout <= 0:
         raise ParamsError(f"timeout must be > 0 seconds; got {timeout}")
@@ -629,7 +628,7 @@ def execute_plan(plan: RunPlan, *, timeout: int = 1800, progress: bool = True,
             raise ClientLensError(f"{_show_path(plan.html_path)} already exists; use --force to overwrite it")
         _remove_leftovers(plan.day_dir, plan.stem)
         return _execute_locked(plan, timeout=timeout, progress=progress, update_index=update_index,
-                               pending=pending, cancel=cancel, live=live, env=env)
+                               pending=pending, cancel=cancel, live=live)
     finally:
         lock.release()
         for d in created:
@@ -666,7 +665,7 @@ _OUTPUT_LOCK = threading.RLock()
 
 
 def _execute_locked(plan: RunPlan, *, timeout: int, progress: bool, update_index: bool, pending: Iterable[str] = (),
-                    cancel=None, live: set | None = None, env: dict | None = None) -> RunResult:
+                    cancel=None, live: set | None = None) -> RunResult:
     import signal
 
     import nbformat
@@ -696,8 +695,7 @@ def _execute_locked(plan: RunPlan, *, timeout: int, progress: bool, update_index
                                 progress_bar=progress, log_output=False, cwd=str(config.PROJECT_ROOT),
                                 execution_timeout=int(timeout),
                                 kernel_manager_class=_encrypted_kernel_manager(
-                                    stage / "kernel.log", env={**(env or {}), config.PENDING_REPORTS_ENV: ",".join(
-                                        sorted(set(pending) - {plan.stem}))},
+                                    stage / "kernel.log", env={config.PENDING_REPORTS_ENV: ",".join(sorted(set(pending) - {plan.stem}))},
                                     live=live))
         except pm.PapermillExecutionError as exc:
             error = _one_line(f"{exc.ename}: {_ANSI.sub('', str(exc.evalue))}" if exc.evalue else exc.ename)
@@ -1386,20 +1384,6 @@ def default_jobs() -> int:
     return 2 if cores >= 2 and memory >= 16 * 2**30 else 1
 
 
-def kernel_threads_env(jobs: int) -> dict:
-    """DuckDB threads of each report kernel when ``jobs`` run at a time: the machine's cores shared out
-    (:data:`clientlens.config.DUCKDB_THREADS_ENV` in the kernels' environment), unless the user set that variable.
-
-    DuckDB uses every core by default; two kernels doing so on 2 cores oversubscribe them (threads spin and
-    evict each other's caches): the same month-end feature queries in two processes at once took 55 s with 2
-    threads each and 41.6 s with 1 thread each (1M customers, 2 cores). Empty for one kernel at a time.
-    """
-    if jobs <= 1 or os.environ.get(config.DUCKDB_THREADS_ENV, "").strip():
-        return {}
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return {config.DUCKDB_THREADS_ENV: str(max(1, cores // jobs))}
-
-
 def resolve_jobs(jobs: int | str | None) -> int:
     """The number of report kernels run at a time: an int >= 1, or ``"auto"`` (:func:`default_jobs`)."""
     if jobs in (None, "auto"):
@@ -1451,7 +1435,6 @@ def _run_parallel(plans: list[RunPlan], skip: set, *, jobs: int, timeout: int,
             done.add(plan.stem)
             record(plan, results[plan.stem])
     cancel, live, running = _Cancel(), set(), {}
-    env = kernel_threads_env(jobs)
     pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="clientlens-report")
     try:
         while len(done) < len(plans):
@@ -1460,8 +1443,7 @@ def _run_parallel(plans: list[RunPlan], skip: set, *, jobs: int, timeout: int,
                            key=lambda p: (-chain[p.stem], stems.index(p.stem)))
             for plan in ready[:jobs - len(running)]:
                 running[pool.submit(execute_plan, plan, timeout=timeout, progress=False, update_index=False,
-                                    pending=[s for s in stems if s not in done], cancel=cancel, live=live,
-                                    env=env)] = plan
+                                    pending=[s for s in stems if s not in done], cancel=cancel, live=live)] = plan
             finished, _ = wait(list(running), timeout=1.0, return_when=FIRST_COMPLETED)
             for fut in finished:
                 plan = running.pop(fut)
