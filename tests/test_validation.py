@@ -78,6 +78,7 @@ def test_bootstrap_group_counts_follow_the_per_row_resample_law():
     # match those of the textbook resample of rows written out as per-row weights, within Monte-Carlo error.
     y, p = _sample(4000, seed=3)
     p = np.round(p, 2)   # ties: several rows per score group
+    assert len(np.unique(p)) * V.MULTINOMIAL_GROUP_RATIO <= len(p)   # few groups: the multinomial draws
     got = V.ks_lift_bootstrap(y, p, n_boot=600, random_state=11)
     g = V._Grouped(y.astype(float), p)
     rng = np.random.default_rng(5)
@@ -256,3 +257,21 @@ def test_leakage_review_without_a_record_warns():
     assert w["verdict"] == "WARN" and "suspicious variables kept without a recorded review" in w["note"]
     ok = V.leakage_check(["aum"], {"reviewer": "J. Wang", "date": "2026-10-20", "conclusion": "dated before contact"})
     assert ok["verdict"] == "PASS" and "J. Wang" in ok["note"]
+
+
+def test_bootstrap_with_a_distinct_score_per_row_equals_the_per_row_resample_draw_for_draw():
+    # Many distinct scores (a probability per row): the rows are drawn, as the textbook resample with per-row
+    # weights does, and each replicate's statistics equal it exactly (the same random draws).
+    y, p = _sample(3000, seed=4)
+    assert len(np.unique(p)) * V.MULTINOMIAL_GROUP_RATIO > len(p)
+    got = V.ks_lift_bootstrap(y, p, n_boot=40, random_state=9)["replicates"]
+    g = V._Grouped(y.astype(float), p)
+    rng = np.random.default_rng(9)
+    pos_idx, neg_idx = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
+    want = np.empty((40, 2))
+    for b in range(40):
+        w = np.zeros(len(y))
+        w[pos_idx] = np.bincount(rng.integers(0, len(pos_idx), len(pos_idx)), minlength=len(pos_idx))
+        w[neg_idx] = np.bincount(rng.integers(0, len(neg_idx), len(neg_idx)), minlength=len(neg_idx))
+        want[b] = g.stats(w, 0.1)
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)

@@ -168,6 +168,12 @@ class _Grouped:
         return ks, float(capture / frac)
 
 
+#: :func:`ks_lift_bootstrap` draws each replicate's counts per score group (multinomial) when the rows number at
+#: least this many times the distinct scores; otherwise it draws rows (a multinomial draw per group costs ~20 row
+#: draws: with a distinct probability per row it was 15x slower than drawing the rows)
+MULTINOMIAL_GROUP_RATIO = 20
+
+
 def ks_lift_bootstrap(y_true, score, n_boot: int = 1000, confidence: float = 0.95, frac: float = 0.1,
                       random_state: int | None = 42) -> dict:
     """KS and cumulative lift in the top ``frac`` with stratified bootstrap percentile intervals.
@@ -187,16 +193,24 @@ def ks_lift_bootstrap(y_true, score, n_boot: int = 1000, confidence: float = 0.9
     pos_idx, neg_idx = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
     reps = np.empty((n_boot, 2))
     n_pos, n_neg = len(pos_idx), len(neg_idx)
-    # A resample within each class is n draws with replacement out of its n rows. The statistics only need
-    # how many draws fall in each score group (ties form one group), and those counts follow the multinomial
-    # law Multinomial(n, rows of the group / n): drawn directly, per group, not per row (the same law as
-    # resampling rows, at the cost of the number of distinct scores instead of the number of rows).
-    share_pos = np.bincount(g.group[pos_idx], minlength=g.n_groups) / n_pos
-    share_neg = np.bincount(g.group[neg_idx], minlength=g.n_groups) / n_neg
-    for b in range(n_boot):
-        pos = rng.multinomial(n_pos, share_pos).astype(float)
-        neg = rng.multinomial(n_neg, share_neg).astype(float)
-        reps[b] = g.stats_of_groups(pos, pos + neg, frac)
+    # A resample within each class is n draws with replacement out of its n rows. The statistics only need how
+    # many draws fall in each score group (ties form one group). With few distinct scores (a scorecard's points)
+    # those counts are drawn directly: they follow Multinomial(n, rows of the group / n), the law of resampling
+    # rows, at the cost of the number of groups. With many (a probability per row), the rows are drawn and
+    # counted into their groups.
+    if g.n_groups * MULTINOMIAL_GROUP_RATIO <= len(y):
+        share_pos = np.bincount(g.group[pos_idx], minlength=g.n_groups) / n_pos
+        share_neg = np.bincount(g.group[neg_idx], minlength=g.n_groups) / n_neg
+        for b in range(n_boot):
+            pos = rng.multinomial(n_pos, share_pos).astype(float)
+            neg = rng.multinomial(n_neg, share_neg).astype(float)
+            reps[b] = g.stats_of_groups(pos, pos + neg, frac)
+    else:
+        pos_group, neg_group = g.group[pos_idx], g.group[neg_idx]
+        for b in range(n_boot):
+            pos = np.bincount(pos_group[rng.integers(0, n_pos, n_pos)], minlength=g.n_groups).astype(float)
+            neg = np.bincount(neg_group[rng.integers(0, n_neg, n_neg)], minlength=g.n_groups).astype(float)
+            reps[b] = g.stats_of_groups(pos, pos + neg, frac)
     a = (1 - confidence) / 2
     lo, hi = np.quantile(reps, [a, 1 - a], axis=0)
     return {"ks": ks0, "ks_low": float(lo[0]), "ks_high": float(hi[0]), "lift": lift0,
