@@ -73,6 +73,20 @@ def test_bootstrap_intervals_reproducible_with_the_seed_and_centred_on_the_point
     assert v == pytest.approx(a["ks"]) and abs(lo - a["ks_low"]) < 0.03 and abs(hi - a["ks_high"]) < 0.03
 
 
+def _per_row_resample_replicates(y, p, n_boot: int, seed: int) -> np.ndarray:
+    """(KS, top-10% lift) of ``n_boot`` stratified resamples written out as per-row weights (the textbook form)."""
+    g = V._Grouped(y.astype(float), p)
+    rng = np.random.default_rng(seed)
+    pos_idx, neg_idx = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
+    out = np.empty((n_boot, 2))
+    for b in range(n_boot):
+        w = np.zeros(len(y))
+        w[pos_idx] = np.bincount(rng.integers(0, len(pos_idx), len(pos_idx)), minlength=len(pos_idx))
+        w[neg_idx] = np.bincount(rng.integers(0, len(neg_idx), len(neg_idx)), minlength=len(neg_idx))
+        out[b] = g.stats(w, 0.1)
+    return out
+
+
 def test_bootstrap_group_counts_follow_the_per_row_resample_law():
     # Each replicate draws how many resampled rows fall in each score group (multinomial); the intervals must
     # match those of the textbook resample of rows written out as per-row weights, within Monte-Carlo error.
@@ -80,15 +94,7 @@ def test_bootstrap_group_counts_follow_the_per_row_resample_law():
     p = np.round(p, 2)   # ties: several rows per score group
     assert len(np.unique(p)) * V.MULTINOMIAL_GROUP_RATIO <= len(p)   # few groups: the multinomial draws
     got = V.ks_lift_bootstrap(y, p, n_boot=600, random_state=11)
-    g = V._Grouped(y.astype(float), p)
-    rng = np.random.default_rng(5)
-    pos_idx, neg_idx = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
-    rows = np.empty((600, 2))
-    for b in range(600):
-        w = np.zeros(len(y))
-        w[pos_idx] = np.bincount(rng.integers(0, len(pos_idx), len(pos_idx)), minlength=len(pos_idx))
-        w[neg_idx] = np.bincount(rng.integers(0, len(neg_idx), len(neg_idx)), minlength=len(neg_idx))
-        rows[b] = g.stats(w, 0.1)
+    rows = _per_row_resample_replicates(y, p, 600, seed=5)
     lo, hi = np.quantile(rows, [0.025, 0.975], axis=0)
     assert abs(got["ks_low"] - lo[0]) < 0.012 and abs(got["ks_high"] - hi[0]) < 0.012
     assert abs(got["lift_low"] - lo[1]) < 0.15 and abs(got["lift_high"] - hi[1]) < 0.15
@@ -265,13 +271,4 @@ def test_bootstrap_with_a_distinct_score_per_row_equals_the_per_row_resample_dra
     y, p = _sample(3000, seed=4)
     assert len(np.unique(p)) * V.MULTINOMIAL_GROUP_RATIO > len(p)
     got = V.ks_lift_bootstrap(y, p, n_boot=40, random_state=9)["replicates"]
-    g = V._Grouped(y.astype(float), p)
-    rng = np.random.default_rng(9)
-    pos_idx, neg_idx = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
-    want = np.empty((40, 2))
-    for b in range(40):
-        w = np.zeros(len(y))
-        w[pos_idx] = np.bincount(rng.integers(0, len(pos_idx), len(pos_idx)), minlength=len(pos_idx))
-        w[neg_idx] = np.bincount(rng.integers(0, len(neg_idx), len(neg_idx)), minlength=len(neg_idx))
-        want[b] = g.stats(w, 0.1)
-    np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(got, _per_row_resample_replicates(y, p, 40, seed=9), rtol=0, atol=1e-12)
