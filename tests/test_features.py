@@ -328,3 +328,45 @@ def test_wide_table_columns_lists_the_tables_columns_without_building_it(demo_sm
     bank = load_bank(demo_small)
     for as_of in ("2026-10-31", "2025-01-15"):
         assert features.wide_table_columns(bank, as_of) == list(build_wide_table(bank, as_of).columns)
+
+
+@pytest.mark.parametrize("as_of", ["2026-10-31", "2026-02-28"])
+def test_customer_subset_equals_the_full_tables_rows_on_demo_small(demo_small, as_of):
+    """Reference: the full wide table's rows of the same customers, to the last bit; ``aum_share`` and
+    ``aum_pct_rank`` stay shares and ranks of the whole base, an id outside ``customers`` is ignored."""
+    bank = load_bank(demo_small)
+    full = build_wide_table(bank, as_of)
+    some = full["customer_id"].sample(200, random_state=7).tolist()
+    got = build_wide_table(bank, as_of, customers=[*some, "NOT-A-CUSTOMER", some[0]])
+    want = full[full["customer_id"].isin(some)].reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+    narrow = build_wide_table(bank, as_of, customers=some, columns=["aum_pct_rank", "n_txn_90d"])
+    pd.testing.assert_frame_equal(narrow, want[["customer_id", "n_txn_90d", "aum_pct_rank"]], check_exact=True)
+    assert build_wide_table(bank, as_of, customers=[]).empty
+    assert not [v for v in bank.con.execute("SHOW TABLES").fetchall() if v[0].startswith("_wide_only_")]
+
+
+def test_campaign_frame_reads_the_contacts_alone_with_the_full_tables_values(demo_small):
+    """Reference: the contacts merged with the full wide table as of the feature date (the former build)."""
+    bank = load_bank(demo_small)
+    got = campaign_frame(bank, "FD2026")
+    full = build_wide_table(bank, got.attrs["features_as_of"])
+    want = got[["customer_id"]].merge(full, on="customer_id", how="left")
+    pd.testing.assert_frame_equal(got[want.columns].reset_index(drop=True), want, check_exact=True)
+    assert len(got) < len(full) / 2
+
+
+@pytest.mark.parametrize("cols", [None, ["n_out_90d", "n_txn_total", "aum", "deposit_share", "payroll_amount_m0",
+                                         "amt_transfer_30d", "active_months_12m", "key_txn_m1", "aum_trend"]])
+def test_wide_tables_at_several_dates_equal_each_dates_own_table_on_demo_small(demo_small, cols):
+    """Reference: :func:`build_wide_table` date by date (month-ends, a mid-month day, a day before the
+    demo's history (2024-01-31) and one in its first month before any balance snapshot), to the last bit."""
+    bank = load_bank(demo_small)
+    dates = ["2026-10-31", "2026-06-17", "2025-12-31", "2026-09-30"] + (["2024-11-15", "2024-01-31"] if cols is None
+                                                                        else [])
+    got = features.build_wide_tables(bank, dates, columns=cols)
+    assert list(got) == [pd.Timestamp(d).date() for d in dates]
+    for d in dates:
+        want = build_wide_table(bank, d, columns=cols)
+        pd.testing.assert_frame_equal(got[pd.Timestamp(d).date()], want, check_exact=True, obj=d)
+    assert not [v for v in bank.con.execute("SHOW TABLES").fetchall() if v[0].startswith("_wide_at_")]

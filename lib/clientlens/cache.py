@@ -185,6 +185,11 @@ def _params_json(value):
     return value
 
 
+def _column_list(columns) -> list[str]:
+    """Requested wide-table columns as a sorted list of names, without ``customer_id``."""
+    return sorted({str(columns)} if isinstance(columns, str) else {str(c) for c in columns} - {_ID})
+
+
 class RunCache:
     """Intermediates of one dated run, stored in ``directory`` and reused across reports.
 
@@ -242,12 +247,40 @@ class RunCache:
         (:func:`clientlens.features.build_wide_table` with ``columns``: a fraction of the cost) and
         stored under its own key. Either way the values are those of the full table.
         """
-        from .features import DEFAULT_WINDOWS, _check_windows, build_wide_table
+        from .features import DEFAULT_WINDOWS, _check_windows
         from .params import to_date
 
-        day = to_date("as_of", as_of)
         win = _check_windows(DEFAULT_WINDOWS if windows is None else windows)
-        cols = sorted({str(columns)} if isinstance(columns, str) else {str(c) for c in columns} - {_ID})
+        return self._wide_columns(to_date("as_of", as_of), _column_list(columns), win)
+
+    def wide_columns_at(self, dates, columns, *, windows=None) -> dict:
+        """:meth:`wide_columns` as of each of ``dates``: ``{date: DataFrame}`` in the order given.
+
+        The dates that neither a full table nor their own entry serves are built together, in one pass over
+        the transactions and balances (:func:`clientlens.features.build_wide_tables`; the same values), and
+        each is stored under its own entry, as :meth:`wide_columns` stores it.
+        """
+        from .features import DEFAULT_WINDOWS, _check_windows, build_wide_tables
+        from .params import to_date
+
+        days = list(dict.fromkeys(to_date("dates", d) for d in dates))
+        win = _check_windows(DEFAULT_WINDOWS if windows is None else windows)
+        cols = _column_list(columns)
+        missing = [d for d in days if not self._wide_stored(d, win, cols)]
+        built = build_wide_tables(self.bank, missing, windows=win, columns=cols) if len(missing) > 1 else {}
+        return {d: self._wide_columns(d, cols, win, built=built.get(d)) for d in days}
+
+    def _wide_stored(self, day, win, cols) -> bool:
+        """Whether the full table of ``day`` or its entry of ``cols`` is stored (:meth:`_wide_columns` reads it)."""
+        if not self.enabled:
+            return False
+        base = {"as_of": day, "windows": list(win)}
+        return any((self.directory / "wide-{}-{}".format(*self.key("wide", p)) / "meta.json").is_file()
+                   for p in (base, {**base, "columns": cols}))
+
+    def _wide_columns(self, day, cols: list, win, built: pd.DataFrame | None = None) -> pd.DataFrame:
+        from .features import build_wide_table
+
         what = t("{n} column(s) of the customer wide table as of {day}", n=len(cols), day=day)
         if self.enabled:
             t0 = time.perf_counter()
@@ -263,8 +296,8 @@ class RunCache:
                               "params": _params_json({"as_of": day, "windows": list(win), "columns": cols})})
                 return frames["wide"]
         params = {"as_of": day, "windows": list(win), "columns": cols}
-        frames, _ = self._get("wide", params, lambda: ({"wide": build_wide_table(self.bank, day, windows=win,
-                                                                                  columns=cols)}, {}), what)
+        frames, _ = self._get("wide", params, lambda: ({"wide": built if built is not None else build_wide_table(
+            self.bank, day, windows=win, columns=cols)}, {}), what)
         return frames["wide"]
 
     def wide_and_tags(self, as_of, *, windows=None, rules=None) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -582,6 +582,30 @@ def _check_rfm(frame: pd.DataFrame, need=("frequency", "recency", "T")) -> None:
         raise DataError("RFM table: needs frequency >= 0, 0 <= recency <= T and recency = 0 when frequency = 0")
 
 
+#: The distinct (frequency, x) pairs of the arrays of the fit in progress, by identity (see _per_distinct_pair).
+_PAIRS: list = []
+
+
+def _per_distinct_pair(fn, freq, x):
+    """``fn(freq, x)`` elementwise, evaluated once per distinct (freq, x) pair and spread back to every element.
+
+    The same values as ``fn(freq, x)`` to the last bit (the same elementwise operations on the same
+    inputs). The pairs of the arrays of a fit are found once and kept while the same array objects come
+    back (an optimizer calls the likelihood a few hundred times with the same data); small or scalar
+    inputs are evaluated directly.
+    """
+    if np.ndim(freq) == 0 or np.ndim(x) == 0 or np.size(x) < 10_000 or np.shape(freq) != np.shape(x):
+        return fn(freq, x)
+    for a, b, pf, px, inverse in _PAIRS:
+        if a is freq and b is x:
+            return fn(pf, px)[inverse]
+    pairs, inverse = compress(pd.DataFrame({"f": np.asarray(freq, "float64"), "x": np.asarray(x, "float64")}),
+                              ("f", "x"))
+    pf, px = pairs["f"].to_numpy(), pairs["x"].to_numpy()
+    _PAIRS[:] = _PAIRS[-3:] + [(freq, x, pf, px, inverse)]   # the arrays are held, so their ids are not reused
+    return fn(pf, px)[inverse]
+
+
 def _stable_pareto_class():
     """lifetimes' ParetoNBDFitter with a numerically stable log A_0.
 
@@ -594,21 +618,25 @@ def _stable_pareto_class():
     from lifetimes import ParetoNBDFitter
     from scipy.special import hyp2f1
 
+    def log_term(params, freq, x):
+        """log(2F1 term) - (r+s+x) log(max(alpha, beta) + x) of A_0 at time ``x`` (recency or age)."""
+        r, alpha, s, beta = params
+        if alpha < beta:
+            lo, hi, t = alpha, beta, r + freq
+        else:
+            lo, hi, t = beta, alpha, s + 1
+        rsf = r + s + freq
+        q = hi + x
+        z = (hi - lo) / q
+        return (1 - t) * np.log1p(-z) + np.log(hyp2f1(1.0, rsf + 1.0 - t, rsf + 1.0, z)) - rsf * np.log(q)
+
     class StableParetoNBDFitter(ParetoNBDFitter):
         @staticmethod
         def _log_A_0(params, freq, recency, age):
-            r, alpha, s, beta = params
-            if alpha < beta:
-                lo, hi, t = alpha, beta, r + freq
-            else:
-                lo, hi, t = beta, alpha, s + 1
-            rsf = r + s + freq
-            q1, q2 = hi + recency, hi + age
-            z1, z2 = (hi - lo) / q1, (hi - lo) / q2
-            log_p1 = (1 - t) * np.log1p(-z1) + np.log(hyp2f1(1.0, rsf + 1.0 - t, rsf + 1.0, z1))
-            log_p2 = (1 - t) * np.log1p(-z2) + np.log(hyp2f1(1.0, rsf + 1.0 - t, rsf + 1.0, z2))
-            a_ = log_p1 - rsf * np.log(q1)
-            b_ = log_p2 - rsf * np.log(q2)
+            # each term depends on (frequency, recency) or (frequency, age) alone: evaluated once per distinct
+            # pair (about 8x fewer than customers' patterns at 1M; hyp2f1 is most of a likelihood's cost)
+            a_ = _per_distinct_pair(lambda f, x: log_term(params, f, x), freq, recency)
+            b_ = _per_distinct_pair(lambda f, x: log_term(params, f, x), freq, age)
             return a_ + np.log1p(-np.exp(np.minimum(b_ - a_, 0.0)))
 
         @staticmethod

@@ -82,7 +82,7 @@ from .params import to_date as _as_date
 from .schema import PRODUCT_BALANCE_COLUMNS, TXN_CATEGORIES, TXN_CHANNELS
 
 __all__ = [
-    "build_wide_table", "campaign_frame", "wide_table_sql", "wide_table_columns", "plan_sql", "month_windows",
+    "build_wide_table", "build_wide_tables", "campaign_frame", "wide_table_sql", "wide_table_columns", "plan_sql", "month_windows",
     "SQL_TRANSACTIONS", "SQL_BALANCES", "SQL_CAMPAIGNS", "SQL_CUSTOMERS",
 ]
 
@@ -96,7 +96,7 @@ INVESTMENT_COLUMNS = ("wealth_mgmt", "fund")
 
 SQL_CUSTOMERS = """
 SELECT {select}
-FROM customers
+FROM customers{only_where}
 """
 
 # Inner CTEs have names of their own (tx, bx): SQLGlot lifts nested CTEs into the outer WITH for
@@ -110,7 +110,7 @@ WITH tx AS (
            date_diff('month', date_trunc('month', txn_date), {as_of_month}) AS mi,
            date_diff('month', date_trunc('month', txn_date), {m0_month}) AS km{extra_cols}
     FROM transactions
-    WHERE txn_date <= {as_of}{since}
+    WHERE txn_date <= {as_of}{since}{only}
 )
 SELECT customer_id,
 {aggregates}
@@ -124,7 +124,7 @@ WITH bx AS (
            date_diff('month', date_trunc('month', month_end), {ref_month}) AS mi
     FROM monthly_balances
     WHERE month_end <= {as_of}
-      AND month_end > {ref_month} - INTERVAL 13 MONTH
+      AND month_end > {ref_month} - INTERVAL 13 MONTH{only}
 )
 SELECT customer_id,
 {aggregates}
@@ -141,7 +141,7 @@ SELECT customer_id,
        sum(CAST((response = 1) AS INTEGER)) AS n_responses_total,
        min(date_diff('day', contact_date, {as_of})) AS days_since_last_contact
 FROM campaigns
-WHERE contact_date <= {as_of}
+WHERE contact_date <= {as_of}{only}
 GROUP BY customer_id
 """
 
@@ -183,6 +183,10 @@ class _Plan:
     final: str = ""
     columns: tuple[str, ...] | None = None     # the requested columns (None: all)
     sources: tuple[str, ...] = ("c", "t", "b", "k")  # the CTEs the final query reads
+    aggregates: dict = None     # per aggregate CTE (t, b): its aggregate expressions, as in its SQL
+    anchors: dict = None        # month_windows(as_of)
+    ref_month: str = ""         # the balances' reference month (a DATE literal)
+    txn_since: _dt.date | None = None   # the earliest transaction date the transaction aggregates read
 
 
 def _check_windows(windows: Iterable[int]) -> tuple[int, ...]:
@@ -195,17 +199,34 @@ def _check_windows(windows: Iterable[int]) -> tuple[int, ...]:
     return tuple(sorted(ws))
 
 
-def wide_table_sql(bank: BankData, as_of, *, windows=DEFAULT_WINDOWS, columns=None) -> _Plan:
+def _txn_extra_columns(tcols) -> list[str]:
+    """The transactions' channel and category as small integers (``ch``, ``cat``) when present."""
+    extra = []
+    if "channel" in tcols:
+        cases = " ".join(f"WHEN {_lit(ch)} THEN {i}" for i, ch in enumerate(TXN_CHANNELS))
+        extra.append(f"CASE channel {cases} ELSE -1 END AS ch")
+    if "category" in tcols:
+        cases = " ".join(f"WHEN {_lit(ct)} THEN {i}" for i, ct in enumerate(TXN_CATEGORIES))
+        extra.append(f"CASE category {cases} ELSE -1 END AS cat")
+    return extra
+
+
+def wide_table_sql(bank: BankData, as_of, *, windows=DEFAULT_WINDOWS, columns=None,
+                   only_view: str | None = None) -> _Plan:
     """The SQL statements :func:`build_wide_table` runs (for inspection or porting to Spark).
 
     ``columns`` (optional): only these columns (and ``customer_id``); the final query selects them
     alone, reads only the tables they come from (DuckDB then drops the aggregates nobody selects) and
     the transactions no selected column looks at (e.g. only the last 90 days for ``n_txn_90d``).
+    ``only_view`` (optional): the name of a view or table with a ``customer_id`` column; every table is
+    read for those customers alone (:func:`build_wide_table` with ``customers``).
     """
     anchors = month_windows(as_of)
     ws = _check_windows(windows)
     _complete(bank.con)
     a = date_literal(anchors["as_of"])  # DATE 'YYYY-MM-DD' of a validated date, never text from params
+    only = f"customer_id IN (SELECT customer_id FROM {_q(only_view)})" if only_view else ""
+    only_and = f"\n      AND {only}" if only else ""
     ccols = set(bank.columns.get("customers", []))
     tcols = set(bank.columns.get("transactions", []))
 
@@ -224,22 +245,13 @@ def wide_table_sql(bank: BankData, as_of, *, windows=DEFAULT_WINDOWS, columns=No
         if c in ccols:
             sel.append(f"CAST(COALESCE({c}, FALSE) AS BIGINT) AS {c}")
     sel.append("open_date")
-    customers_sql = SQL_CUSTOMERS.format(select=", ".join(sel))
+    customers_sql = SQL_CUSTOMERS.format(select=", ".join(sel), only_where=f"\nWHERE {only}" if only else "")
     customer_cols = tuple(x.split(" AS ")[-1].strip() for x in sel)
 
     # transactions: one pass of conditional aggregates -------------------------
-    extra = []
-    channels: tuple[str, ...] = ()
-    categories: tuple[str, ...] = ()
-    if "channel" in tcols:
-        channels = TXN_CHANNELS
-        cases = " ".join(f"WHEN {_lit(ch)} THEN {i}" for i, ch in enumerate(channels))
-        extra.append(f"CASE channel {cases} ELSE -1 END AS ch")
-    if "category" in tcols:
-        categories = TXN_CATEGORIES
-        cases = " ".join(f"WHEN {_lit(ct)} THEN {i}" for i, ct in enumerate(categories))
-        extra.append(f"CASE category {cases} ELSE -1 END AS cat")
-    extra_cols = "".join(",\n           " + e for e in extra)
+    channels = TXN_CHANNELS if "channel" in tcols else ()
+    categories = TXN_CATEGORIES if "category" in tcols else ()
+    extra_cols = "".join(",\n           " + e for e in _txn_extra_columns(tcols))
     # Conditional aggregates are written as sum(CAST(cond AS INTEGER)) and
     # sum(amount * CAST(cond AS INTEGER)) rather than FILTER: same result, about
     # 3x less CPU in DuckDB, and valid Spark SQL.
@@ -277,7 +289,7 @@ def wide_table_sql(bank: BankData, as_of, *, windows=DEFAULT_WINDOWS, columns=No
     for m in range(3):
         aggs.append(f"{cnt(f'km = {m}{key_cond}')} AS key_txn_m{m}")
     txn_fmt = dict(as_of=a, as_of_month=date_literal(anchors["as_of_month"]), m0_month=date_literal(anchors["m0_month"]),
-                   extra_cols=extra_cols)
+                   extra_cols=extra_cols, only=only_and)
     txn_sql = SQL_TRANSACTIONS.format(since="", aggregates=",\n".join("    " + x for x in aggs), **txn_fmt)
 
     # balances ---------------------------------------------------------------
@@ -315,17 +327,18 @@ def wide_table_sql(bank: BankData, as_of, *, windows=DEFAULT_WINDOWS, columns=No
                 if c in bcols:
                     for m in range(3):
                         baggs.append(f"max(CASE WHEN mi = {m} THEN {c} END) AS {c}_m{m}")
-            balances_sql = SQL_BALANCES.format(as_of=a, ref_month=rm,
+            balances_sql = SQL_BALANCES.format(as_of=a, ref_month=rm, only=only_and,
                                                aggregates=",\n".join("    " + x for x in baggs))
 
-    campaigns_sql = SQL_CAMPAIGNS.format(as_of=a) if bank.has("campaigns") else None
+    campaigns_sql = SQL_CAMPAIGNS.format(as_of=a, only=only_and) if bank.has("campaigns") else None
     plan = _Plan(customers_sql, txn_sql, balances_sql, campaigns_sql, ref_month_end, ws, channels,
                  categories, products, customer_cols,
                  tuple(x.split(" AS ")[-1].strip() for x in baggs[4 * len(products):]) if balances_sql else ())
     plan.final = _final_sql(plan)
+    plan.aggregates, plan.anchors, plan.ref_month = {"t": tuple(aggs), "b": tuple(baggs)}, anchors, rm
     if columns is not None:
         _narrow(plan, columns, anchors, {"t": (SQL_TRANSACTIONS, aggs, txn_fmt),
-                                         "b": (SQL_BALANCES, baggs, dict(as_of=a, ref_month=rm))})
+                                         "b": (SQL_BALANCES, baggs, dict(as_of=a, ref_month=rm, only=only_and))})
     return plan
 
 
@@ -389,11 +402,12 @@ def _narrow(plan: _Plan, columns, anchors: dict, templates: dict) -> None:
             continue
         template, aggs, fmt = templates[cte]
         refs = set(re.findall(rf"\b{cte}\.(\w+)", text))
-        aggregates = ",\n".join("    " + x for x in aggs if _out_name(x) in refs)
+        plan.aggregates[cte] = tuple(x for x in aggs if _out_name(x) in refs)
+        aggregates = ",\n".join("    " + x for x in plan.aggregates[cte])
         if cte == "b":
             plan.balances = template.format(aggregates=aggregates, **fmt)
             continue
-        since = _txn_since(refs, anchors)
+        since = plan.txn_since = _txn_since(refs, anchors)
         since = f"\n      AND txn_date >= {date_literal(since)}" if since is not None else ""
         plan.transactions = template.format(since=since, aggregates=aggregates, **fmt)
 
@@ -538,7 +552,7 @@ def _restore(con, old: dict) -> None:
 
 
 def build_wide_table(bank: BankData, as_of, *, windows=DEFAULT_WINDOWS, threads: int | None = None,
-                     memory_limit: str | None = None, columns=None) -> pd.DataFrame:
+                     memory_limit: str | None = None, columns=None, customers=None) -> pd.DataFrame:
     """The customer wide table as of ``as_of``: one row per customer in ``customers``.
 
     Parameters
@@ -559,6 +573,10 @@ def build_wide_table(bank: BankData, as_of, *, windows=DEFAULT_WINDOWS, threads:
         Only these columns (plus ``customer_id``), in the table's own order: the same values as the
         full table's, at a fraction of its cost (only the aggregates, tables and transaction dates
         they need are read; :func:`wide_table_sql`). An unknown name is a :class:`clientlens.ParamsError`.
+    customers : sequence of str, optional
+        Only the rows of these customer ids (those in ``customers``; others are ignored): the same values
+        as the full table's rows, at a fraction of its cost for a small group (a campaign's contacts).
+        The base-wide ``aum_share`` and ``aum_pct_rank`` are still taken against the whole base.
 
     Returns
     -------
@@ -573,20 +591,160 @@ def build_wide_table(bank: BankData, as_of, *, windows=DEFAULT_WINDOWS, threads:
     for t in ("customers", "transactions"):
         if not bank.has(t):
             raise DataError(f"{bank.data_dir}: table '{t}' is required for the wide table")
-    plan = wide_table_sql(bank, as_of, windows=windows, columns=columns)
     con = bank.con
-    old = _configure(con, threads, memory_limit)
+    view = None
+    if customers is not None:
+        ids = pd.Series(np.asarray(customers, dtype=object), dtype="str").drop_duplicates()
+        view = f"_wide_only_{id(ids):x}"
+        con.register(view, pd.DataFrame({"customer_id": ids.to_numpy()}))
+    old = {}
     try:
+        plan = wide_table_sql(bank, as_of, windows=windows, columns=columns, only_view=view)
+        old = _configure(con, threads, memory_limit)
         df = con.execute(plan_sql(plan)).df()
     finally:
         _restore(con, old)
-    return _finish(df, plan)
+        if view is not None:
+            con.unregister(view)
+    base = None
+    if view is not None and "aum" in df:     # the base-wide figures, from the whole base's AUM
+        base = build_wide_table(bank, as_of, windows=windows, threads=threads, memory_limit=memory_limit,
+                                columns=["aum", *_DERIVED])
+    return _finish(df, plan, base=base)
 
 
-def _finish(df: pd.DataFrame, plan: _Plan) -> pd.DataFrame:
-    """Dtypes only: everything else is computed in SQL."""
+SQL_TRANSACTIONS_AT = """
+WITH tx AS (
+    SELECT customer_id,
+           amount,
+           direction = 'out' AS is_out{per_date}{extra_cols}
+    FROM transactions
+    WHERE txn_date <= {last}{since}
+)
+SELECT customer_id,
+{aggregates}
+FROM tx
+GROUP BY customer_id
+"""
+
+SQL_BALANCES_AT = """
+WITH bx AS (
+    SELECT *{per_date}
+    FROM monthly_balances
+    WHERE month_end <= {last}
+      AND month_end > {first_ref_month} - INTERVAL 13 MONTH
+)
+SELECT customer_id,
+{aggregates}
+FROM bx
+GROUP BY customer_id
+"""
+
+
+def _aggregates_at(aggregates, j: int, names: tuple[str, ...]) -> list[str]:
+    """One date's aggregate expressions of a single-date plan, over that date's own columns (``d`` ->
+    ``d_j``; ``count(*)`` counts the rows dated on or before it), named ``<column>__j``."""
+    out = []
+    for x in aggregates:
+        name = _out_name(x)
+        body = x[: x.rindex(" AS ")].replace("count(*)", "count(d)")
+        for n in names:
+            body = re.sub(rf"\b{n}\b", f"{n}_{j}", body)
+        out.append(f"{body} AS {_q(f'{name}__{j}')}")
+    return out
+
+
+def _projection_at(table: str, aggregates, j: int) -> str:
+    """The single-date CTE of date ``j`` read back from the multi-date table."""
+    cols = ", ".join(f"{_q(f'{_out_name(x)}__{j}')} AS {_out_name(x)}" for x in aggregates)
+    return f"SELECT customer_id, {cols} FROM {_q(table)}"
+
+
+def build_wide_tables(bank: BankData, dates, *, windows=DEFAULT_WINDOWS, columns=None,
+                      threads: int | None = None, memory_limit: str | None = None) -> dict:
+    """The wide table (or its ``columns``) as of each of several dates, reading the transactions and the
+    balances once for all of them.
+
+    The same values as :func:`build_wide_table` date by date: each date's aggregates are those of its
+    own single-date plan (:func:`wide_table_sql`), computed over the rows dated on or before it, side by
+    side in one ``GROUP BY customer_id`` per table (one scan instead of one per date; month-end
+    stability series, :func:`clientlens.validation.scores_at_month_ends`).
+
+    Returns
+    -------
+    dict
+        ``{date: DataFrame}`` (``datetime.date`` keys, in the order given), as :func:`build_wide_table`.
+    """
+    if not isinstance(bank, BankData):
+        raise ParamsError(f"bank must be a BankData from clientlens.data.load_bank; got {type(bank).__name__}")
+    days = list(dict.fromkeys(_as_date("dates", d) for d in dates))
+    if len(days) < 2:
+        return {d: build_wide_table(bank, d, windows=windows, columns=columns, threads=threads,
+                                    memory_limit=memory_limit) for d in days}
+    for name in ("customers", "transactions"):
+        if not bank.has(name):
+            raise DataError(f"{bank.data_dir}: table '{name}' is required for the wide table")
+    plans = [wide_table_sql(bank, d, windows=windows, columns=columns) for d in days]
+    con, token = bank.con, f"{id(plans):x}"
+    tables = {"t": f"_wide_at_t_{token}", "b": f"_wide_at_b_{token}"}
+    last = date_literal(max(days))
+    made = []
+    old = _configure(con, threads, memory_limit)
+    try:
+        txn = [(j, p) for j, p in enumerate(plans) if "t" in p.sources and p.aggregates["t"]]
+        if txn:
+            since = [p.txn_since for _, p in txn]
+            per_date, aggs = [], []
+            for j, p in txn:
+                a = p.anchors
+                when = f"CASE WHEN txn_date <= {date_literal(a['as_of'])} THEN"
+                per_date += [f"{when} date_diff('day', txn_date, {date_literal(a['as_of'])}) END AS d_{j}",
+                             f"{when} date_diff('month', date_trunc('month', txn_date), "
+                             f"{date_literal(a['as_of_month'])}) END AS mi_{j}",
+                             f"{when} date_diff('month', date_trunc('month', txn_date), "
+                             f"{date_literal(a['m0_month'])}) END AS km_{j}"]
+                aggs += _aggregates_at(p.aggregates["t"], j, ("d", "mi", "km"))
+            tcols = set(bank.columns.get("transactions", []))
+            extra = "".join(",\n           " + e for e in _txn_extra_columns(tcols))
+            sql = SQL_TRANSACTIONS_AT.format(
+                per_date="".join(",\n           " + x for x in per_date), extra_cols=extra, last=last,
+                since="" if None in since else f"\n      AND txn_date >= {date_literal(min(since))}",
+                aggregates=",\n".join("    " + x for x in aggs))
+            con.execute(f"CREATE TEMP TABLE {_q(tables['t'])} AS {sql}")
+            made.append(tables["t"])
+        bal = [(j, p) for j, p in enumerate(plans) if p.balances and "b" in p.sources and p.aggregates["b"]]
+        if bal:
+            per_date = [f"date_diff('month', date_trunc('month', month_end), {p.ref_month}) AS mi_{j}"
+                        for j, p in bal]
+            aggs = [x for j, p in bal for x in _aggregates_at(p.aggregates["b"], j, ("mi",))]
+            sql = SQL_BALANCES_AT.format(per_date="".join(",\n           " + x for x in per_date), last=last,
+                                         first_ref_month=min(p.ref_month for _, p in bal),
+                                         aggregates=",\n".join("    " + x for x in aggs))
+            con.execute(f"CREATE TEMP TABLE {_q(tables['b'])} AS {sql}")
+            made.append(tables["b"])
+        out = {}
+        for j, (d, p) in enumerate(zip(days, plans)):
+            if any(jj == j for jj, _ in txn):
+                p.transactions = _projection_at(tables["t"], p.aggregates["t"], j)
+            if any(jj == j for jj, _ in bal):
+                p.balances = _projection_at(tables["b"], p.aggregates["b"], j)
+            out[d] = _finish(con.execute(plan_sql(p)).df(), p)
+        return out
+    finally:
+        for name in made:
+            con.execute(f"DROP TABLE IF EXISTS {_q(name)}")
+        _restore(con, old)
+
+
+def _finish(df: pd.DataFrame, plan: _Plan, base: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Dtypes only: everything else is computed in SQL. ``base``: the whole base's ``customer_id``, ``aum``,
+    ``aum_share`` and ``aum_pct_rank`` when ``df`` holds some customers only."""
     df["customer_id"] = df["customer_id"].astype("str")
-    if "aum" in df:
+    if base is not None:
+        shares = base.set_index("customer_id")
+        df["aum_share"] = shares["aum_share"].reindex(df["customer_id"]).to_numpy()
+        df["aum_pct_rank"] = shares["aum_pct_rank"].reindex(df["customer_id"]).to_numpy()
+    elif "aum" in df:
         # value contribution: two base-wide figures (window functions in SQL would buffer the whole table)
         aum = np.clip(df["aum"].to_numpy(dtype="float64"), 0, None)
         total = float(aum.sum())
@@ -635,8 +793,8 @@ def campaign_frame(bank: BankData, campaign_id: str, *, feature_lag_days: int = 
         raise DataError(f"campaigns: campaign_id {campaign_id!r} not found; known: {known}")
     first = pd.Timestamp(contacts["contact_date"].min()).date()
     feat_date = first - _dt.timedelta(days=int(feature_lag_days))
-    wide = build_wide_table(bank, feat_date, windows=windows, **wide_kwargs)
     contacts["customer_id"] = contacts["customer_id"].astype("str")
+    wide = build_wide_table(bank, feat_date, windows=windows, customers=contacts["customer_id"], **wide_kwargs)
     contacts["response"] = contacts["response"].astype("Int64")
     out = contacts.merge(wide, on="customer_id", how="left", validate="one_to_one")
     out.attrs["features_as_of"] = feat_date.isoformat()

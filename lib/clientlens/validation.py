@@ -712,9 +712,10 @@ def scores_at_month_ends(bank, model: dict, as_of, n_periods: int = 12, allow_ra
     Only what the stability sections read: the scorecard's score, probability and variable bins
     (:func:`clientlens.scoring.score_frame` without the challenger), from the wide table's columns of
     the scorecard's variables alone (``build_wide_table(..., columns=...)``, a fraction of the full
-    table's cost; the same values). ``cache`` (a :class:`clientlens.cache.RunCache`): each month-end's
-    columns come from the run cache (:meth:`~clientlens.cache.RunCache.wide_columns`), so a re-run or
-    the run date's full table (built by 01/05) serves them. Without ``cache``, ``reports_dir`` (and the
+    table's cost; the same values), the month-ends built together in one pass over the transactions and
+    balances (:func:`clientlens.features.build_wide_tables`). ``cache`` (a :class:`clientlens.cache.RunCache`):
+    each month-end's columns come from the run cache (:meth:`~clientlens.cache.RunCache.wide_columns_at`), so
+    a re-run or the run date's full table (built by 01/05) serves them. Without ``cache``, ``reports_dir`` (and the
     report's ``output_dir``, where the cache logs its use) opens the run cache of ``as_of`` there.
     """
     import warnings
@@ -725,7 +726,7 @@ def scores_at_month_ends(bank, model: dict, as_of, n_periods: int = 12, allow_ra
 
         cache = RunCache.for_run(bank, as_of, reports_dir, log_dir=resolve_output_dir(output_dir, "06_model_validation"))
 
-    from .features import build_wide_table
+    from .features import build_wide_tables
     from .scoring import score_frame
 
     first = None
@@ -733,13 +734,16 @@ def scores_at_month_ends(bank, model: dict, as_of, n_periods: int = 12, allow_ra
         first = bank.con.execute("SELECT min(month_end) FROM monthly_balances").fetchone()[0]
     scorecard_only = {**model, "challenger": None}
     variables = list(model["scorecard"].variables_)
+    ends = month_ends(as_of, n_periods, first=first)
+    days = [d.date() for d in ends]
+    # every month-end's columns in one pass over the transactions and balances (the same values)
+    wides = (cache.wide_columns_at(days, variables) if cache is not None
+             else build_wide_tables(bank, days, columns=variables))
     out = {}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        for d in month_ends(as_of, n_periods, first=first):
-            wide = (cache.wide_columns(d.date(), variables) if cache is not None
-                    else build_wide_table(bank, d.date(), columns=variables))
-            out[d] = score_frame(scorecard_only, wide, allow_raw_ids=allow_raw_ids, ids=False)
+        for d, day in zip(ends, days):
+            out[d] = score_frame(scorecard_only, wides.pop(day), allow_raw_ids=allow_raw_ids, ids=False)
     return out
 
 
