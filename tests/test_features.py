@@ -346,8 +346,11 @@ def test_customer_subset_equals_the_full_tables_rows_on_demo_small(demo_small, a
     assert not [v for v in bank.con.execute("SHOW TABLES").fetchall() if v[0].startswith("_wide_only_")]
 
 
-def test_campaign_frame_reads_the_contacts_alone_with_the_full_tables_values(demo_small):
-    """Reference: the contacts merged with the full wide table as of the feature date (the former build)."""
+@pytest.mark.parametrize("max_share", [1.0, 0.0])
+def test_campaign_frame_reads_the_contacts_alone_with_the_full_tables_values(demo_small, monkeypatch, max_share):
+    """Reference: the contacts merged with the full wide table as of the feature date (the former build),
+    whether the contacts' rows are read alone (a small share of the base) or the whole table is."""
+    monkeypatch.setattr(features, "SUBSET_MAX_SHARE", max_share)
     bank = load_bank(demo_small)
     got = campaign_frame(bank, "FD2026")
     full = build_wide_table(bank, got.attrs["features_as_of"])

@@ -757,6 +757,12 @@ def _finish(df: pd.DataFrame, plan: _Plan, base: pd.DataFrame | None = None) -> 
     return df
 
 
+#: :func:`campaign_frame` reads the contacts' rows alone (``build_wide_table(customers=...)``) when they are at
+#: most this share of the base. Measured at 1M customers: 5% of the base 15.6 s, 20% 23.9 s, against 28 s for
+#: the whole table; above about a third, the filter costs more than the rows it saves.
+SUBSET_MAX_SHARE = 0.25
+
+
 def campaign_frame(bank: BankData, campaign_id: str, *, feature_lag_days: int = 1,
                    windows=DEFAULT_WINDOWS, **wide_kwargs) -> pd.DataFrame:
     """One row per contacted customer of a campaign, with features as of before the contact.
@@ -794,7 +800,9 @@ def campaign_frame(bank: BankData, campaign_id: str, *, feature_lag_days: int = 
     first = pd.Timestamp(contacts["contact_date"].min()).date()
     feat_date = first - _dt.timedelta(days=int(feature_lag_days))
     contacts["customer_id"] = contacts["customer_id"].astype("str")
-    wide = build_wide_table(bank, feat_date, windows=windows, customers=contacts["customer_id"], **wide_kwargs)
+    n_base = bank.con.execute("SELECT count(*) FROM customers").fetchone()[0]
+    only = contacts["customer_id"] if len(contacts) <= SUBSET_MAX_SHARE * n_base else None
+    wide = build_wide_table(bank, feat_date, windows=windows, customers=only, **wide_kwargs)
     contacts["response"] = contacts["response"].astype("Int64")
     out = contacts.merge(wide, on="customer_id", how="left", validate="one_to_one")
     out.attrs["features_as_of"] = feat_date.isoformat()
