@@ -800,7 +800,7 @@ def campaign_frame(bank: BankData, campaign_id: str, *, feature_lag_days: int = 
     first = pd.Timestamp(contacts["contact_date"].min()).date()
     feat_date = first - _dt.timedelta(days=int(feature_lag_days))
     contacts["customer_id"] = contacts["customer_id"].astype("str")
-    n_base = bank.con.execute("SELECT count(*) FROM customers").fetchone()[0]
+    n_base = bank.con.execute("SELECT count(*) FROM customers").fetchall()[0][0]
     only = contacts["customer_id"] if len(contacts) <= SUBSET_MAX_SHARE * n_base else None
     wide = build_wide_table(bank, feat_date, windows=windows, customers=only, **wide_kwargs)
     contacts["response"] = contacts["response"].astype("Int64")
