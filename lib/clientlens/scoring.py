@@ -492,6 +492,9 @@ class GradientBoostingChallenger:
     features : list of str, optional
         Input columns (default :func:`candidate_features` of the training frame).
     max_iter, learning_rate, max_leaf_nodes, min_samples_leaf, l2_regularization : see scikit-learn.
+        ``learning_rate`` 0.1 (scikit-learn's default): on the 1M demo's 919k-row development sample, half the
+        trees of 0.05 (149 against 300) for a validation AUC 0.0005 lower (0.7643 against 0.7648), so the fit
+        and every scoring of the challenger take about half the time.
     early_stopping : bool
         Hold out 10% of the development sample to stop boosting (``random_state`` fixes it).
     n_threads : int
@@ -499,7 +502,7 @@ class GradientBoostingChallenger:
     random_state : int, optional
     """
 
-    def __init__(self, features: Sequence[str] | None = None, max_iter: int = 300, learning_rate: float = 0.05,
+    def __init__(self, features: Sequence[str] | None = None, max_iter: int = 300, learning_rate: float = 0.1,
                  max_leaf_nodes: int = 15, min_samples_leaf: int = 50, l2_regularization: float = 1.0,
                  early_stopping: bool = True, n_threads: int = 1, random_state: int | None = 42):
         self.features = features
