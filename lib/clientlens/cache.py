@@ -267,8 +267,11 @@ class RunCache:
         win = _check_windows(DEFAULT_WINDOWS if windows is None else windows)
         cols = _column_list(columns)
         missing = [d for d in days if not self._wide_stored(d, win, cols)]
+        t0 = time.perf_counter()
         built = build_wide_tables(self.bank, missing, windows=win, columns=cols) if len(missing) > 1 else {}
-        return {d: self._wide_columns(d, cols, win, built=built.get(d)) for d in days}
+        share = (time.perf_counter() - t0) / max(len(built), 1)     # each date's record carries its share
+        return {d: self._wide_columns(d, cols, win, built=built.get(d), spent=share if d in built else 0.0)
+                for d in days}
 
     def _wide_stored(self, day, win, cols) -> bool:
         """Whether the full table of ``day`` or its entry of ``cols`` is stored (:meth:`_wide_columns` reads it)."""
@@ -278,7 +281,7 @@ class RunCache:
         return any((self.directory / "wide-{}-{}".format(*self.key("wide", p)) / "meta.json").is_file()
                    for p in (base, {**base, "columns": cols}))
 
-    def _wide_columns(self, day, cols: list, win, built: pd.DataFrame | None = None) -> pd.DataFrame:
+    def _wide_columns(self, day, cols: list, win, built: pd.DataFrame | None = None, spent: float = 0.0) -> pd.DataFrame:
         from .features import build_wide_table
 
         what = t("{n} column(s) of the customer wide table as of {day}", n=len(cols), day=day)
@@ -297,7 +300,7 @@ class RunCache:
                 return frames["wide"]
         params = {"as_of": day, "windows": list(win), "columns": cols}
         frames, _ = self._get("wide", params, lambda: ({"wide": built if built is not None else build_wide_table(
-            self.bank, day, windows=win, columns=cols)}, {}), what)
+            self.bank, day, windows=win, columns=cols)}, {}), what, spent=spent)
         return frames["wide"]
 
     def wide_and_tags(self, as_of, *, windows=None, rules=None) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -532,8 +535,10 @@ class RunCache:
                     "mask_key": mask_key_fingerprint()})
         return slot[:10], key[:24]
 
-    def _get(self, kind: str, params: dict, compute: Callable[[], tuple[dict, dict]], what: str):
-        t0 = time.perf_counter()
+    def _get(self, kind: str, params: dict, compute: Callable[[], tuple[dict, dict]], what: str, spent: float = 0.0):
+        """The frames of an intermediate: read from its entry, else ``compute()``d and stored; recorded in the log
+        (``spent``: seconds spent on it before, e.g. its share of a build shared by several entries)."""
+        t0 = time.perf_counter() - spent
         status, entry, frames, meta = "computed (cache off)", None, None, None
         if self.enabled:
             slot, key = self.key(kind, params)
