@@ -9,7 +9,9 @@ plain conditional aggregates (``sum(CAST(cond AS INTEGER))``,
 Spark SQL for banks whose base outgrows one machine (only ``date_diff`` /
 ``date_trunc`` / ``bit_count`` spellings differ). Transactions are read
 in a single pass (one ``GROUP BY customer_id`` with conditional aggregates),
-monthly balances in another.
+monthly balances in another. :func:`build_wide_tables` gives a few columns as of
+several dates from one such pass (each date's aggregates side by side), and
+``build_wide_table(customers=...)`` the rows of a group of customers alone.
 
 As-of correctness
 -----------------
@@ -82,7 +84,8 @@ from .params import to_date as _as_date
 from .schema import PRODUCT_BALANCE_COLUMNS, TXN_CATEGORIES, TXN_CHANNELS
 
 __all__ = [
-    "build_wide_table", "build_wide_tables", "campaign_frame", "wide_table_sql", "wide_table_columns", "plan_sql", "month_windows",
+    "build_wide_table", "build_wide_tables", "campaign_frame", "wide_table_sql", "wide_table_columns", "plan_sql",
+    "month_windows",
     "SQL_TRANSACTIONS", "SQL_BALANCES", "SQL_CAMPAIGNS", "SQL_CUSTOMERS",
 ]
 
