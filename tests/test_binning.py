@@ -432,3 +432,52 @@ def test_per_bin_event_floor_default_rule_and_enforced_in_every_regular_bin():
     loose = WoeBinner(min_bin_events=1, iv_min=0.0, prescreen=False, max_corr=None, max_vif=None,
                       min_bin_size=0.01, random_state=0).fit(X, y)
     assert loose.bin_table("x")["events"].min() < 60     # the floor is what keeps small bins out
+
+
+def _optbinning_table(x, y, kw, special_codes):
+    from optbinning import OptimalBinning
+
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        optb = OptimalBinning(name="x", dtype="numerical", special_codes=special_codes or None, **kw).fit(x, y)
+    bt = optb.binning_table.build(add_totals=False)
+    return optb, bt
+
+
+def test_prebinning_on_distinct_pairs_equals_optbinnings_own_cart_prebinning(german, demo_small):
+    """Reference: optbinning's OptimalBinning pre-binning itself (CART on every row). The splits found on the
+    distinct (value, target) pairs must be the same numbers, and so must the optimal bins, counts and IV."""
+    from clientlens.data import load_bank
+    from clientlens.samples import training_frame
+    from clientlens.scoring import candidate_features
+
+    rng = np.random.default_rng(5)
+    n = 60_000
+    cols = {"counts": rng.poisson(3, n).astype(float), "amounts": np.round(rng.lognormal(8, 1, n), 2),
+            "flags": rng.integers(0, 2, n).astype(float), "ties": np.round(rng.normal(0, 1, n), 1)}
+    cols["counts"][rng.random(n) < 0.1] = np.nan
+    cols["counts"][rng.random(n) < 0.05] = -999.0
+    y = (rng.random(n) < 0.05 + 0.02 * np.nan_to_num(cols["counts"].clip(0, 5))).astype(int)
+    cases = [(name, x, y, [-999.0] if name == "counts" else []) for name, x in cols.items()]
+    df, gy = german
+    cases += [(c, df[c].to_numpy(float), gy, []) for c in ("duration_in_month", "credit_amount", "age_in_years")]
+    sample = training_frame(load_bank(demo_small), ["WM2025", "CC2026", "FD2026"])
+    sy = sample["response"].to_numpy()
+    num = [c for c in candidate_features(sample) if pd.api.types.is_numeric_dtype(sample[c])]
+    cases += [(c, binning._to_float(sample[c]), sy, []) for c in num]
+    assert len(cases) > 60
+    kw = dict(monotonic_trend="auto_asc_desc", max_n_bins=8, min_bin_size=0.05, solver="cp")
+    fast = 0
+    for name, x, yy, special in cases:
+        splits = binning._cart_prebin_splits(x, yy, special)
+        own, own_bt = _optbinning_table(x, yy, kw, special)
+        if splits is None or not len(splits):
+            continue
+        fast += 1
+        ours, ours_bt = _optbinning_table(x, yy, {**kw, "user_splits": splits}, special)
+        assert np.array_equal(ours.splits, own.splits), name
+        pd.testing.assert_frame_equal(ours_bt, own_bt, check_exact=True, obj=name)
+        assert ours.status == own.status and ours._n_prebins == own._n_prebins, name
+    assert fast > 50

@@ -330,12 +330,16 @@ class ResponseScorecard:
             return np.array([f"{label}: {b}" for b in labels], dtype=object)
         from .i18n import t
 
-        phrases = {}
-        for i in np.unique(idx):
+        present = np.unique(idx)
+        if not len(present):
+            return np.empty(0, dtype=object)
+        lo = int(present[0])                # -1: an unknown category
+        phrases = np.empty(int(present[-1]) - lo + 1, dtype=object)
+        for i in present:
             w = _band_words(v, vb, int(i))
-            phrases[i] = (t("{label}: {words}", label=label, words=w) if w in (t("yes"), t("no"))
-                          else t("{label} {words}", label=label, words=w))
-        return np.array([phrases[i] for i in idx], dtype=object)
+            phrases[i - lo] = (t("{label}: {words}", label=label, words=w) if w in (t("yes"), t("no"))
+                               else t("{label} {words}", label=label, words=w))
+        return phrases[idx - lo]   # one phrase per bin, spread to the rows by their bin index
 
     def summary(self) -> pd.DataFrame:
         """One row per model variable: description, IV, coefficient, points range (min to max)."""
