@@ -475,7 +475,7 @@ def _cart_prebin_splits(x: np.ndarray, y: np.ndarray, special_codes, min_prebin_
     point), the same thresholds (midpoints of the same distinct float32 values) and the same leaf sizes, so it
     grows the same tree: the same splits (tested against optbinning on every demo variable). A variable of
     counts or flags has a few hundred distinct values among hundreds of thousands of rows.
-    None when no row is left to split.
+    None when no row is left to split or the target is not 0/1 (optbinning then pre-bins itself).
     """
     from sklearn.tree import DecisionTreeClassifier, _tree
 
@@ -487,12 +487,16 @@ def _cart_prebin_splits(x: np.ndarray, y: np.ndarray, special_codes, min_prebin_
     if not clean.any():
         return None
     xc, yc = x[clean].astype(np.float32), y[clean]
+    if not np.isin(yc, (0, 1)).all():      # a 0/1 target only (optbinning's binary problem)
+        return None
     min_bin_size = int(np.ceil(min_prebin_size * len(x)))
     fraction = min(0.5, min_bin_size / np.sum(np.ones(len(xc), dtype=x.dtype)))
-    pairs = pd.DataFrame({"x": xc, "y": yc}).groupby(["x", "y"], sort=True).size()
+    values, inverse = np.unique(xc, return_inverse=True)
+    counts = np.bincount(inverse * 2 + (yc == 1), minlength=2 * len(values)).reshape(-1, 2)   # [value, target]
+    row, target = np.nonzero(counts)
     tree = DecisionTreeClassifier(min_weight_fraction_leaf=fraction, max_leaf_nodes=max_n_prebins, class_weight=None)
-    tree.fit(pairs.index.get_level_values("x").to_numpy().reshape(-1, 1), pairs.index.get_level_values("y").to_numpy(),
-             sample_weight=pairs.to_numpy(dtype=x.dtype))
+    tree.fit(values[row].reshape(-1, 1), np.where(target == 1, yc.dtype.type(1), yc.dtype.type(0)),
+             sample_weight=counts[row, target].astype(x.dtype))
     splits = np.unique(tree.tree_.threshold)
     return splits[splits != _tree.TREE_UNDEFINED]
 
