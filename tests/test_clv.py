@@ -400,6 +400,9 @@ def test_demo_holdout_transactions_track_actual(demo_fit):
         assert np.isfinite(row["log_likelihood"])
     track = clv.holdout_tracking(rfm, fitted["bgnbd"])
     assert track["cum_actual"].iloc[-1] == rfm.calibration()["frequency_holdout"].sum()
+    # the cumulative prediction is the model's expectation summed over customers at each step (patterns once)
+    by_step = [fitted["bgnbd"].expected_transactions(d, rfm.calibration()).sum() for d in track["days"]]
+    assert np.array_equal(track["cum_predicted"].to_numpy(), np.array(by_step))
     # cumulative tracking within 5% at every week after the first month
     late = track[track["days"] >= 28]
     assert ((late["cum_predicted"] / late["cum_actual"] - 1).abs() < 0.05).all()

@@ -91,3 +91,15 @@ def test_prepared_hmac_equals_the_standard_library_for_short_long_and_block_size
         mac = _hmac_sha256(key)
         for msg in (b"", b"C00000001", "客户-7".encode("utf-8"), b"a" * 1000):
             assert mac(msg) == hmac.new(key, msg, hashlib.sha256).hexdigest()
+
+
+def test_masks_remembered_in_the_process_equal_fresh_hmacs_per_key_and_length():
+    """Reference: HMAC-SHA256 by the standard library. A second call with the same ids is served from the
+    process's memo; another key or length is never served from it."""
+    ids = [f"C{i:06d}" for i in range(2_000)]
+    k1, k2 = b"a-key-of-sixteen-chars", b"another-key-sixteen-c"
+    for key, n in ((k1, 12), (k1, 12), (k2, 12), (k1, 8), (k1, 12)):
+        got = mask_ids(ids[::-1], n, key=key)
+        assert got.tolist() == [_hmac_mask(key.decode(), i)[:2 + n] for i in ids[::-1]]
+    assert privacy._MASKED["tag"] == (hashlib.sha256(k1).digest(), 12) and len(privacy._MASKED["ids"]) == 2_000
+    assert k1 not in privacy._MASKED["tag"]

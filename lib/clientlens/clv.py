@@ -809,20 +809,24 @@ class BTYDModel:
         if not hasattr(self, "fitter_"):
             raise ClientLensError(f"{self.label} model is not fitted: call fit first")
 
-    def _unique_apply(self, rfm: pd.DataFrame, fn) -> np.ndarray:
-        comp, inv = compress(rfm, ("frequency", "recency", "T"))
+    def _unique_apply(self, rfm: pd.DataFrame, fn, patterns: tuple | None = None) -> np.ndarray:
+        """``fn(frequency, recency, T)`` once per distinct pattern, spread to ``rfm``'s rows (``patterns``: the
+        :func:`compress` of ``rfm`` when already made)."""
+        comp, inv = patterns if patterns is not None else compress(rfm, ("frequency", "recency", "T"))
         with _quiet():
             vals = np.asarray(fn(comp["frequency"].to_numpy(), comp["recency"].to_numpy(), comp["T"].to_numpy()),
                               dtype="float64")
         return vals[inv]
 
-    def expected_transactions(self, t: float, rfm: pd.DataFrame) -> np.ndarray:
-        """Expected transaction periods in the next ``t`` periods, given each customer's history."""
+    def expected_transactions(self, t: float, rfm: pd.DataFrame, *, patterns: tuple | None = None) -> np.ndarray:
+        """Expected transaction periods in the next ``t`` periods, given each customer's history
+        (``patterns``: ``compress(rfm, ("frequency", "recency", "T"))`` when already made, e.g. for many ``t``)."""
         self._check_fitted()
         if t <= 0:
             return np.zeros(len(rfm))
         return self._unique_apply(
-            rfm, lambda f, r, T: self.fitter_.conditional_expected_number_of_purchases_up_to_time(t, f, r, T))
+            rfm, lambda f, r, T: self.fitter_.conditional_expected_number_of_purchases_up_to_time(t, f, r, T),
+            patterns)
 
     def p_alive(self, rfm: pd.DataFrame) -> np.ndarray:
         """Probability that each customer is still active at the end of their history."""
@@ -1149,8 +1153,8 @@ def holdout_tracking(rfm: RFMSummary, model: BTYDModel, step_days: int = 7) -> p
     end = pd.Timestamp(_period_start(rfm.period, rfm.observation_end))
     total_days = (end - start).days if rfm.period != "month" else rfm.holdout_length * pdays
     edges = list(np.arange(step_days, total_days, step_days, dtype=float)) + [float(total_days)]
-    cum_pred = np.array([model.expected_transactions(d / pdays, cal).sum() if rfm.period != "month"
-                         else model.expected_transactions(d / pdays, cal).sum() for d in edges])
+    patterns = compress(cal, ("frequency", "recency", "T"))     # once for every step
+    cum_pred = np.array([model.expected_transactions(d / pdays, cal, patterns=patterns).sum() for d in edges])
     daily = rfm.holdout_daily
     days_since = (daily["date"] - start).dt.days.to_numpy()
     cum_act = np.array([daily["transactions"].to_numpy()[days_since <= d].sum() for d in edges], dtype=float)

@@ -103,12 +103,26 @@ def mask_ids(ids, length: int = 12, *, key: bytes | None = None) -> pd.Series:
     key : bytes, optional
         The key (default: :func:`id_key`); for tests and the bank's own mapping scripts.
     """
-    mac = _hmac_sha256(id_key() if key is None else key)
+    key = id_key() if key is None else key
     s = pd.Series(ids)
     text = s.astype(str)
     uniq = pd.unique(text)
-    mapping = {u: "K-" + mac(u.encode("utf-8"))[:length] for u in uniq}
-    return text.map(mapping).rename(s.name)
+    tag = (hashlib.sha256(key).digest(), int(length))     # the memo's key and length, not the key itself
+    if _MASKED["tag"] != tag or len(_MASKED["ids"]) > MASK_MEMO_MAX:
+        _MASKED.update(tag=tag, ids={})
+    memo = _MASKED["ids"]
+    new = [u for u in uniq if u not in memo]
+    if new:
+        mac = _hmac_sha256(key)
+        memo.update((u, "K-" + mac(u.encode("utf-8"))[:length]) for u in new)
+    return text.map({u: memo[u] for u in uniq}).rename(s.name)
+
+
+#: masked ids this process has already computed, for the last key and length used ({raw: masked}): a report
+#: masks the same million ids in several artefacts. In memory only, like the raw ids it holds; dropped past
+#: ``MASK_MEMO_MAX`` ids or when another key or length is used.
+_MASKED: dict = {"tag": None, "ids": {}}
+MASK_MEMO_MAX = 5_000_000
 
 
 def _hmac_sha256(key: bytes):
