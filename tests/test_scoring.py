@@ -92,6 +92,21 @@ def test_reason_codes_in_words_for_top_band_and_flag():
     assert r.iloc[1].tolist() == ["", "", ""]
 
 
+def test_reason_words_one_phrase_per_bin_including_an_unseen_category():
+    X, y = _toy()
+    sc = S.ResponseScorecard(binner_params={"min_event_count": 10}, random_state=0).fit(X, y)
+    unseen = X.head(3).assign(occupation="astronaut")          # a category the binning never saw (index -1)
+    Z = pd.concat([X.head(200), unseen], ignore_index=True)
+    for v in sc.variables_:
+        idx = np.asarray(sc.binner_.transform(Z, metric="indices", variables=[v])[v])
+        words = sc._bin_words(Z, v)
+        phrases = {i: set(words[idx == i]) for i in np.unique(idx)}
+        assert all(len(p) == 1 for p in phrases.values()), v            # rows of a bin share its phrase
+        assert len({next(iter(p)) for p in phrases.values()}) == len(phrases), v   # bins have their own
+        if v == "occupation":
+            assert -1 in phrases
+
+
 def test_describe_variable_words():
     assert S.describe_variable("aum_avg_3m") == "AUM 3-month average"
     assert S.describe_variable("has_fund") == "Holds funds"
