@@ -554,6 +554,15 @@ def _restore(con, old: dict) -> None:
             pass
 
 
+def _check_bank(bank) -> None:
+    """A loaded bank with the two tables every wide table reads, else one clear error."""
+    if not isinstance(bank, BankData):
+        raise ParamsError(f"bank must be a BankData from clientlens.data.load_bank; got {type(bank).__name__}")
+    for name in ("customers", "transactions"):
+        if not bank.has(name):
+            raise DataError(f"{bank.data_dir}: table '{name}' is required for the wide table")
+
+
 def build_wide_table(bank: BankData, as_of, *, windows=DEFAULT_WINDOWS, threads: int | None = None,
                      memory_limit: str | None = None, columns=None, customers=None) -> pd.DataFrame:
     """The customer wide table as of ``as_of``: one row per customer in ``customers``.
@@ -589,11 +598,7 @@ def build_wide_table(bank: BankData, as_of, *, windows=DEFAULT_WINDOWS, threads:
         without transactions / contacts; "days since" and averages are NaN.
         Columns of an absent optional table are absent.
     """
-    if not isinstance(bank, BankData):
-        raise ParamsError(f"bank must be a BankData from clientlens.data.load_bank; got {type(bank).__name__}")
-    for t in ("customers", "transactions"):
-        if not bank.has(t):
-            raise DataError(f"{bank.data_dir}: table '{t}' is required for the wide table")
+    _check_bank(bank)
     con = bank.con
     view = None
     if customers is not None:
@@ -678,15 +683,11 @@ def build_wide_tables(bank: BankData, dates, *, windows=DEFAULT_WINDOWS, columns
     dict
         ``{date: DataFrame}`` (``datetime.date`` keys, in the order given), as :func:`build_wide_table`.
     """
-    if not isinstance(bank, BankData):
-        raise ParamsError(f"bank must be a BankData from clientlens.data.load_bank; got {type(bank).__name__}")
+    _check_bank(bank)
     days = list(dict.fromkeys(_as_date("dates", d) for d in dates))
     if len(days) < 2:
         return {d: build_wide_table(bank, d, windows=windows, columns=columns, threads=threads,
                                     memory_limit=memory_limit) for d in days}
-    for name in ("customers", "transactions"):
-        if not bank.has(name):
-            raise DataError(f"{bank.data_dir}: table '{name}' is required for the wide table")
     plans = [wide_table_sql(bank, d, windows=windows, columns=columns) for d in days]
     con, token = bank.con, f"{id(plans):x}"
     tables = {"t": f"_wide_at_t_{token}", "b": f"_wide_at_b_{token}"}
