@@ -165,6 +165,26 @@ def test_non_numeric_amount_in_parquet_names_file_and_column(tmp_path):
         load_bank(folder)
 
 
+@pytest.mark.parametrize("order", ["as_written", "reversed"])
+def test_bad_value_example_is_the_smallest_offending_value_whatever_the_row_order(tmp_path, order):
+    # the examples come from a second scan run only when a check finds rows; the example is the smallest
+    # offending text, so a message does not depend on row order or on how the scan was split over threads
+    rows = TRANSACTIONS_CSV.splitlines()
+    body = [r.replace("100.00", "lots").replace("9000", "about 9k").replace("35.2", "n/a") for r in rows[1:]]
+    text = "\n".join([rows[0], *(body if order == "as_written" else body[::-1])]) + "\n"
+    folder = _bank(tmp_path, **{"transactions.csv": text})
+    with pytest.raises(DataError) as info:
+        load_bank(folder)
+    assert "column 'amount' has 3 non-numeric value(s) (e.g. 'about 9k')" in str(info.value)
+
+
+def test_a_flagged_value_keeps_its_example(tmp_path):
+    # a check that does not stop the load (the amount ceiling) still names its example, fetched in the second scan
+    folder = _bank(tmp_path, **{"transactions.csv": TRANSACTIONS_CSV.replace("9000", "2000000000")})
+    bank = load_bank(folder)
+    assert [(f["column"], f["rows"], f["example"]) for f in bank.flags] == [("amount", 1, "2000000000")]
+
+
 def test_unknown_customers_drop_loads_and_counts_them(tmp_path):
     changes, _ = CASES["unknown_customers"]
     folder = _bank(tmp_path, **changes)
