@@ -103,3 +103,24 @@ def test_masks_remembered_in_the_process_equal_fresh_hmacs_per_key_and_length():
         assert got.tolist() == [_hmac_mask(key.decode(), i)[:2 + n] for i in ids[::-1]]
     assert privacy._MASKED["tag"] == (hashlib.sha256(k1).digest(), 12) and len(privacy._MASKED["ids"]) == 2_000
     assert k1 not in privacy._MASKED["tag"]
+
+
+@pytest.mark.parametrize("length", [12, 20])
+def test_masks_hashed_in_duckdb_equal_hmac_sha256_rfc2104_and_mask_ids(length):
+    # the run cache masks the whole base in DuckDB: the same digests as the standard library's HMAC, for a
+    # short key, a key longer than SHA-256's 64-byte block (hashed first, RFC 2104) and non-ASCII ids
+    import duckdb
+
+    ids = ["C00000001", "O'Brien", "客户-0042", " padded ", "C00000001"]
+    con = duckdb.connect()
+    con.execute("CREATE TABLE people (\"customer id\" VARCHAR)")
+    con.executemany("INSERT INTO people VALUES (?)", [[i] for i in ids + [None]])
+    for key in (b"k" * 32, b"long-key-" * 10):
+        privacy._MASKED.update(tag=None, ids={})
+        raw, masked = privacy.mask_ids_in_duckdb(con, "people", "customer id", length, key=key)
+        assert raw.tolist() == sorted(set(ids))            # distinct, sorted, NULL left out
+        assert masked.tolist() == ["K-" + hmac.new(key, i.encode(), hashlib.sha256).hexdigest()[:length] for i in raw]
+        assert privacy._MASKED["ids"] == dict(zip(raw, masked))   # mask_ids then finds them
+        assert mask_ids(raw, length, key=key).tolist() == masked.tolist()
+    with pytest.raises(ValueError, match="length must be between 1 and 64; got 0"):
+        privacy.mask_ids_in_duckdb(con, "people", "customer id", 0, key=b"k" * 32)

@@ -599,11 +599,15 @@ class RunCache:
     # ids: masked on disk, raw in memory
     def _id_maps(self) -> tuple[pd.Index, pd.Index]:
         if self._ids is None:
-            from .privacy import mask_ids
+            from .data import BankData
+            from .privacy import mask_ids, mask_ids_in_duckdb
 
-            raw = self.bank.con.execute("SELECT CAST(customer_id AS VARCHAR) FROM customers").fetchnumpy()
-            raw = np.asarray(next(iter(raw.values())), dtype=object)
-            masked = mask_ids(raw).to_numpy(dtype=object)
+            if isinstance(self.bank, BankData):      # every customer's mask, hashed in parallel by DuckDB
+                raw, masked = mask_ids_in_duckdb(self.bank.con, "customers", "customer_id")
+            else:
+                raw = self.bank.con.execute("SELECT CAST(customer_id AS VARCHAR) FROM customers").fetchnumpy()
+                raw = np.asarray(next(iter(raw.values())), dtype=object)
+                masked = mask_ids(raw).to_numpy(dtype=object)
             raw_idx, masked_idx = pd.Index(raw, dtype=object), pd.Index(masked, dtype=object)
             if not (raw_idx.is_unique and masked_idx.is_unique):
                 raise ValueError("customer ids or their masks are not unique")

@@ -20,6 +20,7 @@ import os
 import secrets
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from . import ClientLensError
@@ -107,10 +108,7 @@ def mask_ids(ids, length: int = 12, *, key: bytes | None = None) -> pd.Series:
     s = pd.Series(ids)
     text = s.astype(str)
     uniq = pd.unique(text)
-    tag = (hashlib.sha256(key).digest(), int(length))     # the memo's key and length, not the key itself
-    if _MASKED["tag"] != tag or len(_MASKED["ids"]) > MASK_MEMO_MAX:
-        _MASKED.update(tag=tag, ids={})
-    memo = _MASKED["ids"]
+    memo = _memo(key, length)
     new = [u for u in uniq if u not in memo]
     if new:
         mac = _hmac_sha256(key)
@@ -125,14 +123,59 @@ _MASKED: dict = {"tag": None, "ids": {}}
 MASK_MEMO_MAX = 5_000_000
 
 
-def _hmac_sha256(key: bytes):
-    """HMAC-SHA256 (RFC 2104) of one message -> hex digest, with the key's padded hash states prepared once:
-    the same digests as :func:`hmac.new`, about twice as fast over a million ids."""
+def mask_ids_in_duckdb(con, relation: str, column: str = "customer_id", length: int = 12, *,
+                       key: bytes | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct ids of ``relation.column`` and their masks, hashed by DuckDB in parallel.
+
+    The same masks as :func:`mask_ids` (HMAC-SHA256 of the id's UTF-8 bytes, RFC 2104), in about a
+    quarter of the time for a million ids: the run cache maps every customer of the base once per
+    report. The key's two padded blocks reach DuckDB as bound parameters of this one query (never
+    in its text, a log or a file). The masks are remembered like :func:`mask_ids`'s, so later calls of
+    :func:`mask_ids` in the process find them.
+
+    Returns
+    -------
+    (raw, masked) : two object arrays of str, in the order of the raw ids
+    """
+    from .data import quote_ident
+
+    length = int(length)
+    if not 1 <= length <= 64:
+        raise ValueError(f"length must be between 1 and 64; got {length}")
+    key = id_key() if key is None else key
+    inner, outer = _hmac_pads(key)
+    col = quote_ident(column)
+    out = con.execute(
+        f"SELECT raw, 'K-' || left(sha256($outer || unhex(sha256($inner || encode(raw)))), $n) AS masked "
+        f"FROM (SELECT DISTINCT CAST({col} AS VARCHAR) AS raw FROM {quote_ident(relation)} WHERE {col} IS NOT NULL) "
+        f"ORDER BY raw", {"inner": inner, "outer": outer, "n": length}).fetchnumpy()
+    raw, masked = np.asarray(out["raw"], dtype=object), np.asarray(out["masked"], dtype=object)
+    if len(raw) <= MASK_MEMO_MAX:
+        _memo(key, length).update(zip(raw.tolist(), masked.tolist()))
+    return raw, masked
+
+
+def _memo(key: bytes, length: int) -> dict:
+    """The process's remembered masks ({raw: masked}, :data:`_MASKED`) of this key and length."""
+    tag = (hashlib.sha256(key).digest(), int(length))     # the memo's key and length, not the key itself
+    if _MASKED["tag"] != tag or len(_MASKED["ids"]) > MASK_MEMO_MAX:
+        _MASKED.update(tag=tag, ids={})
+    return _MASKED["ids"]
+
+
+def _hmac_pads(key: bytes) -> tuple[bytes, bytes]:
+    """The key's inner and outer padded blocks of HMAC-SHA256 (RFC 2104)."""
     if len(key) > 64:                              # SHA-256's block size
         key = hashlib.sha256(key).digest()
     key = key.ljust(64, b"\0")
-    inner = hashlib.sha256(bytes(b ^ 0x36 for b in key))
-    outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))
+    return bytes(b ^ 0x36 for b in key), bytes(b ^ 0x5C for b in key)
+
+
+def _hmac_sha256(key: bytes):
+    """HMAC-SHA256 (RFC 2104) of one message -> hex digest, with the key's padded hash states prepared once:
+    the same digests as :func:`hmac.new`, about twice as fast over a million ids."""
+    ipad, opad = _hmac_pads(key)
+    inner, outer = hashlib.sha256(ipad), hashlib.sha256(opad)
 
     def mac(message: bytes) -> str:
         i, o = inner.copy(), outer.copy()
