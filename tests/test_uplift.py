@@ -10,7 +10,7 @@ import pytest
 from clientlens import config
 from clientlens import postevaluation as P
 from clientlens import uplift as U
-from clientlens.data import load_bank
+from clientlens.data import is_in, load_bank
 from clientlens.tags import TagRules
 
 
@@ -174,14 +174,16 @@ def test_post_evaluation_report_runs_on_demo_small(demo_small, tmp_path):
 
 
 @pytest.mark.parametrize("dtype", ["str", object])
-def test_migration_id_filter_equals_pandas_isin(dtype):
-    # migration's filter of the earlier date's customers (Arrow is_in, fast at 1M ids) must select exactly what
+def test_arrow_is_in_equals_pandas_isin(dtype):
+    # is_in (Arrow, fast at 1M ids; migration's filter of the earlier date's customers) must select exactly what
     # pandas' isin selects, missing ids included
     ids = pd.Series(["C01", "C02", None, "C04", "C05", "C02"], dtype=dtype)
     among = pd.Series(["C02", "C05", "C09", None], dtype=dtype)
-    got = P._is_in(ids, among)
+    got = is_in(ids, among)
     assert got.dtype == bool and got.tolist() == ids.isin(among).tolist() == [False, True, True, False, True, True]
-    assert not P._is_in(ids, among.iloc[:0]).any()
+    assert not is_in(ids, among.iloc[:0]).any()
+    # indexes too (04's count of segment rows matched to valued customers)
+    assert is_in(pd.Index(ids, dtype=dtype), pd.Index(among, dtype=dtype)).tolist() == ids.isin(among).tolist()
 
 
 def test_uplift_score_named_in_words_in_both_languages():

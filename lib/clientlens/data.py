@@ -37,6 +37,22 @@ def quote_ident(name: str) -> str:
     return '"' + str(name).replace('"', '""') + '"'
 
 
+def is_in(values, among) -> np.ndarray:
+    """``values.isin(among)`` as a boolean array, computed by Arrow.
+
+    pandas' own ``isin`` of Arrow-backed strings (the ``str`` dtype) converts ``among`` value by value in
+    Python: 7.7 s for a million ids against 0.1 s here. ``values`` and ``among`` are Series, Indexes or
+    arrays; when Arrow finds no common type (an empty or all-missing side), pandas decides.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    a, b = pa.array(pd.Series(values), from_pandas=True), pa.array(pd.Series(among), from_pandas=True)
+    if a.type != b.type:
+        return pd.Series(values).isin(pd.Series(among)).to_numpy(dtype=bool)
+    return pc.is_in(a, value_set=b).to_numpy(zero_copy_only=False)
+
+
 def quote_literal(value) -> str:
     """Quote an SQL string literal (DuckDB): ``it's`` -> ``'it''s'``."""
     return "'" + str(value).replace("'", "''") + "'"

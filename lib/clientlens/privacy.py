@@ -107,13 +107,15 @@ def mask_ids(ids, length: int = 12, *, key: bytes | None = None) -> pd.Series:
     key = id_key() if key is None else key
     s = pd.Series(ids)
     text = s.astype(str)
-    uniq = pd.unique(text)
+    codes, uniq = pd.factorize(text)
+    uniq = np.asarray(uniq, dtype=object).tolist()   # Python str: iterating Arrow-backed strings is slow
     memo = _memo(key, length)
     new = [u for u in uniq if u not in memo]
     if new:
         mac = _hmac_sha256(key)
         memo.update((u, "K-" + mac(u.encode("utf-8"))[:length]) for u in new)
-    return text.map({u: memo[u] for u in uniq}).rename(s.name)
+    masked = np.array([memo[u] for u in uniq], dtype=object)
+    return pd.Series(masked[codes], index=s.index, name=s.name, dtype=text.dtype)
 
 
 #: masked ids this process has already computed, for the last key and length used ({raw: masked}): a report

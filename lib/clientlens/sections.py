@@ -653,6 +653,7 @@ def value_groupings(run_cache, as_of_date, vals: pd.DataFrame, seg_path, as_of: 
     ``{name: Series(group, index=customer_id)}``.
     """
     from . import ClientLensError
+    from .data import is_in
     from .privacy import mask_ids, masked_key
 
     groupings = {}
@@ -672,7 +673,7 @@ def value_groupings(run_cache, as_of_date, vals: pd.DataFrame, seg_path, as_of: 
         seg_ids = masked_key(seg).map(pd.Series(vals.index, index=mask_ids(vals.index).to_numpy()))
         groupings["segment"] = pd.Series(seg[seg_col].to_numpy(), index=seg_ids.to_numpy()).loc[
             lambda s: s.index.notna()]
-        n_matched = int(groupings["segment"].index.isin(vals.index).sum())
+        n_matched = int(is_in(groupings["segment"].index, vals.index).sum())
         report.show_md(t("Segments from the segmentation report of {as_of}: {n:,} of {total:,} valued customers "
                          "matched.", as_of=as_of, n=n_matched, total=len(vals)))
     else:
