@@ -426,12 +426,14 @@ def _surge_hits_sql(start: _dt.date, end: _dt.date, rules: EventRules, only: str
 
     One pass over the window, not one join per day: a customer's three window sums change only
     on the days a spend day enters a window or moves on (its day, and w, 2w and 3w days later).
-    Those change days (plus the window's first day) are probe rows, interleaved with the daily spend
-    rows; three ``RANGE`` window sums over each customer's days give the state at every probe,
-    which holds until the customer's next probe. ``hits`` holds the probes whose state meets the
-    rule: ``customer_id``, ``day`` (the probe), ``until`` (the customer's next probe, or ``end`` + 1:
-    exclusive), ``value``, ``baseline``, ``n_now``, ``n_before``; so the rule holds on every day of
-    ``[day, until)`` with these values, and on no other day of the window.
+    Each spend day adds its amount and count to a window on the day it enters and takes them off
+    on the day it leaves (four change rows: at +0, +w, +2w, +3w); the change rows of a customer,
+    summed per day (those before ``start`` on ``start``), are the probes, and running sums over
+    them give the three window sums at every probe, a state which holds until the customer's next
+    probe. ``hits`` holds the probes whose state meets the rule: ``customer_id``, ``day`` (the
+    probe), ``until`` (the customer's next probe, or ``end`` + 1: exclusive), ``value``,
+    ``baseline``, ``n_now``, ``n_before``; so the rule holds on every day of ``[day, until)`` with
+    these values, and on no other day of the window.
 
     Sums are exact (amounts as DECIMAL cents), so the result does not depend on row order or
     DuckDB's thread count: a DOUBLE sum can differ in its last bit between runs and flip a
@@ -441,7 +443,7 @@ def _surge_hits_sql(start: _dt.date, end: _dt.date, rules: EventRules, only: str
     first = start - _dt.timedelta(days=3 * w - 1)
     ra, rc = float(rules.surge_amount_ratio), float(rules.surge_count_ratio)
     d0, d1 = f"DATE {_lit(start.isoformat())}", f"DATE {_lit(end.isoformat())}"
-    c = "PARTITION BY customer_id ORDER BY dn"   # the window of each customer's days (spelt out: portable)
+    c = ("PARTITION BY customer_id ORDER BY day ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW")   # portable
     return f"""
         WITH daily AS (
             SELECT CAST(customer_id AS VARCHAR) AS customer_id, txn_date AS day,
@@ -450,30 +452,24 @@ def _surge_hits_sql(start: _dt.date, end: _dt.date, rules: EventRules, only: str
             WHERE direction = 'out' AND category IN ({_sql_list(rules.spend_categories)}) {('AND ' + only) if only else ''}
               AND txn_date BETWEEN DATE {_lit(first.isoformat())} AND {d1}
             GROUP BY ALL),
-        probes AS (   -- days on which a window sum of the customer can change, inside [start, end]
-            SELECT DISTINCT customer_id, p AS day FROM (
-                SELECT customer_id, day + o.k AS p FROM daily CROSS JOIN (VALUES (0), ({w}), ({2 * w}), ({3 * w})) AS o(k)
-                UNION ALL
-                SELECT customer_id, {d0} AS p FROM daily) pp
-            WHERE p BETWEEN {d0} AND {d1}),
-        rows_ AS (
-            SELECT customer_id, day, amt, n, FALSE AS probe FROM daily
-            UNION ALL
-            SELECT customer_id, day, CAST(0 AS DECIMAL(18, 2)), 0, TRUE FROM probes),
-        state AS (
-            SELECT customer_id, day, probe,
-                   sum(amt) OVER ({c} RANGE BETWEEN {w - 1} PRECEDING AND CURRENT ROW) AS a0,
-                   sum(amt) OVER ({c} RANGE BETWEEN {2 * w - 1} PRECEDING AND {w} PRECEDING) AS a1,
-                   sum(amt) OVER ({c} RANGE BETWEEN {3 * w - 1} PRECEDING AND {2 * w} PRECEDING) AS a2,
-                   sum(n) OVER ({c} RANGE BETWEEN {w - 1} PRECEDING AND CURRENT ROW) AS n0,
-                   sum(n) OVER ({c} RANGE BETWEEN {3 * w - 1} PRECEDING AND {w} PRECEDING) AS n12
-            FROM (SELECT *, date_diff('day', {d0}, day) AS dn FROM rows_) r),
+        changes AS (   -- a spend day enters / leaves the windows: last w days (0), days w+1..2w (1), 2w+1..3w (2)
+            SELECT customer_id, CASE WHEN day + o.k < {d0} THEN {d0} ELSE day + o.k END AS day,
+                   amt * o.s0 AS da0, amt * o.s1 AS da1, amt * o.s2 AS da2,
+                   CAST(n * o.s0 AS BIGINT) AS dn0, CAST(n * (o.s1 + o.s2) AS BIGINT) AS dn12
+            FROM daily CROSS JOIN (VALUES (0, 1, 0, 0), ({w}, -1, 1, 0), ({2 * w}, 0, -1, 1), ({3 * w}, 0, 0, -1))
+                AS o(k, s0, s1, s2)
+            WHERE day + o.k <= {d1}),
+        probes AS (   -- days on which a window sum of the customer changes, inside [start, end]
+            SELECT customer_id, day, sum(da0) AS da0, sum(da1) AS da1, sum(da2) AS da2,
+                   CAST(sum(dn0) AS BIGINT) AS dn0, CAST(sum(dn12) AS BIGINT) AS dn12
+            FROM changes GROUP BY customer_id, day),
         per AS (   -- the baseline is a DOUBLE on both engines (Spark would keep the exact DECIMAL quotient)
             SELECT customer_id, day,
                    coalesce(lead(day) OVER (PARTITION BY customer_id ORDER BY day), {d1} + 1) AS until,
-                   coalesce(a0, 0) AS value, CAST(coalesce(a1, 0) + coalesce(a2, 0) AS DOUBLE) / 2 AS baseline,
-                   coalesce(n0, 0) AS n_now, coalesce(n12, 0) / 2 AS n_before
-            FROM state WHERE probe),
+                   sum(da0) OVER ({c}) AS value,
+                   CAST(sum(da1) OVER ({c}) + sum(da2) OVER ({c}) AS DOUBLE) / 2 AS baseline,
+                   CAST(sum(dn0) OVER ({c}) AS BIGINT) AS n_now, CAST(sum(dn12) OVER ({c}) AS BIGINT) / 2 AS n_before
+            FROM probes),
         hits AS (
             SELECT * FROM per
             WHERE baseline > 0 AND value > baseline * (1 + {ra!r}) AND n_now > n_before * (1 + {rc!r})
