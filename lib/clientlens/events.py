@@ -356,7 +356,8 @@ def _detect(bank, start: _dt.date, end: _dt.date, rules: EventRules, customers_o
                 skipped[ev] = "no transactions table"
                 continue
             if ev == "spend_surge":
-                parts.append(_surge_runs(bank, start, end, rules, only) if as_runs else _surges(bank, start, end, rules, only))
+                surge = _surge_runs if as_runs else _surges
+                parts.append(surge(bank, start, end, rules, only))
             else:
                 parts.append(_single_transaction_events(bank, ev, d0, d1, rules, only))
         finally:
@@ -443,7 +444,7 @@ def _surge_hits_sql(start: _dt.date, end: _dt.date, rules: EventRules, only: str
     first = start - _dt.timedelta(days=3 * w - 1)
     ra, rc = float(rules.surge_amount_ratio), float(rules.surge_count_ratio)
     d0, d1 = f"DATE {_lit(start.isoformat())}", f"DATE {_lit(end.isoformat())}"
-    c = ("PARTITION BY customer_id ORDER BY day ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW")   # portable
+    c = "PARTITION BY customer_id ORDER BY day ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW"   # running sums
     return f"""
         WITH daily AS (
             SELECT CAST(customer_id AS VARCHAR) AS customer_id, txn_date AS day,
@@ -468,7 +469,8 @@ def _surge_hits_sql(start: _dt.date, end: _dt.date, rules: EventRules, only: str
                    coalesce(lead(day) OVER (PARTITION BY customer_id ORDER BY day), {d1} + 1) AS until,
                    sum(da0) OVER ({c}) AS value,
                    CAST(sum(da1) OVER ({c}) + sum(da2) OVER ({c}) AS DOUBLE) / 2 AS baseline,
-                   CAST(sum(dn0) OVER ({c}) AS BIGINT) AS n_now, CAST(sum(dn12) OVER ({c}) AS BIGINT) / 2 AS n_before
+                   CAST(sum(dn0) OVER ({c}) AS BIGINT) AS n_now,
+                   CAST(sum(dn12) OVER ({c}) AS BIGINT) / 2 AS n_before
             FROM probes),
         hits AS (
             SELECT * FROM per
