@@ -22,7 +22,7 @@ def _prepare(params, cache):
 
 def _run(params, cache):
     from clientlens.data import load_bank
-    from clientlens.events import EventRules, campaign_tasks, event_window, run_daily_job
+    from clientlens.events import EventRules, campaign_tasks, event_window, rule_hits, run_daily_job
 
     rules = EventRules.from_params({"surge_min_spend": 3000.0, "max_delay_days": 2})
     t0 = time.perf_counter()
@@ -36,7 +36,7 @@ def _run(params, cache):
     t3 = time.perf_counter()
     rows = int(bank.con.execute("SELECT count(*) FROM transactions").fetchall()[0][0])
     return {"transactions": rows, "customers": len(customers), "history_days": params["history_days"],
-            "rule_hits": len(triggered), "events": len(kept), "tasks": len(tasks),
+            "rule_hits": int(rule_hits(triggered).sum()), "events": len(kept), "tasks": len(tasks),
             "tasks_delayed": tasks.attrs["funnel"]["delayed"], "tasks_over_cap": tasks.attrs["funnel"]["over_cap"],
             "load_s": round(t1 - t0, 2), "rules_s": round(t2 - t1, 2), "campaign_s": round(t3 - t2, 2),
             **{f"events_{k}": int(v) for k, v in kept["event"].value_counts().items()}}

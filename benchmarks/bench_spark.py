@@ -34,7 +34,7 @@ def _stages(bank, count_sql) -> dict:
     """Wide table, RFM summary and the daily event job on ``bank`` (either engine): seconds and sizes."""
     from clientlens.clv import rfm_summary
     from clientlens.engine import wide_table
-    from clientlens.events import EventRules, event_window, run_daily_job
+    from clientlens.events import EventRules, event_window, rule_hits, run_daily_job
 
     t0 = time.perf_counter()
     wide = wide_table(bank, AS_OF)
@@ -46,7 +46,7 @@ def _stages(bank, count_sql) -> dict:
     n_txn = int(count_sql("SELECT count(*) FROM transactions"))
     return {"wide_s": round(t1 - t0, 2), "rfm_s": round(t2 - t1, 2), "events_s": round(t3 - t2, 2),
             "stages_s": round(t3 - t0, 2), "customers": len(wide), "rfm_customers": len(rfm.table),
-            "rule_hits": len(triggered), "events": len(kept), "transactions": n_txn,
+            "rule_hits": int(rule_hits(triggered).sum()), "events": len(kept), "transactions": n_txn,
             "us_per_txn": {k: round(1e6 * v / n_txn, 3) for k, v in
                            (("wide", t1 - t0), ("rfm", t2 - t1), ("events", t3 - t2))}}
 

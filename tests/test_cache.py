@@ -169,12 +169,13 @@ def test_backtest_equals_the_daily_job_run_day_by_day_on_demo_small(demo_small):
     bank = load_bank(demo_small)
     rules = E.EventRules()
     start, end = E.event_window(AS_OF, 21)
-    trig_w, kept_w = E.run_daily_job(bank, start, end, rules, warmup_days=400)
+    runs_w, kept_w = E.run_daily_job(bank, start, end, rules, warmup_days=400)
+    trig_w = E.expand_runs(runs_w)            # the hits as runs: one row per customer, day and event
     trig_d, kept_d = [], []
     for i in range((end - start).days + 1):
         day = start + dt.timedelta(days=i)
         t, k = E.run_daily_job(bank, day, day, rules, warmup_days=400)
-        trig_d.append(t)
+        trig_d.append(E.expand_runs(t))
         kept_d.append(k)
     assert len(trig_w) > 1000 and {"spend_surge", "large_inflow", "large_outflow", "birthday"} <= set(trig_w["event"])
     pd.testing.assert_frame_equal(trig_w, pd.concat(trig_d, ignore_index=True), check_exact=True)

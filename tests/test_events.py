@@ -429,3 +429,109 @@ def test_tasks_never_pair_a_customer_with_a_product_above_their_level(demo_small
     unfiltered = campaign_tasks(kept, customers, {}, allow_raw_ids=True)
     a2 = customers.set_index("customer_id")["risk_appetite"].reindex(unfiltered["customer_id"]).to_numpy(dtype=object)
     assert not cat.suitable(a2, unfiltered["product"].to_numpy(dtype=object)).all()
+
+
+# --------------------------------------------------------------------------- rule hits as runs (issue 18)
+def _runs(rows):
+    """Hand-made rule hits as runs: (customer, event, first day, days, value)."""
+    return pd.DataFrame({"customer_id": [r[0] for r in rows],
+                         "event_date": pd.to_datetime([r[2] for r in rows]).astype("datetime64[s]"),
+                         "days": np.array([r[3] for r in rows], dtype=np.int64), "event": [r[1] for r in rows],
+                         "value": [float(r[4]) for r in rows], "baseline": 1000.0, "n_now": 5.0, "n_before": 2.0,
+                         "amount_usd": float("nan")})
+
+
+def _kept_days(kept):
+    return list(zip(kept["customer_id"], kept["event"], kept["event_date"].dt.strftime("%m-%d"), kept["value"]))
+
+
+def test_cooldown_on_runs_equals_cooldown_on_days_on_hand_made_runs():
+    from clientlens.events import apply_cooldown_on_runs, expand_runs
+
+    runs = _runs([
+        ("A", "spend_surge", "2026-10-01", 3, 1),    # 10-01..10-03, touching the next run (values changed)
+        ("A", "spend_surge", "2026-10-04", 5, 2),    # 10-04..10-08
+        ("A", "birthday", "2026-10-02", 1, 9),       # another event of A: its own cooldown
+        ("B", "spend_surge", "2026-06-01", 100, 3),  # 06-01..09-08: longer than several cooldowns
+        ("B", "spend_surge", "2026-09-20", 2, 4),    # 09-20..09-21: inside the cooldown of 09-03's kept day
+        ("C", "spend_surge", "2026-10-10", 1, 5),
+        ("C", "spend_surge", "2026-10-12", 40, 6),   # 10-12..11-20
+    ])
+    # cooldown 2 (keep, then skip 2 days): A 10-01, 10-04, 10-07 (touching runs chain); B every 3rd day of its run
+    # from 06-01 and 09-20 (09-08 was the last kept); C 10-10, 10-13 (2 days after), 10-16, ...
+    two = apply_cooldown_on_runs(runs, 2)
+    assert [d for c, e, d, v in _kept_days(two) if c == "A" and e == "spend_surge"] == ["10-01", "10-04", "10-07"]
+    assert [v for c, e, d, v in _kept_days(two) if c == "A" and e == "spend_surge"] == [1.0, 2.0, 2.0]
+    # cooldown 30: B keeps 06-01, 07-02, 08-02, 09-02 (days 0, 31, 62, 93 of its 100-day run); 09-20 is in the cooldown
+    thirty = apply_cooldown_on_runs(runs, 30)
+    assert [d for c, e, d, v in _kept_days(thirty) if c == "B"] == ["06-01", "07-02", "08-02", "09-02"]
+    assert [d for c, e, d, v in _kept_days(thirty) if c == "C"] == ["10-10", "11-10"]
+    assert [v for c, e, d, v in _kept_days(thirty) if c == "C"] == [5.0, 6.0]   # the values of the run holding the day
+    # cooldown 0 keeps every day of every run
+    assert len(apply_cooldown_on_runs(runs, 0)) == int(runs["days"].sum())
+    for cooldown in (0, 1, 2, 7, 30, 99, 100):
+        pd.testing.assert_frame_equal(apply_cooldown_on_runs(runs, cooldown), apply_cooldown(expand_runs(runs), cooldown),
+                                      check_exact=True)
+
+
+def test_cooldown_on_runs_equals_cooldown_on_days_on_random_runs():
+    """Many customers with runs that touch, leave gaps or span several cooldowns, in a shuffled order."""
+    from clientlens.events import apply_cooldown_on_runs, expand_runs
+
+    rng = np.random.default_rng(18)
+    rows = []
+    for c in range(200):
+        for ev in ("spend_surge", "large_inflow"):
+            day = pd.Timestamp("2026-03-01") + pd.Timedelta(days=int(rng.integers(0, 20)))
+            for _ in range(int(rng.integers(1, 8))):
+                n = int(rng.integers(1, 70))
+                rows.append((f"C{c:03d}", ev, day, n, rng.integers(1, 10_000)))
+                day += pd.Timedelta(days=n + int(rng.choice([0, 0, 1, 5, 40])))   # touching, or a gap
+    runs = _runs(rows).sample(frac=1.0, random_state=1).reset_index(drop=True)
+    for cooldown in (0, 1, 6, 30):
+        days = expand_runs(runs)
+        want = apply_cooldown(days, cooldown)
+        assert (0 < len(want) < len(days)) or cooldown == 0
+        pd.testing.assert_frame_equal(apply_cooldown_on_runs(runs, cooldown), want, check_exact=True)
+
+
+def test_daily_job_hits_as_runs_expand_to_detect_events_and_count_the_same_rule_hits(demo_small):
+    from clientlens.events import apply_cooldown_on_runs, event_summary, expand_runs, rule_hits
+
+    bank = load_bank(demo_small)
+    rules = EventRules.from_params({"surge_min_spend": 3000.0})
+    start, end = event_window(D, 60)
+    triggered, kept = run_daily_job(bank, start, end, rules)
+    days = detect_events(bank, start, end, rules)
+    surge = triggered[triggered["event"] == "spend_surge"]
+    assert (surge["days"] > 1).sum() > 100 and (triggered.loc[triggered["event"] != "spend_surge", "days"] == 1).all()
+    assert len(triggered) < len(days)
+    pd.testing.assert_frame_equal(expand_runs(triggered), days, check_exact=True)
+    assert rule_hits(triggered).to_dict() == days.groupby("event").size().to_dict()
+    daily = daily_counts(kept, "event_date", "event", start, end)
+    pd.testing.assert_frame_equal(event_summary(triggered, kept, daily, rules, 3000),
+                                  event_summary(days, kept, daily, rules, 3000))
+    # and the cooldown on the window's runs equals the cooldown on its days
+    for cooldown in (0, 7, 30):
+        pd.testing.assert_frame_equal(apply_cooldown_on_runs(triggered, cooldown), apply_cooldown(days, cooldown),
+                                      check_exact=True)
+
+
+@pytest.mark.parametrize("settings", [
+    {}, {"surge_min_spend": 3000.0, "surge_min_base_spend": 3000.0, "surge_min_base_count": 4},
+    {"surge_window_days": 7, "cooldown_days": 3}, {"cooldown_days": 0}, {"cooldown_days": 10, "warmup_days": 200}])
+def test_daily_job_keeps_what_the_cooldown_keeps_on_every_day_of_everybody_from_the_warmup(demo_small, settings):
+    """Reference: the previous implementation's meaning: every rule on every day of the warm-up and the window for
+    every customer, one row per day, :func:`apply_cooldown`, then the window's days."""
+    settings = dict(settings)
+    warmup = settings.pop("warmup_days", None)
+    bank = load_bank(demo_small)
+    rules = EventRules.from_params(settings)
+    start, end = event_window(D, 45)
+    _, kept = run_daily_job(bank, start, end, rules, warmup_days=warmup)
+    warmup = kept.attrs["warmup_days"]
+    everybody = apply_cooldown(detect_events(bank, start - pd.Timedelta(days=warmup).to_pytimedelta(), end, rules),
+                               rules.cooldown_days)
+    everybody = everybody[everybody["event_date"] >= pd.Timestamp(start)].reset_index(drop=True)
+    assert len(kept) > 500 and "spend_surge" in set(kept["event"])
+    pd.testing.assert_frame_equal(kept, everybody, check_exact=True)

@@ -423,7 +423,8 @@ class RunCache:
         return fit
 
     def daily_job(self, start, end, rules=None, warmup_days: int | None = None):
-        """:func:`clientlens.events.run_daily_job` over ``start``..``end``: ``(triggered, kept)``."""
+        """:func:`clientlens.events.run_daily_job` over ``start``..``end``: ``(triggered, kept)`` (``triggered``:
+        the rule hits as runs, :func:`clientlens.events.rule_hits` counts them per event)."""
         from . import events as E
         from .params import to_date
 

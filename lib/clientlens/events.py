@@ -74,7 +74,7 @@ from .params import require_int, to_date
 
 __all__ = ["EventRules", "EVENTS", "RULES_NEEDING_DATA", "detect_events", "apply_cooldown", "campaign_tasks",
            "rules_table", "daily_counts", "event_window", "run_daily_job", "event_summary", "channel_load",
-           "FUNNEL_LABELS", "rules_not_run"]
+           "FUNNEL_LABELS", "rules_not_run", "expand_runs", "apply_cooldown_on_runs", "rule_hits"]
 
 #: Reader's names of the campaign-management funnel steps (``tasks.attrs["funnel"]``).
 FUNNEL_LABELS = {"events": "events (after cooldown)", "opted_out": "opted out (removed)",
@@ -316,7 +316,13 @@ def detect_events(bank, start, end, rules: EventRules | dict | None = None, *,
     return out
 
 
-def _detect(bank, start: _dt.date, end: _dt.date, rules: EventRules, customers_only) -> tuple[pd.DataFrame, dict]:
+def _detect(bank, start: _dt.date, end: _dt.date, rules: EventRules, customers_only,
+            as_runs: bool = False) -> tuple[pd.DataFrame, dict]:
+    """The rules' hits from ``start`` to ``end`` and the skipped rules; see :func:`detect_events`.
+
+    ``as_runs``: the hits as runs (:func:`_surge_runs`; the other rules' hits are runs of one
+    day), with ``days`` after ``event_date``; else one row per customer, day and event.
+    """
     parts, skipped = [], {}
     has_txn, has_cust = bank.has("transactions"), bank.has("customers")
     d0, d1 = f"DATE {_lit(start.isoformat())}", f"DATE {_lit(end.isoformat())}"
@@ -350,7 +356,8 @@ def _detect(bank, start: _dt.date, end: _dt.date, rules: EventRules, customers_o
                 skipped[ev] = "no transactions table"
                 continue
             if ev == "spend_surge":
-                parts.append(_surges(bank, start, end, rules, only))
+                surge = _surge_runs if as_runs else _surges
+                parts.append(surge(bank, start, end, rules, only))
             else:
                 parts.append(_single_transaction_events(bank, ev, d0, d1, rules, only))
         finally:
@@ -366,6 +373,10 @@ def _detect(bank, start: _dt.date, end: _dt.date, rules: EventRules, customers_o
         out["event_date"] = pd.Series(dtype="datetime64[s]")
     out = out[_COLUMNS]
     out["event_date"] = pd.to_datetime(out["event_date"]).astype("datetime64[s]")
+    if as_runs:
+        days = pd.concat([p["days"] if "days" in p.columns else pd.Series(1, index=p.index) for p in parts],
+                         ignore_index=True) if parts else pd.Series(dtype="int64")
+        out.insert(2, "days", days.to_numpy(dtype=np.int64))
     out = out.sort_values(["event_date", "event", "customer_id"], kind="stable").reset_index(drop=True)
     return out, skipped
 
@@ -411,28 +422,30 @@ def _maturities(bank, ev: str, start: _dt.date, end: _dt.date, rules: EventRules
                           **({"min_amt": min_amt} if min_amt is not None else {})}).df()
 
 
-def _surges(bank, start: _dt.date, end: _dt.date, rules: EventRules, only: str = "") -> pd.DataFrame:
-    """Spend surge on each day: the last w days vs the mean of the two w-day windows before.
+def _surge_hits_sql(start: _dt.date, end: _dt.date, rules: EventRules, only: str = "") -> str:
+    """The spend-surge rule from ``start`` to ``end`` as SQL: a ``WITH`` list ending in ``hits``, no final ``SELECT``.
 
     One pass over the window, not one join per day: a customer's three window sums change only
     on the days a spend day enters a window or moves on (its day, and w, 2w and 3w days later).
-    Those change days (plus the window's first day) are probe rows, interleaved with the daily spend
-    rows; three ``RANGE`` window sums over each customer's days give the state at every probe,
-    which holds until the customer's next probe. Days whose state meets the rule are emitted; so the
-    result for a window equals the daily job run on each of its days (tested).
+    Each spend day adds its amount and count to a window on the day it enters and takes them off
+    on the day it leaves (four change rows: at +0, +w, +2w, +3w); the change rows of a customer,
+    summed per day (those before ``start`` on ``start``), are the probes, and running sums over
+    them give the three window sums at every probe, a state which holds until the customer's next
+    probe. ``hits`` holds the probes whose state meets the rule: ``customer_id``, ``day`` (the
+    probe), ``until`` (the customer's next probe, or ``end`` + 1: exclusive), ``value``,
+    ``baseline``, ``n_now``, ``n_before``; so the rule holds on every day of ``[day, until)`` with
+    these values, and on no other day of the window.
 
     Sums are exact (amounts as DECIMAL cents), so the result does not depend on row order or
     DuckDB's thread count: a DOUBLE sum can differ in its last bit between runs and flip a
     comparison that sits on a threshold.
     """
-    from .features import _configure, _restore
-
     w = int(rules.surge_window_days)
     first = start - _dt.timedelta(days=3 * w - 1)
     ra, rc = float(rules.surge_amount_ratio), float(rules.surge_count_ratio)
     d0, d1 = f"DATE {_lit(start.isoformat())}", f"DATE {_lit(end.isoformat())}"
-    c = "PARTITION BY customer_id ORDER BY dn"   # the window of each customer's days (spelt out: portable)
-    sql = f"""
+    c = "PARTITION BY customer_id ORDER BY day ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW"   # running sums
+    return f"""
         WITH daily AS (
             SELECT CAST(customer_id AS VARCHAR) AS customer_id, txn_date AS day,
                    sum(CAST(amount AS DECIMAL(18, 2))) AS amt, count(*) AS n
@@ -440,47 +453,97 @@ def _surges(bank, start: _dt.date, end: _dt.date, rules: EventRules, only: str =
             WHERE direction = 'out' AND category IN ({_sql_list(rules.spend_categories)}) {('AND ' + only) if only else ''}
               AND txn_date BETWEEN DATE {_lit(first.isoformat())} AND {d1}
             GROUP BY ALL),
-        probes AS (   -- days on which a window sum of the customer can change, inside [start, end]
-            SELECT DISTINCT customer_id, p AS day FROM (
-                SELECT customer_id, day + o.k AS p FROM daily CROSS JOIN (VALUES (0), ({w}), ({2 * w}), ({3 * w})) AS o(k)
-                UNION ALL
-                SELECT customer_id, {d0} AS p FROM daily) pp
-            WHERE p BETWEEN {d0} AND {d1}),
-        rows_ AS (
-            SELECT customer_id, day, amt, n, FALSE AS probe FROM daily
-            UNION ALL
-            SELECT customer_id, day, CAST(0 AS DECIMAL(18, 2)), 0, TRUE FROM probes),
-        state AS (
-            SELECT customer_id, day, probe,
-                   sum(amt) OVER ({c} RANGE BETWEEN {w - 1} PRECEDING AND CURRENT ROW) AS a0,
-                   sum(amt) OVER ({c} RANGE BETWEEN {2 * w - 1} PRECEDING AND {w} PRECEDING) AS a1,
-                   sum(amt) OVER ({c} RANGE BETWEEN {3 * w - 1} PRECEDING AND {2 * w} PRECEDING) AS a2,
-                   sum(n) OVER ({c} RANGE BETWEEN {w - 1} PRECEDING AND CURRENT ROW) AS n0,
-                   sum(n) OVER ({c} RANGE BETWEEN {3 * w - 1} PRECEDING AND {w} PRECEDING) AS n12
-            FROM (SELECT *, date_diff('day', {d0}, day) AS dn FROM rows_) r),
+        changes AS (   -- a spend day enters / leaves the windows: last w days (0), days w+1..2w (1), 2w+1..3w (2)
+            SELECT customer_id, CASE WHEN day + o.k < {d0} THEN {d0} ELSE day + o.k END AS day,
+                   amt * o.s0 AS da0, amt * o.s1 AS da1, amt * o.s2 AS da2,
+                   CAST(n * o.s0 AS BIGINT) AS dn0, CAST(n * (o.s1 + o.s2) AS BIGINT) AS dn12
+            FROM daily CROSS JOIN (VALUES (0, 1, 0, 0), ({w}, -1, 1, 0), ({2 * w}, 0, -1, 1), ({3 * w}, 0, 0, -1))
+                AS o(k, s0, s1, s2)
+            WHERE day + o.k <= {d1}),
+        probes AS (   -- days on which a window sum of the customer changes, inside [start, end]
+            SELECT customer_id, day, sum(da0) AS da0, sum(da1) AS da1, sum(da2) AS da2,
+                   CAST(sum(dn0) AS BIGINT) AS dn0, CAST(sum(dn12) AS BIGINT) AS dn12
+            FROM changes GROUP BY customer_id, day),
         per AS (   -- the baseline is a DOUBLE on both engines (Spark would keep the exact DECIMAL quotient)
             SELECT customer_id, day,
                    coalesce(lead(day) OVER (PARTITION BY customer_id ORDER BY day), {d1} + 1) AS until,
-                   coalesce(a0, 0) AS value, CAST(coalesce(a1, 0) + coalesce(a2, 0) AS DOUBLE) / 2 AS baseline,
-                   coalesce(n0, 0) AS n_now, coalesce(n12, 0) / 2 AS n_before
-            FROM state WHERE probe),
+                   sum(da0) OVER ({c}) AS value,
+                   CAST(sum(da1) OVER ({c}) + sum(da2) OVER ({c}) AS DOUBLE) / 2 AS baseline,
+                   CAST(sum(dn0) OVER ({c}) AS BIGINT) AS n_now,
+                   CAST(sum(dn12) OVER ({c}) AS BIGINT) / 2 AS n_before
+            FROM probes),
         hits AS (
             SELECT * FROM per
             WHERE baseline > 0 AND value > baseline * (1 + {ra!r}) AND n_now > n_before * (1 + {rc!r})
               AND value >= {float(rules.surge_min_spend)!r}
-              AND baseline >= {float(rules.surge_min_base_spend)!r} AND n_before >= {float(rules.surge_min_base_count)!r})
-        SELECT customer_id, t.d AS event_date,
+              AND baseline >= {float(rules.surge_min_base_spend)!r} AND n_before >= {float(rules.surge_min_base_count)!r})"""
+
+
+def _surge_runs(bank, start: _dt.date, end: _dt.date, rules: EventRules, only: str = "") -> pd.DataFrame:
+    """Spend surge from ``start`` to ``end`` as runs: the rule holds on ``days`` consecutive days from ``event_date``.
+
+    The rows of :func:`_surge_hits_sql`'s ``hits`` in the columns of :func:`detect_events` plus ``days``
+    (after ``event_date``); a customer's runs do not overlap, and two of them may touch (the state
+    changed, the rule still holds). :func:`expand_runs` gives one row per day.
+    """
+    from .features import _configure, _restore
+
+    sql = _surge_hits_sql(start, end, rules, only) + """
+        SELECT customer_id, day AS event_date, CAST(date_diff('day', day, until) AS BIGINT) AS days,
                'spend_surge' AS event, CAST(value AS DOUBLE) AS value, CAST(baseline AS DOUBLE) AS baseline,
                CAST(n_now AS DOUBLE) AS n_now, CAST(n_before AS DOUBLE) AS n_before,
                CAST(NULL AS DOUBLE) AS amount_usd
-        FROM hits JOIN {_sql_days(start, end)} ON t.d >= hits.day AND t.d < hits.until"""
+        FROM hits"""
     if not _on_duckdb(bank):
-        return bank.con.execute(sql).df()
-    old = _configure(bank.con)
-    try:
-        return bank.con.execute(sql).df()
-    finally:
-        _restore(bank.con, old)
+        runs = bank.con.execute(sql).df()
+    else:
+        old = _configure(bank.con)
+        try:
+            runs = bank.con.execute(sql).df()
+        finally:
+            _restore(bank.con, old)
+    runs["event_date"] = pd.to_datetime(runs["event_date"]).astype("datetime64[s]")
+    runs["days"] = runs["days"].astype("int64")
+    return runs
+
+
+def _surges(bank, start: _dt.date, end: _dt.date, rules: EventRules, only: str = "") -> pd.DataFrame:
+    """Spend surge on each day: the last w days vs the mean of the two w-day windows before.
+
+    One row per customer and day the rule holds: :func:`_surge_runs` expanded (:func:`expand_runs`);
+    so the result for a window equals the daily job run on each of its days (tested).
+    """
+    return expand_runs(_surge_runs(bank, start, end, rules, only))
+
+
+def expand_runs(runs: pd.DataFrame) -> pd.DataFrame:
+    """One row per customer, day and event from rule hits as runs (the form of :func:`detect_events`).
+
+    Parameters
+    ----------
+    runs : DataFrame
+        Rule hits with ``event_date`` (a run's first day) and ``days`` (its length, >= 1), e.g. the
+        ``triggered`` of :func:`run_daily_job`; a frame without ``days`` is returned as it is.
+
+    Returns
+    -------
+    DataFrame
+        Each run repeated on each of its days (``event_date`` the day, the run's values), without
+        ``days``, sorted by day, event and customer as :func:`detect_events`.
+    """
+    if "days" not in runs.columns:
+        return runs
+    n = runs["days"].to_numpy(dtype=np.int64)
+    if (n < 1).any():
+        raise DataError("runs: days must be >= 1")
+    rows = np.repeat(np.arange(len(runs)), n)
+    offset = np.arange(len(rows), dtype=np.int64) - np.repeat(np.cumsum(n) - n, n)
+    out = runs.drop(columns="days").iloc[rows].reset_index(drop=True)
+    first = pd.to_datetime(out["event_date"]).to_numpy().astype("datetime64[D]")
+    out["event_date"] = (first + offset.astype("timedelta64[D]")).astype("datetime64[s]")
+    out = out.sort_values(["event_date", "event", "customer_id"], kind="stable").reset_index(drop=True)
+    out.attrs = dict(runs.attrs)
+    return out
 
 
 def _birthdays(bank, start: _dt.date, end: _dt.date, lead: int, only: str = "") -> pd.DataFrame:
@@ -529,37 +592,134 @@ def apply_cooldown(events: pd.DataFrame, cooldown_days: int) -> pd.DataFrame:
     return out.sort_values(["event_date", "event", "customer_id"], kind="stable").reset_index(drop=True)
 
 
+def apply_cooldown_on_runs(runs: pd.DataFrame, cooldown_days: int) -> pd.DataFrame:
+    """:func:`apply_cooldown` of rule hits given as runs, without expanding the runs into days.
+
+    Greedy in date order per (customer, event), as :func:`apply_cooldown`: a run from day ``a`` to
+    day ``b`` with ``L`` the last day kept before it (none: no cooldown) keeps ``max(a, L +
+    cooldown_days + 1)`` and every ``cooldown_days + 1`` days after it up to ``b``; runs of the same
+    customer and event that touch (the values changed, the rule still holds) chain through ``L``.
+    Vectorised over the (customer, event) groups: one numpy step per run position within a group.
+
+    Parameters
+    ----------
+    runs : DataFrame
+        Rule hits in the columns of :func:`detect_events` plus ``days`` (a run's length from
+        ``event_date``; a frame without it is one-day runs); a customer's runs of an event do not
+        overlap.
+    cooldown_days : int
+        ``0`` keeps every day.
+
+    Returns
+    -------
+    DataFrame
+        The kept days, one row per customer, day and event with the values of the run holding the day
+        (no ``days``), sorted by day, event and customer: ``apply_cooldown(expand_runs(runs))``.
+    """
+    cooldown_days = require_int("cooldown_days", cooldown_days, 0)
+    if "days" not in runs.columns:
+        runs = runs.assign(days=np.ones(len(runs), dtype=np.int64))
+    n_days = runs["days"].to_numpy(dtype=np.int64)
+    if (n_days < 1).any():
+        raise DataError("runs: days must be >= 1")
+    step = cooldown_days + 1
+    customer = pd.factorize(runs["customer_id"].astype(str))[0]
+    event = pd.factorize(runs["event"].astype(str))[0]
+    first_day = pd.to_datetime(runs["event_date"]).to_numpy().astype("datetime64[D]").astype(np.int64)
+    order = np.lexsort((first_day, event, customer))
+    a, b = first_day[order], first_day[order] + n_days[order] - 1
+    new_group = np.ones(len(order), dtype=bool)
+    new_group[1:] = (customer[order][1:] != customer[order][:-1]) | (event[order][1:] != event[order][:-1])
+    group = np.cumsum(new_group) - 1
+    position = np.arange(len(order)) - np.flatnonzero(new_group)[group] if len(order) else group
+    last_kept = np.full(int(new_group.sum()), np.iinfo(np.int64).min // 4, dtype=np.int64)
+    kept_first = np.zeros(len(order), dtype=np.int64)
+    kept_n = np.zeros(len(order), dtype=np.int64)
+    by_position = np.argsort(position, kind="stable")
+    done = 0
+    for count in np.bincount(position).tolist():   # the k-th run of every group, for k = 0, 1, ...
+        idx = by_position[done:done + count]
+        done += count
+        g = group[idx]
+        f = np.maximum(a[idx], last_kept[g] + step)
+        n = np.where(f <= b[idx], (b[idx] - f) // step + 1, 0)
+        kept_first[idx], kept_n[idx] = f, n
+        last_kept[g] = np.where(n > 0, f + (n - 1) * step, last_kept[g])
+    rows = np.repeat(order, kept_n)
+    offset = np.arange(len(rows), dtype=np.int64) - np.repeat(np.cumsum(kept_n) - kept_n, kept_n)
+    day = np.repeat(kept_first, kept_n) + offset * step
+    out = runs.drop(columns="days").iloc[rows].reset_index(drop=True)
+    out["event_date"] = day.astype("datetime64[D]").astype("datetime64[s]")
+    out = out.sort_values(["event_date", "event", "customer_id"], kind="stable").reset_index(drop=True)
+    out.attrs = dict(runs.attrs)
+    return out
+
+
 def run_daily_job(bank, start, end, rules: EventRules | dict | None = None,
                   warmup_days: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """What the daily job would have produced on each day from ``start`` to ``end``.
 
-    The rules run from ``warmup_days`` before ``start`` (default: the cooldown plus three
-    surge windows) so that the cooldown has history: without it the first day would carry
-    every surge already in progress. Returns ``(triggered, kept)`` for the days ``start`` to
-    ``end``: every rule hit, and the hits left after :func:`apply_cooldown`.
+    The rules run from ``warmup_days`` before ``start`` so that the cooldown has history: without
+    it the first day would carry every surge already in progress. The warm-up runs only for the
+    customers with an event in the window (the cooldown of a customer's event depends only on that
+    customer's earlier events of the same kind). The spend surge, which holds on many consecutive
+    days, stays in runs throughout (:func:`apply_cooldown_on_runs`): no row per surge day is made.
+
+    Parameters
+    ----------
+    bank : clientlens.data.BankData or clientlens.engine.SparkBank
+    start, end : date or str
+        The back-test window (a daily run: ``start == end``).
+    rules : EventRules or dict, optional
+    warmup_days : int, optional
+        Days run before ``start`` for the cooldown; default the cooldown plus three surge windows.
+
+    Returns
+    -------
+    triggered : DataFrame
+        Every rule hit from ``start`` to ``end`` as runs: the columns of :func:`detect_events` plus
+        ``days`` after ``event_date`` (the run's first day): the rule holds with these values on
+        ``days`` consecutive days (a spend surge: until the customer's window sums change; every
+        other rule: one day). Sorted by first day, event and customer; :func:`expand_runs` gives
+        :func:`detect_events`' one row per customer, day and event, and :func:`rule_hits` the hits
+        per event.
+    kept : DataFrame
+        The hits left after the cooldown (:func:`apply_cooldown` of every hit from the warm-up on),
+        days ``start`` to ``end``: one row per customer, day and event, as :func:`detect_events`.
+
+    Both carry ``attrs["skipped"]`` (rules skipped and why) and ``attrs["warmup_days"]``.
     """
+    from .spark_progress import stage_progress
+
     rules = EventRules.from_params(rules)
     start, end = to_date("start", start), to_date("end", end)
+    if start > end:
+        raise ParamsError(f"start must be on or before end ({end}); got {start}")
     if warmup_days is None:
         warmup_days = int(rules.cooldown_days) + 3 * int(rules.surge_window_days)
     warmup_days = require_int("warmup_days", warmup_days, 0)
-    triggered = detect_events(bank, start, end, rules)
-    # the cooldown of a (customer, event) depends only on that customer's earlier events of the same
-    # kind: the warm-up runs only for the customers with an event in the window (same result as
-    # running everybody, at a fraction of the cost on a large base)
+    with stage_progress(bank, "event rules"):   # progress lines of a Spark bank's jobs (none on DuckDB)
+        triggered, skipped = _detect(bank, start, end, rules, None, as_runs=True)
     warm = triggered.iloc[:0]
     if warmup_days and len(triggered):
         need = {e: g.unique() for e, g in triggered.groupby("event")["customer_id"]}
-        warm = detect_events(bank, start - _dt.timedelta(days=int(warmup_days)), start - _dt.timedelta(days=1),
-                             rules, customers_only=need)
+        with stage_progress(bank, "event rules"):
+            warm, _ = _detect(bank, start - _dt.timedelta(days=int(warmup_days)), start - _dt.timedelta(days=1),
+                              rules, need, as_runs=True)
     both = pd.concat([warm, triggered], ignore_index=True) if len(warm) else triggered
-    kept = apply_cooldown(both, int(rules.cooldown_days))
-    first = pd.Timestamp(start)
-    kept = kept[kept["event_date"] >= first].reset_index(drop=True)
+    kept = apply_cooldown_on_runs(both, int(rules.cooldown_days))
+    kept = kept[kept["event_date"] >= pd.Timestamp(start)].reset_index(drop=True)
     triggered = triggered.reset_index(drop=True)
-    triggered.attrs = {"skipped": triggered.attrs.get("skipped", {}), "warmup_days": int(warmup_days)}
+    triggered.attrs = {"skipped": skipped, "warmup_days": int(warmup_days)}
     kept.attrs = dict(triggered.attrs)
     return triggered, kept
+
+
+def rule_hits(triggered: pd.DataFrame) -> pd.Series:
+    """Rule hits per event: the days of ``triggered``'s runs (:func:`run_daily_job`), or its rows without ``days``."""
+    if "days" in triggered.columns:
+        return triggered.groupby("event")["days"].sum().astype("int64")
+    return triggered.groupby("event").size()
 
 
 #: the event columns a task's reason reads (:func:`_reason`)
@@ -788,12 +948,13 @@ def event_summary(triggered: pd.DataFrame, kept: pd.DataFrame, daily_events: pd.
                   n_customers: int) -> pd.DataFrame:
     """Per event run, in priority order: rule hits, events after the cooldown, customers, per-day volume.
 
-    ``daily_events`` is :func:`daily_counts` of ``kept`` by event over the window (its length is the
+    ``triggered`` is :func:`run_daily_job`'s (runs: a hit per day of each run, :func:`rule_hits`) or one
+    row per hit (:func:`detect_events`). ``daily_events`` is :func:`daily_counts` of ``kept`` by event over the window (its length is the
     number of days); ``% of customers`` is the share of the ``n_customers`` base with the event.
     """
     order = [e for e in rules.priority if e in rules.events]
     out = pd.DataFrame({
-        "rule hits": triggered.groupby("event").size(),
+        "rule hits": rule_hits(triggered),
         "events": kept.groupby("event").size(),
         "customers": kept.groupby("event")["customer_id"].nunique(),
     }).reindex(order).fillna(0).astype(int)
