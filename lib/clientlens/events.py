@@ -949,8 +949,9 @@ def event_summary(triggered: pd.DataFrame, kept: pd.DataFrame, daily_events: pd.
     """Per event run, in priority order: rule hits, events after the cooldown, customers, per-day volume.
 
     ``triggered`` is :func:`run_daily_job`'s (runs: a hit per day of each run, :func:`rule_hits`) or one
-    row per hit (:func:`detect_events`). ``daily_events`` is :func:`daily_counts` of ``kept`` by event over the window (its length is the
-    number of days); ``% of customers`` is the share of the ``n_customers`` base with the event.
+    row per hit (:func:`detect_events`). ``daily_events`` is :func:`daily_counts` of ``kept`` by event over
+    the window (its length is the number of days); ``% of customers`` is the share of the ``n_customers``
+    base with the event.
     """
     order = [e for e in rules.priority if e in rules.events]
     out = pd.DataFrame({
