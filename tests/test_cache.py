@@ -11,6 +11,7 @@ import json
 import re
 import shutil
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -74,6 +75,25 @@ def test_entries_hold_masked_ids_only_and_no_partial_entry(demo_small, tmp_path)
     text = "".join(p.read_text() for p in (tmp_path / "reports" / AS_OF / CACHE_DIRNAME).rglob("*.json"))
     assert not set(re.findall(r"C\d{8}", text)) & raw
     assert not list((tmp_path / "reports" / AS_OF / CACHE_DIRNAME).glob(".tmp-*"))
+
+
+def test_id_translation_of_the_whole_base_in_order_equals_the_lookup(demo_small, tmp_path):
+    # a frame of the whole base sorted by id (a wide table) is translated without a lookup: the same masks as
+    # mask_ids, and back; any other order or subset goes through the lookup; an unknown id is refused
+    from clientlens.privacy import mask_ids
+
+    bank = load_bank(demo_small)
+    rc = RunCache.for_run(bank, AS_OF, tmp_path / "reports")
+    wide = build_wide_table(bank, AS_OF, columns=["aum"])
+    ids = wide["customer_id"].to_numpy(dtype=object)
+    masked = rc._translate(ids, to_masked=True)
+    assert masked.tolist() == mask_ids(ids).tolist()
+    assert rc._translate(masked, to_masked=False).tolist() == ids.tolist()
+    shuffled = np.random.default_rng(0).permutation(ids)
+    assert rc._translate(shuffled, to_masked=True).tolist() == mask_ids(shuffled).tolist()
+    assert rc._translate(ids[::7], to_masked=True).tolist() == mask_ids(ids[::7]).tolist()
+    with pytest.raises(ValueError, match="not among the loaded customers"):
+        rc._translate(np.r_[ids[:-1], ["nobody"]], to_masked=True)
 
 
 def test_changed_input_file_invalidates_the_cache(demo_small, tmp_path):

@@ -618,7 +618,10 @@ class RunCache:
     def _translate(self, values, to_masked: bool) -> np.ndarray:
         raw_idx, masked_idx = self._id_maps()
         src, dst = (raw_idx, masked_idx) if to_masked else (masked_idx, raw_idx)
-        pos = src.get_indexer(pd.Index(np.asarray(values, dtype=object), dtype=object))
+        values = np.asarray(values, dtype=object)
+        if len(values) == len(src) and bool((values == src.to_numpy()).all()):
+            return dst.to_numpy().copy()   # the whole base in the maps' order (a wide table, sorted by id): no lookup
+        pos = src.get_indexer(pd.Index(values, dtype=object))
         if (pos < 0).any():
             raise ValueError("an id of the entry is not among the loaded customers")
         return dst.to_numpy()[pos]
