@@ -854,3 +854,17 @@ def test_common_engine_spark_on_a_notebook_without_it_is_stated_not_silent(tmp_p
     with i18n.using("zh"):
         zh = runner._provenance_cell(manifest).source
     assert "| 计算引擎 | DuckDB (02_binning 暂不支持 engine: spark：本次在 DuckDB 上运行) |" in zh
+
+
+def test_parallel_order_without_an_earlier_run_uses_typical_durations(tmp_path):
+    # a first run of the day has no manifests to go by: the typical 1M durations order the reports, so the
+    # chain 02 -> 05 -> 06 starts first and 09 (longer) before 08; a report's own last run wins when there is one
+    from types import SimpleNamespace
+
+    plan = lambda stem: SimpleNamespace(stem=stem, day_dir=tmp_path)   # noqa: E731
+    assert runner._last_duration(plan("09_post_evaluation")) > runner._last_duration(plan("08_strategy"))
+    assert runner._last_duration(plan("02_binning")) == runner.TYPICAL_SECONDS["02_binning"]
+    assert runner._last_duration(plan("99_custom")) == 60.0
+    (tmp_path / "08_strategy.manifest.json").write_text(json.dumps({"duration_s": 500.5}))
+    assert runner._last_duration(plan("08_strategy")) == 500.5
+    assert set(runner.TYPICAL_SECONDS) == {p.stem for p in runner.list_notebooks()}

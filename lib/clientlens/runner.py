@@ -1407,12 +1407,21 @@ def report_inputs(stems: list[str]) -> dict[str, set[str]]:
     return out
 
 
+#: seconds each report took in a cold ``run_all@1M`` (docs/benchmarks.md): :func:`_run_parallel`'s order when a
+#: report has no earlier run for the date to go by (only their ratios matter: the longest chains start first)
+TYPICAL_SECONDS = {"00_data_overview": 80, "01_profile": 67, "02_binning": 237, "03_segmentation": 106,
+                   "04_clv": 159, "05_response_model": 198, "06_model_validation": 143, "07_event_triggers": 88,
+                   "08_strategy": 39, "09_post_evaluation": 89}
+
+
 def _last_duration(plan: RunPlan) -> float:
+    """The report's duration in its last run for the date, else :data:`TYPICAL_SECONDS` (60 s for another notebook)."""
     m = _read_json(plan.day_dir / f"{plan.stem}.manifest.json") or {}
+    typical = float(TYPICAL_SECONDS.get(plan.stem, 60.0))
     try:
-        return max(float(m.get("duration_s") or 60.0), 1.0)
+        return max(float(m.get("duration_s") or typical), 1.0)
     except (TypeError, ValueError):
-        return 60.0
+        return typical
 
 
 def _run_parallel(plans: list[RunPlan], skip: set, *, jobs: int, timeout: int,
