@@ -564,3 +564,20 @@ def test_data_overview_tables_through_the_cache_equal_the_direct_build(demo_smal
     so.build(bank, {**p, "dormant_days": 90}, day, log_dir=tmp_path / "log")
     log = json.loads((tmp_path / "log" / LOG_FILE).read_text())["intermediates"]
     assert [r["status"] for r in log] == ["computed", "reused", "computed"]
+
+
+def test_frame_fingerprint_equal_for_equal_data_and_changes_with_any_value_name_dtype_or_row():
+    # numbers, flags and times are hashed as their bytes, strings through pandas' hash: either way a changed
+    # value, column name, dtype, row order or index changes the key, and a copy does not
+    from clientlens.cache import frame_fingerprint
+
+    df = pd.DataFrame({"x": [1.5, np.nan, -0.25], "n": [1, 2, 3], "b": [True, False, True],
+                       "d": pd.to_datetime(["2026-01-01", "2026-02-01", None]),
+                       "s": pd.Series(["a", None, "c"], dtype="str")})
+    fp = frame_fingerprint(df)
+    assert frame_fingerprint(df.copy()) == fp
+    changed = [df.assign(x=[1.5, np.nan, -0.5]), df.assign(n=[1, 2, 4]), df.assign(b=[True, True, True]),
+               df.assign(s=pd.Series(["a", None, "d"], dtype="str")), df.rename(columns={"x": "y"}),
+               df.astype({"n": "int32"}), df.iloc[::-1], df.set_axis([5, 6, 7]),
+               df.assign(d=pd.to_datetime(["2026-01-01", "2026-02-02", None]))]
+    assert len({frame_fingerprint(c) for c in changed} | {fp}) == len(changed) + 1
