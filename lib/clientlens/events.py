@@ -516,6 +516,12 @@ def _surges(bank, start: _dt.date, end: _dt.date, rules: EventRules, only: str =
     return expand_runs(_surge_runs(bank, start, end, rules, only))
 
 
+def _spread(rows: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each of ``rows`` repeated ``counts`` times, with the repeat's number (0, 1, ...) beside it."""
+    out = np.repeat(rows, counts)
+    return out, np.arange(len(out), dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
+
+
 def expand_runs(runs: pd.DataFrame) -> pd.DataFrame:
     """One row per customer, day and event from rule hits as runs (the form of :func:`detect_events`).
 
@@ -536,8 +542,7 @@ def expand_runs(runs: pd.DataFrame) -> pd.DataFrame:
     n = runs["days"].to_numpy(dtype=np.int64)
     if (n < 1).any():
         raise DataError("runs: days must be >= 1")
-    rows = np.repeat(np.arange(len(runs)), n)
-    offset = np.arange(len(rows), dtype=np.int64) - np.repeat(np.cumsum(n) - n, n)
+    rows, offset = _spread(np.arange(len(runs)), n)
     out = runs.drop(columns="days").iloc[rows].reset_index(drop=True)
     first = pd.to_datetime(out["event_date"]).to_numpy().astype("datetime64[D]")
     out["event_date"] = (first + offset.astype("timedelta64[D]")).astype("datetime64[s]")
@@ -645,8 +650,7 @@ def apply_cooldown_on_runs(runs: pd.DataFrame, cooldown_days: int) -> pd.DataFra
         n = np.where(f <= b[idx], (b[idx] - f) // step + 1, 0)
         kept_first[idx], kept_n[idx] = f, n
         last_kept[g] = np.where(n > 0, f + (n - 1) * step, last_kept[g])
-    rows = np.repeat(order, kept_n)
-    offset = np.arange(len(rows), dtype=np.int64) - np.repeat(np.cumsum(kept_n) - kept_n, kept_n)
+    rows, offset = _spread(order, kept_n)
     day = np.repeat(kept_first, kept_n) + offset * step
     out = runs.drop(columns="days").iloc[rows].reset_index(drop=True)
     out["event_date"] = day.astype("datetime64[D]").astype("datetime64[s]")
