@@ -348,3 +348,30 @@ def test_duckdb_memory_limit_and_threads_come_from_config_and_its_environment(de
         with pytest.raises(ParamsError, match=f"^{name} must be"):
             config.duckdb_settings()
         monkeypatch.setenv(name, "1536MB" if name == config.DUCKDB_MEMORY_ENV else "1")
+
+
+@pytest.mark.parametrize("with_missing", [False, True])
+def test_fetch_frame_gives_the_frame_duckdb_df_gives(with_missing):
+    # fetch_frame goes through Arrow (a third of .df()'s cost for a wide table); the frame, dtypes included, must be
+    # the one DuckDB's own .df() gives: nullable integers and flags when values are missing, dates as datetime64[us].
+    import duckdb
+
+    from clientlens.data import fetch_frame
+
+    con = duckdb.connect()
+    second = "(NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)" if with_missing else \
+        "(-7, 0, 3, -2, 0.25, 2.5, 'b', DATE '1999-12-31', false)"
+    sql = ("SELECT * FROM (VALUES (1::BIGINT, 2::INTEGER, 3::SMALLINT, 4::TINYINT, 1.5::DOUBLE, 0.5::FLOAT, 'a', "
+           f"DATE '2026-10-31', true), {second}) t(i64, i32, i16, i8, f64, f32, s, d, flag)")
+    for query in (sql, sql + " WHERE false", "SELECT 1.5::DECIMAL(4, 1) AS dec, [1, 2] AS list, 2::HUGEINT AS h"):
+        pd.testing.assert_frame_equal(fetch_frame(con, query), con.execute(query).df())
+
+
+def test_wide_table_through_arrow_equals_duckdb_df(demo_small, monkeypatch):
+    from clientlens import features
+
+    bank = load_bank(demo_small)
+    fast = features.build_wide_table(bank, "2026-10-31")
+    monkeypatch.setattr(features, "fetch_frame", lambda con, sql: con.execute(sql).df())
+    pd.testing.assert_frame_equal(fast, features.build_wide_table(bank, "2026-10-31"))
+    assert {str(fast[c].dtype) for c in ("open_date", "balance_month_end")} == {"datetime64[us]"}

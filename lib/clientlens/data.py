@@ -53,6 +53,40 @@ def is_in(values, among) -> np.ndarray:
     return pc.is_in(a, value_set=b).to_numpy(zero_copy_only=False)
 
 
+#: DuckDB types :func:`fetch_frame` brings through Arrow (others: DuckDB's own ``.df()``)
+_ARROW_SAFE_TYPES = {"bigint", "integer", "smallint", "tinyint", "double", "float", "varchar", "date", "boolean"}
+
+
+def fetch_frame(con, sql: str) -> pd.DataFrame:
+    """The result of ``sql`` as the pandas frame DuckDB's ``.df()`` gives (the same dtypes), fetched through Arrow.
+
+    ``.df()`` converts a wide result column by column in one thread: the 1M x 174 wide table takes 5.3 s that
+    way against 1.8 s through Arrow. Integers and flags with missing values become pandas' nullable types, dates
+    ``datetime64[us]`` and the text columns of an empty result ``object``, as ``.df()`` makes them. Other column
+    types, and connections that are not DuckDB (the Spark bank's, :class:`clientlens.engine.SparkBank`), use
+    ``.df()`` itself.
+    """
+    if not isinstance(con, duckdb.DuckDBPyConnection):
+        return con.execute(sql).df()
+    rel = con.sql(sql)
+    if any(str(tp.id) not in _ARROW_SAFE_TYPES for tp in rel.types):
+        return rel.df()
+    import pyarrow as pa
+
+    table = rel.to_arrow_table()
+    df = table.to_pandas(date_as_object=False)
+    nullable = {pa.int64(): pd.Int64Dtype(), pa.int32(): pd.Int32Dtype(), pa.int16(): pd.Int16Dtype(),
+                pa.int8(): pd.Int8Dtype(), pa.bool_(): pd.BooleanDtype()}
+    for i, f in enumerate(table.schema):
+        if pa.types.is_date(f.type):
+            df[f.name] = df[f.name].astype("datetime64[us]")
+        elif f.type in nullable and table.column(i).null_count:
+            df[f.name] = table.column(i).to_pandas(types_mapper=nullable.get)
+        elif pa.types.is_string(f.type) and not table.num_rows:
+            df[f.name] = df[f.name].astype(object)      # .df() types an empty text column as object
+    return df
+
+
 def quote_literal(value) -> str:
     """Quote an SQL string literal (DuckDB): ``it's`` -> ``'it''s'``."""
     return "'" + str(value).replace("'", "''") + "'"

@@ -78,7 +78,7 @@ import pandas as pd
 
 from . import DataError, ParamsError, config
 from .data import BankData
-from .data import date_literal, quote_ident as _q, quote_literal as _lit
+from .data import date_literal, fetch_frame, quote_ident as _q, quote_literal as _lit
 from .i18n import t
 from .params import to_date as _as_date
 from .schema import PRODUCT_BALANCE_COLUMNS, TXN_CATEGORIES, TXN_CHANNELS
@@ -609,7 +609,7 @@ def build_wide_table(bank: BankData, as_of, *, windows=DEFAULT_WINDOWS, threads:
     try:
         plan = wide_table_sql(bank, as_of, windows=windows, columns=columns, only_view=view)
         old = _configure(con, threads, memory_limit)
-        df = con.execute(plan_sql(plan)).df()
+        df = fetch_frame(con, plan_sql(plan))
     finally:
         _restore(con, old)
         if view is not None:
@@ -732,7 +732,7 @@ def build_wide_tables(bank: BankData, dates, *, windows=DEFAULT_WINDOWS, columns
                 p.transactions = _projection_at(tables["t"], p.aggregates["t"], j)
             if any(jj == j for jj, _ in bal):
                 p.balances = _projection_at(tables["b"], p.aggregates["b"], j)
-            out[d] = _finish(con.execute(plan_sql(p)).df(), p)
+            out[d] = _finish(fetch_frame(con, plan_sql(p)), p)
         return out
     finally:
         for name in made:
