@@ -479,6 +479,8 @@ def _cart_prebin_splits(x: np.ndarray, y: np.ndarray, special_codes, min_prebin_
     """
     from sklearn.tree import DecisionTreeClassifier, _tree
 
+    from .cart import best_first_splits
+
     x = np.asarray(x, dtype=float)
     y = np.asarray(y)
     clean = ~np.isnan(x)
@@ -491,8 +493,13 @@ def _cart_prebin_splits(x: np.ndarray, y: np.ndarray, special_codes, min_prebin_
         return None
     min_bin_size = int(np.ceil(min_prebin_size * len(x)))
     fraction = min(0.5, min_bin_size / np.sum(np.ones(len(xc), dtype=x.dtype)))
-    values, inverse = np.unique(xc, return_inverse=True)
+    inverse, values = pd.factorize(xc, sort=True)   # np.unique(xc, return_inverse=True) by hashing: 4x faster
     counts = np.bincount(inverse * 2 + (yc == 1), minlength=2 * len(values)).reshape(-1, 2)   # [value, target]
+    weights = counts.astype(x.dtype)
+    splits = best_first_splits(values, weights[:, 0], weights[:, 1], (counts > 0).sum(axis=1),
+                               min_weight_fraction_leaf=fraction, max_leaf_nodes=max_n_prebins)
+    if splits is not None:          # scikit-learn's tree, grown on cumulative counts (clientlens.cart)
+        return splits
     row, target = np.nonzero(counts)
     tree = DecisionTreeClassifier(min_weight_fraction_leaf=fraction, max_leaf_nodes=max_n_prebins, class_weight=None)
     tree.fit(values[row].reshape(-1, 1), np.where(target == 1, yc.dtype.type(1), yc.dtype.type(0)),
