@@ -530,7 +530,8 @@ class GradientBoostingChallenger:
         for c in self.features_:
             if c in self.categories_:
                 known = pd.Index(self.categories_[c], dtype=object)     # unseen and missing: code -1 (missing)
-                cols[c] = pd.Categorical.from_codes(known.get_indexer(X[c].astype(object).to_numpy()), categories=known)
+                codes = known.get_indexer(X[c].astype(object).to_numpy())
+                cols[c] = pd.Categorical.from_codes(codes, categories=known)
             elif isinstance(X[c].dtype, np.dtype) and X[c].dtype.kind in "biuf":   # plain NumPy: no NA to map
                 cols[c] = X[c].to_numpy().astype("float64", copy=False)
             else:
@@ -573,8 +574,9 @@ class GradientBoostingChallenger:
         (tested), computed block by block (:data:`PREDICT_BLOCK_ROWS`) in a column layout.
 
         The trees are walked with scikit-learn's own encoding of each block (``_preprocess_X``), its fitted
-        trees (``_predict_iterations``), baseline and link: private parts of the pinned scikit-learn, so a
-        test checks the result against the public ``predict_proba`` on every supported version.
+        trees (``_predict_iterations``), baseline and link: private parts of scikit-learn, pinned in
+        ``pyproject.toml``; a test compares the result with the public ``predict_proba``, so an upgrade that
+        changes them fails there, not in a report.
         """
         if not hasattr(self, "model_"):
             raise ClientLensError("this GradientBoostingChallenger is not fitted yet: call fit(X, y) first")
