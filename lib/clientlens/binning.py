@@ -474,7 +474,9 @@ def _cart_prebin_splits(x: np.ndarray, y: np.ndarray, special_codes, min_prebin_
     as weights sees the same weighted class counts at every candidate split (integers, exact in floating
     point), the same thresholds (midpoints of the same distinct float32 values) and the same leaf sizes, so it
     grows the same tree: the same splits (tested against optbinning on every demo variable). A variable of
-    counts or flags has a few hundred distinct values among hundreds of thousands of rows.
+    counts or flags has a few hundred distinct values among hundreds of thousands of rows. The tree is grown by
+    :func:`clientlens.cart.best_first_splits` (scikit-learn's thresholds from cumulative counts), or by
+    scikit-learn itself when two candidate nodes tie on improvement.
     None when no row is left to split or the target is not 0/1 (optbinning then pre-bins itself).
     """
     from sklearn.tree import DecisionTreeClassifier, _tree

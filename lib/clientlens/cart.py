@@ -13,9 +13,9 @@ adds the rows in.
 
 One thing is left to scikit-learn: the order of two candidate nodes with exactly equal improvement (its heap
 decides). When that happens :func:`best_first_splits` returns None and the caller fits scikit-learn's tree.
-Tested against scikit-learn on the demo's variables and on constructed ties
-(``tests/test_cart.py``). At 1M customers (600k-row development sample, 170 variables) the pre-binning of 02_binning
-took 32 s in scikit-learn's trees.
+Tested against scikit-learn on the demo's variables and on constructed cases and ties (``tests/test_cart.py``).
+At 1M customers (80 variables of the 605k-row development sample) the pre-binning took 8.0 s with scikit-learn's
+trees and takes 5.7 s with these (the trees themselves: 4.3 s -> 1.6 s).
 """
 from __future__ import annotations
 
@@ -55,7 +55,8 @@ def best_first_splits(values: np.ndarray, weight_0: np.ndarray, weight_1: np.nda
     w0 = np.asarray(weight_0, dtype=np.float64)
     w1 = np.asarray(weight_1, dtype=np.float64)
     if not (len(v32) == len(w0) == len(w1) == len(rows)):
-        raise ValueError("values, weight_0, weight_1 and rows must have the same length")
+        raise ValueError(f"values, weight_0, weight_1 and rows must have the same length; got "
+                         f"{len(v32)}, {len(w0)}, {len(w1)} and {len(rows)}")
     v64 = v32.astype(np.float64)
     # a cut between value j-1 and j exists unless value j <= value j-1 + FEATURE_THRESHOLD, in float32
     cut = np.zeros(len(v32), dtype=bool)
