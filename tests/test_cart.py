@@ -78,10 +78,10 @@ def test_best_first_splits_equal_scikit_learn_on_every_demo_variable(demo_small)
             continue
         x = f[c].to_numpy(dtype=float)
         keep = ~np.isnan(x)
-        values, counts = _pairs(x[keep], f["response"].to_numpy()[keep])
-        fraction = min(0.5, np.ceil(0.05 * len(x)) / keep.sum()) if keep.any() else 0.05
         if not keep.any():
             continue
+        values, counts = _pairs(x[keep], f["response"].to_numpy()[keep])
+        fraction = min(0.5, np.ceil(0.05 * len(x)) / keep.sum())
         ours = _ours(values, counts, fraction, 20)
         if ours is None:      # a tie on improvement: _cart_prebin_splits fits scikit-learn's tree then
             continue

@@ -269,7 +269,7 @@ def test_challenger_probabilities_equal_scikit_learn_public_predict_proba(fd2026
     dev, val = fd2026["dev"], fd2026["val"].copy()
     cats = [c for c in ("occupation", "education", "risk_appetite") if c in dev.columns]
     assert cats
-    features = [*fd2026["sc"].binner_.iv_passed_[:20], *cats]
+    features = list(dict.fromkeys([*fd2026["sc"].binner_.iv_passed_[:20], *cats]))
     ch = S.GradientBoostingChallenger(features=features, max_iter=40, random_state=42).fit(dev, dev["response"])
     assert set(cats) <= set(ch.categories_)
     val.loc[val.index[:50], cats[0]] = "never seen at fit"

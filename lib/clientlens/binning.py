@@ -505,7 +505,7 @@ def _cart_prebin_splits(x: np.ndarray, y: np.ndarray, special_codes, min_prebin_
     row, target = np.nonzero(counts)
     tree = DecisionTreeClassifier(min_weight_fraction_leaf=fraction, max_leaf_nodes=max_n_prebins, class_weight=None)
     tree.fit(values[row].reshape(-1, 1), np.where(target == 1, yc.dtype.type(1), yc.dtype.type(0)),
-             sample_weight=counts[row, target].astype(x.dtype))
+             sample_weight=weights[row, target])
     splits = np.unique(tree.tree_.threshold)
     return splits[splits != _tree.TREE_UNDEFINED]
 
