@@ -373,3 +373,21 @@ def test_wide_tables_at_several_dates_equal_each_dates_own_table_on_demo_small(d
         want = build_wide_table(bank, d, columns=cols)
         pd.testing.assert_frame_equal(got[pd.Timestamp(d).date()], want, check_exact=True, obj=d)
     assert not [v for v in bank.con.execute("SHOW TABLES").fetchall() if v[0].startswith("_wide_at_")]
+
+
+def test_month_index_differences_equal_duckdbs_month_count_between_month_starts():
+    """Reference: DuckDB's ``date_diff('month', date_trunc('month', x), m)`` (the form the wide table used before):
+    the month index difference ``_month_index(m) - (year(x) * 12 + month(x))`` gives the same whole number for
+    every day of 2023-2025 (leap day, year ends) against month starts before, at and after it."""
+    import datetime as dt
+
+    import duckdb
+
+    con = duckdb.connect()
+    anchors = [dt.date(2023, 1, 1), dt.date(2024, 2, 1), dt.date(2024, 12, 1), dt.date(2025, 3, 1), dt.date(2026, 1, 1)]
+    for m in anchors:
+        got = con.execute(
+            "SELECT count(*), count(*) FILTER (WHERE date_diff('month', date_trunc('month', x), ?::DATE) <> "
+            "? - (year(x) * 12 + month(x))) FROM (SELECT CAST(unnest(generate_series(DATE '2023-01-01', "
+            "DATE '2025-12-31', INTERVAL 1 DAY)) AS DATE) AS x)", [m, features._month_index(m)]).fetchone()
+        assert got == (1096, 0), (m, got)

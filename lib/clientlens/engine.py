@@ -59,6 +59,8 @@ PORTABILITY = {
     "date_diff('day', a, b)": "SQLGlot writes DATEDIFF(b, a): whole days, same sign",
     "date_diff('month', date_trunc('month', a), m)": "both arguments are month starts, so DuckDB's "
         "boundary count and Spark's elapsed-months count agree",
+    "year(d) * 12 + month(d)": "a calendar month index (the wide table's month counts are differences of two): "
+        "the same whole number in both engines",
     "strftime(d, '%m%d')": "SQLGlot writes DATE_FORMAT(d, 'MMdd')",
     "list / lambda functions": "not used; refused by to_spark_sql",
     "HUGEINT": "not used (DuckDB sums of integers are cast to BIGINT in the SQL); refused by to_spark_sql",

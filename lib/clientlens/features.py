@@ -95,7 +95,9 @@ INVESTMENT_COLUMNS = ("wealth_mgmt", "fund")
 
 # --------------------------------------------------------------------------- SQL templates
 # Placeholders are filled by :func:`wide_table_sql`. Dates are literals, so each
-# statement is self-contained and portable (DuckDB / Spark SQL).
+# statement is self-contained and portable (DuckDB / Spark SQL). Calendar months are counted
+# as month indices, year * 12 + month (:func:`_month_index`): the same whole numbers as
+# date_diff('month', date_trunc('month', x), month start), at a quarter of DuckDB's cost.
 
 SQL_CUSTOMERS = """
 SELECT {select}
@@ -110,8 +112,8 @@ WITH tx AS (
            amount,
            direction = 'out' AS is_out,
            date_diff('day', txn_date, {as_of}) AS d,
-           date_diff('month', date_trunc('month', txn_date), {as_of_month}) AS mi,
-           date_diff('month', date_trunc('month', txn_date), {m0_month}) AS km{extra_cols}
+           {as_of_month} - (year(txn_date) * 12 + month(txn_date)) AS mi,
+           {m0_month} - (year(txn_date) * 12 + month(txn_date)) AS km{extra_cols}
     FROM transactions
     WHERE txn_date <= {as_of}{since}{only}
 )
@@ -124,7 +126,7 @@ GROUP BY customer_id
 SQL_BALANCES = """
 WITH bx AS (
     SELECT *,
-           date_diff('month', date_trunc('month', month_end), {ref_month}) AS mi
+           {ref_month_index} - (year(month_end) * 12 + month(month_end)) AS mi
     FROM monthly_balances
     WHERE month_end <= {as_of}
       AND month_end > {ref_month} - INTERVAL 13 MONTH{only}
@@ -153,6 +155,11 @@ GROUP BY customer_id
 
 def _month_start(d: _dt.date) -> _dt.date:
     return d.replace(day=1)
+
+
+def _month_index(d: _dt.date) -> int:
+    """``year * 12 + month``: the whole number the SQL's ``year(x) * 12 + month(x)`` gives for ``d``."""
+    return d.year * 12 + d.month
 
 
 def _is_month_end(d: _dt.date) -> bool:
@@ -291,7 +298,7 @@ def wide_table_sql(bank: BankData, as_of, *, windows=DEFAULT_WINDOWS, columns=No
     key_cond = "" if salary is None else f" AND cat <> {salary}"
     for m in range(3):
         aggs.append(f"{cnt(f'km = {m}{key_cond}')} AS key_txn_m{m}")
-    txn_fmt = dict(as_of=a, as_of_month=date_literal(anchors["as_of_month"]), m0_month=date_literal(anchors["m0_month"]),
+    txn_fmt = dict(as_of=a, as_of_month=_month_index(anchors["as_of_month"]), m0_month=_month_index(anchors["m0_month"]),
                    extra_cols=extra_cols, only=only_and)
     txn_sql = SQL_TRANSACTIONS.format(since="", aggregates=",\n".join("    " + x for x in aggs), **txn_fmt)
 
@@ -330,7 +337,8 @@ def wide_table_sql(bank: BankData, as_of, *, windows=DEFAULT_WINDOWS, columns=No
                 if c in bcols:
                     for m in range(3):
                         baggs.append(f"max(CASE WHEN mi = {m} THEN {c} END) AS {c}_m{m}")
-            balances_sql = SQL_BALANCES.format(as_of=a, ref_month=rm, only=only_and,
+            balances_sql = SQL_BALANCES.format(as_of=a, ref_month=rm, ref_month_index=_month_index(ref_month_end),
+                                               only=only_and,
                                                aggregates=",\n".join("    " + x for x in baggs))
 
     campaigns_sql = SQL_CAMPAIGNS.format(as_of=a, only=only_and) if bank.has("campaigns") else None
@@ -341,7 +349,9 @@ def wide_table_sql(bank: BankData, as_of, *, windows=DEFAULT_WINDOWS, columns=No
     plan.aggregates, plan.anchors, plan.ref_month = {"t": tuple(aggs), "b": tuple(baggs)}, anchors, rm
     if columns is not None:
         _narrow(plan, columns, anchors, {"t": (SQL_TRANSACTIONS, aggs, txn_fmt),
-                                         "b": (SQL_BALANCES, baggs, dict(as_of=a, ref_month=rm, only=only_and))})
+                                         "b": (SQL_BALANCES, baggs, dict(as_of=a, ref_month=rm, only=only_and,
+                                                                         ref_month_index=_month_index(ref_month_end)
+                                                                         if ref_month_end else 0))})
     return plan
 
 
@@ -649,15 +659,37 @@ GROUP BY customer_id
 """
 
 
-def _aggregates_at(aggregates, j: int, names: tuple[str, ...]) -> list[str]:
-    """One date's aggregate expressions of a single-date plan, over that date's own columns (``d`` ->
-    ``d_j``; ``count(*)`` counts the rows dated on or before it), named ``<column>__j``."""
+def _rows_up_to(body: str, valid: str) -> str:
+    """One aggregate expression of a single-date plan restricted to the rows meeting ``valid`` (those dated on
+    or before its date): the forms :func:`wide_table_sql` writes, each with the condition added where it
+    already tests rows, so a row the date does not see counts as it does in its own plan (not at all)."""
+    if body == "count(*)":
+        return f"count(CASE WHEN {valid} THEN 1 END)"
+    m = re.fullmatch(r"sum\((amount \* )?CAST\(\((.*)\) AS INTEGER\)\)", body)   # conditional counts and sums
+    if m:
+        return f"sum({m[1] or ''}CAST(({valid} AND {m[2]}) AS INTEGER))"
+    m = re.fullmatch(r"((?:\w+\()+)CASE WHEN (.*)", body)       # min(CASE WHEN ...), bit_count(bit_or(CASE WHEN ...
+    if m:
+        return f"{m[1]}CASE WHEN {valid} AND {m[2]}"
+    m = re.fullmatch(r"(min|max)\((.*)\)", body)
+    if m:
+        return f"{m[1]}(CASE WHEN {valid} THEN {m[2]} END)"
+    raise ValueError(f"build_wide_tables: no multi-date form for the aggregate {body!r}")   # pragma: no cover
+
+
+def _aggregates_at(aggregates, j: int, shifts: dict[str, str], valid: str | None = None) -> list[str]:
+    """One date's aggregate expressions of a single-date plan, named ``<column>__j``, over the columns of the
+    multi-date scan: each name in ``shifts`` (``d``, ``mi``, ``km``) replaced by its expression for date ``j``
+    (e.g. ``d`` -> ``(d - 31)``, days counted from the last date), and, with ``valid``, only the rows meeting it
+    (:func:`_rows_up_to`)."""
     out = []
     for x in aggregates:
         name = _out_name(x)
-        body = x[: x.rindex(" AS ")].replace("count(*)", "count(d)")
-        for n in names:
-            body = re.sub(rf"\b{n}\b", f"{n}_{j}", body)
+        body = x[: x.rindex(" AS ")]
+        for n, expr in shifts.items():
+            body = re.sub(rf"\b{n}\b", expr, body)
+        if valid is not None:
+            body = _rows_up_to(body, valid)
         out.append(f"{body} AS {_q(f'{name}__{j}')}")
     return out
 
@@ -697,17 +729,17 @@ def build_wide_tables(bank: BankData, dates, *, windows=DEFAULT_WINDOWS, columns
     try:
         txn = [(j, p) for j, p in enumerate(plans) if "t" in p.sources and p.aggregates["t"]]
         if txn:
+            # one day count (from the last date) and one month index per row; date j's own ``d``, ``mi`` and
+            # ``km`` are whole-number shifts of them, and its rows those with d >= its distance from the last
             since = [p.txn_since for _, p in txn]
-            per_date, aggs = [], []
+            aggs = []
             for j, p in txn:
                 a = p.anchors
-                when = f"CASE WHEN txn_date <= {date_literal(a['as_of'])} THEN"
-                per_date += [f"{when} date_diff('day', txn_date, {date_literal(a['as_of'])}) END AS d_{j}",
-                             f"{when} date_diff('month', date_trunc('month', txn_date), "
-                             f"{date_literal(a['as_of_month'])}) END AS mi_{j}",
-                             f"{when} date_diff('month', date_trunc('month', txn_date), "
-                             f"{date_literal(a['m0_month'])}) END AS km_{j}"]
-                aggs += _aggregates_at(p.aggregates["t"], j, ("d", "mi", "km"))
+                off = (max(days) - a["as_of"]).days
+                aggs += _aggregates_at(p.aggregates["t"], j, {
+                    "d": f"(d - {off})" if off else "d", "mi": f"({_month_index(a['as_of_month'])} - mx)",
+                    "km": f"({_month_index(a['m0_month'])} - mx)"}, valid=f"d >= {off}")
+            per_date = [f"date_diff('day', txn_date, {last}) AS d", "year(txn_date) * 12 + month(txn_date) AS mx"]
             tcols = set(bank.columns.get("transactions", []))
             extra = "".join(",\n           " + e for e in _txn_extra_columns(tcols))
             sql = SQL_TRANSACTIONS_AT.format(
@@ -718,9 +750,10 @@ def build_wide_tables(bank: BankData, dates, *, windows=DEFAULT_WINDOWS, columns
             made.append(tables["t"])
         bal = [(j, p) for j, p in enumerate(plans) if p.balances and "b" in p.sources and p.aggregates["b"]]
         if bal:
-            per_date = [f"date_diff('month', date_trunc('month', month_end), {p.ref_month}) AS mi_{j}"
-                        for j, p in bal]
-            aggs = [x for j, p in bal for x in _aggregates_at(p.aggregates["b"], j, ("mi",))]
+            # every balance aggregate tests mi >= 0, which leaves out the month-ends after the date's own
+            per_date = ["year(month_end) * 12 + month(month_end) AS mx"]
+            aggs = [x for j, p in bal for x in _aggregates_at(
+                p.aggregates["b"], j, {"mi": f"({_month_index(p.ref_month_end)} - mx)"})]
             sql = SQL_BALANCES_AT.format(per_date="".join(",\n           " + x for x in per_date), last=last,
                                          first_ref_month=min(p.ref_month for _, p in bal),
                                          aggregates=",\n".join("    " + x for x in aggs))
