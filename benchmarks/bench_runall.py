@@ -7,7 +7,9 @@ in child processes: their memory is reported as ``children_peak_rss_mb``), noteb
 ``run_all@1M`` (issue 18) runs the whole set twice in the same reports folder: **cold** (empty run
 cache ``reports/<as_of>/_cache`` and an empty loader check memo, :mod:`clientlens.loadmemo`) and **warm** (a re-run with ``force``, unchanged inputs: every
 intermediate is reused). Per report: wall time and the peak resident memory of its kernel (the
-kernel's ``VmHWM``, sampled every 0.5 s while it runs), and the intermediates it reused. One command::
+kernel's ``VmHWM``, sampled every 0.5 s while it runs), its CPU seconds (user + system of the kernel process, from
+the same samples: far steadier than wall time when the machine's speed drifts) and the intermediates it reused. One
+command::
 
     .venv/bin/python -m benchmarks.run -k run_all@1M
 
@@ -53,10 +55,14 @@ def _run(params: dict, cache: Path) -> dict:
 
 
 class _KernelPeaks:
-    """Samples the peak resident memory (VmHWM) of every descendant process of this one."""
+    """Samples the peak resident memory (``VmHWM``) and the CPU seconds (user + system) of every descendant
+    process of this one; :meth:`take` hands over those of the processes that have ended since the last call (a
+    report's kernel has exited by the time the runner records the report; the other kernel still runs)."""
 
     def __init__(self, every: float = 0.5):
-        self.every, self.peaks, self._stop = every, {}, threading.Event()
+        self.every, self.peaks, self.cpu, self._stop = every, {}, {}, threading.Event()
+        self._lock = threading.Lock()
+        self._tick = os.sysconf("SC_CLK_TCK")
         self._thread = threading.Thread(target=self._loop, daemon=True)
 
     def _descendants(self) -> list[int]:
@@ -76,26 +82,37 @@ class _KernelPeaks:
                 todo.append(c)
         return out
 
+    def _sample(self) -> None:
+        for pid in self._descendants():
+            try:
+                with open(f"/proc/{pid}/status") as fh:
+                    hwm = next((int(line.split()[1]) for line in fh if line.startswith("VmHWM:")), 0)
+                with open(f"/proc/{pid}/stat") as fh:
+                    fields = fh.read().rsplit(")", 1)[1].split()
+                cpu = (int(fields[11]) + int(fields[12])) / self._tick   # utime + stime
+            except (OSError, ValueError, IndexError):
+                continue
+            with self._lock:
+                self.peaks[pid] = max(self.peaks.get(pid, 0), hwm)
+                self.cpu[pid] = max(self.cpu.get(pid, 0.0), cpu)
+
     def _loop(self) -> None:
         while not self._stop.is_set():
-            for pid in self._descendants():
-                try:
-                    with open(f"/proc/{pid}/status") as fh:
-                        hwm = next((int(line.split()[1]) for line in fh if line.startswith("VmHWM:")), 0)
-                except (OSError, ValueError):
-                    continue
-                self.peaks[pid] = max(self.peaks.get(pid, 0), hwm)
+            self._sample()
             self._stop.wait(self.every)
 
     def start(self) -> "_KernelPeaks":
         self._thread.start()
         return self
 
-    def take(self) -> float:
-        """Largest peak (MB) among processes seen since the last call; forgets them."""
-        peak = max(self.peaks.values(), default=0) / 1024.0
-        self.peaks.clear()
-        return round(peak, 1)
+    def take(self) -> tuple[float, float]:
+        """Peak memory (MB, the largest) and CPU seconds (summed) of the processes that have ended since the
+        last call; forgets them. CPU used in a process's last half second before it ended is not counted."""
+        with self._lock:
+            ended = [pid for pid in self.peaks if not os.path.exists(f"/proc/{pid}")]
+            peak = max((self.peaks.pop(pid) for pid in ended), default=0) / 1024.0
+            cpu = sum(self.cpu.pop(pid, 0.0) for pid in ended)
+        return round(peak, 1), round(cpu, 1)
 
     def stop(self) -> None:
         self._stop.set()
@@ -124,7 +141,9 @@ def _run_cold_warm(params: dict, cache: Path) -> dict:
 
             def on_result(r, per=per, sampler=sampler):
                 m = json.loads(Path(r.manifest).read_text(encoding="utf-8"))
-                per[r.stem] = {"status": r.status, "wall_s": r.duration_s, "kernel_peak_rss_mb": sampler.take(),
+                peak, cpu = sampler.take()
+                per[r.stem] = {"status": r.status, "wall_s": r.duration_s, "kernel_peak_rss_mb": peak,
+                               "kernel_cpu_s": cpu,
                                "intermediates": {i["intermediate"]: i["status"] for i in m.get("intermediates", [])}}
 
             t0 = time.perf_counter()
@@ -137,6 +156,7 @@ def _run_cold_warm(params: dict, cache: Path) -> dict:
             out[phase] = {"wall_s": round(time.perf_counter() - t0, 1), "jobs": jobs,
                           "ok": sum(p["status"] == "ok" for p in per.values()), "notebooks": len(per),
                           "max_kernel_peak_rss_mb": max((p["kernel_peak_rss_mb"] for p in per.values()), default=0),
+                          "kernel_cpu_s": round(sum(p["kernel_cpu_s"] for p in per.values()), 1),
                           "per_notebook": per}
             print(f"[run_all@1M] {phase}: {json.dumps(out[phase])}", flush=True)
             if keep and phase == "cold":   # the cold run's executed notebooks (per-cell durations) kept beside
