@@ -146,14 +146,17 @@ def _run_cold_warm(params: dict, cache: Path) -> dict:
                                "kernel_cpu_s": cpu,
                                "intermediates": {i["intermediate"]: i["status"] for i in m.get("intermediates", [])}}
 
-            t0 = time.perf_counter()
+            t0, own0 = time.perf_counter(), resource.getrusage(resource.RUSAGE_SELF)
             sampler.take()
             try:
                 run_all(params_file=ROOT / "params" / "default.yaml", overrides={"data_dir": str(data)},
                         reports_dir=reports, force=True, progress=False, on_result=on_result, jobs=jobs)
             finally:
                 sampler.stop()
+            own1 = resource.getrusage(resource.RUSAGE_SELF)
             out[phase] = {"wall_s": round(time.perf_counter() - t0, 1), "jobs": jobs,
+                          # the runner's own CPU (validation, HTML, manifests) beside the kernels'
+                          "runner_cpu_s": round(own1.ru_utime + own1.ru_stime - own0.ru_utime - own0.ru_stime, 1),
                           "ok": sum(p["status"] == "ok" for p in per.values()), "notebooks": len(per),
                           "max_kernel_peak_rss_mb": max((p["kernel_peak_rss_mb"] for p in per.values()), default=0),
                           "kernel_cpu_s": round(sum(p["kernel_cpu_s"] for p in per.values()), 1),
