@@ -112,8 +112,8 @@ WITH tx AS (
            amount,
            direction = 'out' AS is_out,
            date_diff('day', txn_date, {as_of}) AS d,
-           {as_of_month} - (year(txn_date) * 12 + month(txn_date)) AS mi,
-           {m0_month} - (year(txn_date) * 12 + month(txn_date)) AS km{extra_cols}
+           {as_of_month_index} - (year(txn_date) * 12 + month(txn_date)) AS mi,
+           {m0_month_index} - (year(txn_date) * 12 + month(txn_date)) AS km{extra_cols}
     FROM transactions
     WHERE txn_date <= {as_of}{since}{only}
 )
@@ -298,7 +298,8 @@ def wide_table_sql(bank: BankData, as_of, *, windows=DEFAULT_WINDOWS, columns=No
     key_cond = "" if salary is None else f" AND cat <> {salary}"
     for m in range(3):
         aggs.append(f"{cnt(f'km = {m}{key_cond}')} AS key_txn_m{m}")
-    txn_fmt = dict(as_of=a, as_of_month=_month_index(anchors["as_of_month"]), m0_month=_month_index(anchors["m0_month"]),
+    txn_fmt = dict(as_of=a, as_of_month_index=_month_index(anchors["as_of_month"]),
+                   m0_month_index=_month_index(anchors["m0_month"]),
                    extra_cols=extra_cols, only=only_and)
     txn_sql = SQL_TRANSACTIONS.format(since="", aggregates=",\n".join("    " + x for x in aggs), **txn_fmt)
 
