@@ -307,6 +307,7 @@ def wide_table_sql(bank: BankData, as_of, *, windows=DEFAULT_WINDOWS, columns=No
     balances_sql = None
     baggs: list[str] = []
     rm = ""
+    bal_fmt: dict = {}
     ref_month_end = None
     products: tuple[str, ...] = ()
     if bank.has("monthly_balances"):
@@ -338,9 +339,8 @@ def wide_table_sql(bank: BankData, as_of, *, windows=DEFAULT_WINDOWS, columns=No
                 if c in bcols:
                     for m in range(3):
                         baggs.append(f"max(CASE WHEN mi = {m} THEN {c} END) AS {c}_m{m}")
-            balances_sql = SQL_BALANCES.format(as_of=a, ref_month=rm, ref_month_index=_month_index(ref_month_end),
-                                               only=only_and,
-                                               aggregates=",\n".join("    " + x for x in baggs))
+            bal_fmt = dict(as_of=a, ref_month=rm, ref_month_index=_month_index(ref_month_end), only=only_and)
+            balances_sql = SQL_BALANCES.format(aggregates=",\n".join("    " + x for x in baggs), **bal_fmt)
 
     campaigns_sql = SQL_CAMPAIGNS.format(as_of=a, only=only_and) if bank.has("campaigns") else None
     plan = _Plan(customers_sql, txn_sql, balances_sql, campaigns_sql, ref_month_end, ws, channels,
@@ -350,9 +350,7 @@ def wide_table_sql(bank: BankData, as_of, *, windows=DEFAULT_WINDOWS, columns=No
     plan.aggregates, plan.anchors, plan.ref_month = {"t": tuple(aggs), "b": tuple(baggs)}, anchors, rm
     if columns is not None:
         _narrow(plan, columns, anchors, {"t": (SQL_TRANSACTIONS, aggs, txn_fmt),
-                                         "b": (SQL_BALANCES, baggs, dict(as_of=a, ref_month=rm, only=only_and,
-                                                                         ref_month_index=_month_index(ref_month_end)
-                                                                         if ref_month_end else 0))})
+                                         "b": (SQL_BALANCES, baggs, bal_fmt)})
     return plan
 
 
