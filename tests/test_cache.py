@@ -117,6 +117,27 @@ def test_changed_input_file_invalidates_the_cache(demo_small, tmp_path):
     assert len(list((tmp_path / "reports" / AS_OF / CACHE_DIRNAME).glob("wide-*"))) == 1
 
 
+def test_file_digests_equal_the_banks_fingerprints_without_reading_unchanged_files_again(demo_small, tmp_path,
+                                                                                        monkeypatch):
+    from clientlens import data as data_mod
+
+    data = tmp_path / "bank"
+    shutil.copytree(demo_small, data)
+    bank = load_bank(data)
+    direct = bank.fingerprints()
+    assert RunCache.for_run(bank, AS_OF, tmp_path / "reports").file_digests() == direct
+    read = []
+    real = data_mod.file_sha256
+    monkeypatch.setattr(data_mod, "file_sha256", lambda path, *a: read.append(path.name) or real(path, *a))
+    assert RunCache.for_run(load_bank(data), AS_OF, tmp_path / "reports").file_digests() == direct   # a later report
+    assert read == []
+    cust = pd.read_parquet(data / "customers.parquet")
+    cust.loc[0, "income_monthly"] = float(cust.loc[0, "income_monthly"]) + 1000.0
+    cust.to_parquet(data / "customers.parquet", index=False)
+    again = RunCache.for_run(load_bank(data), AS_OF, tmp_path / "reports").file_digests()
+    assert read == ["customers.parquet"] and again == load_bank(data).fingerprints() != direct
+
+
 def test_changed_feature_parameter_tag_rule_code_or_mask_key_recomputes(demo_small, tmp_path, monkeypatch):
     bank = load_bank(demo_small)
     rc = RunCache.for_run(bank, AS_OF, tmp_path / "reports")
@@ -134,6 +155,26 @@ def test_changed_feature_parameter_tag_rule_code_or_mask_key_recomputes(demo_sma
     assert rc.log[-1]["status"] == "computed"
     monkeypatch.setattr(cache_mod, "mask_key_fingerprint", lambda: "another masking key")
     rc.wide_table(AS_OF)
+    assert rc.log[-1]["status"] == "computed"
+
+
+def test_tag_rules_spelled_as_in_params_default_yaml_share_the_default_rules_entry(demo_small, tmp_path):
+    # params/default.yaml states every tag threshold (01's section, whole numbers such as 100000) while 03, 04 and
+    # 09 leave them at the defaults (100000.0): the same rules must be the same entry, computed once per run
+    import yaml
+
+    from clientlens.config import PROJECT_ROOT
+
+    spelled = yaml.safe_load((PROJECT_ROOT / "params" / "default.yaml").read_text(encoding="utf-8"))["01_profile"]["tag_rules"]
+    assert isinstance(spelled["high_value_aum"], int) and isinstance(TagRules().high_value_aum, float)
+    assert TagRules.from_params(spelled) == TagRules()
+    bank = load_bank(demo_small)
+    rc = RunCache.for_run(bank, AS_OF, tmp_path / "reports")
+    _, tags = rc.wide_and_tags(AS_OF, rules=TagRules.from_params(spelled))
+    pd.testing.assert_frame_equal(rc.tags(AS_OF), tags, check_exact=True)
+    assert [(r["intermediate"], r["status"]) for r in rc.log] == [("wide", "computed"), ("tags", "computed"),
+                                                                  ("tags", "reused")]
+    rc.tags(AS_OF, rules={**spelled, "high_value_aum": 100001})                # another threshold: another entry
     assert rc.log[-1]["status"] == "computed"
 
 
@@ -549,7 +590,7 @@ def test_data_overview_tables_through_the_cache_equal_the_direct_build(demo_smal
     p = dict(load_params_file(config.DEFAULT_PARAMS_FILE).get("common", {}))
     p.update({"reports_dir": str(tmp_path / "reports"), "missing_by_design": [], "missing_by_design_when": {},
               "dormant_days": 180, "no_txn_warn_share": 0.1, "missing_warn_share": 0.2, "reconcile_warn_share": 0.02,
-              "reconcile_fail_share": 0.05, "load_options": {}})
+              "reconcile_fail_share": 0.05, "load_options": {}, "top_categories": 5, "bins_per_decade": 10})
     bank = load_bank(demo_small)
     day = dt.date(2026, 10, 31)
     direct = so.build(bank, p, day)
@@ -559,11 +600,16 @@ def test_data_overview_tables_through_the_cache_equal_the_direct_build(demo_smal
             # (DuckDB's multi-threaded DOUBLE sums of the reconciliation vary in the last digits between builds)
             pd.testing.assert_frame_equal(getattr(ov, name), getattr(direct, name), check_exact=False, rtol=1e-9, atol=1e-3,
                                           obj=name)
+        assert sorted(ov.transactions) == sorted(direct.transactions) == [
+            "by_category", "by_channel", "histogram", "monthly", "non_positive"]
+        for name, frame in direct.transactions.items():
+            pd.testing.assert_frame_equal(ov.transactions[name], frame, check_exact=False, rtol=1e-9, obj=name)
         assert [c["check"] for c in ov.checks] == [c["check"] for c in direct.checks]
         assert [c["verdict"] for c in ov.checks] == [c["verdict"] for c in direct.checks]
     so.build(bank, {**p, "dormant_days": 90}, day, log_dir=tmp_path / "log")
+    so.build(bank, {**p, "top_categories": 6}, day, log_dir=tmp_path / "log")
     log = json.loads((tmp_path / "log" / LOG_FILE).read_text())["intermediates"]
-    assert [r["status"] for r in log] == ["computed", "reused", "computed"]
+    assert [r["status"] for r in log] == ["computed", "reused", "computed", "computed"]
 
 
 def test_frame_fingerprint_equal_for_equal_data_and_changes_with_any_value_name_dtype_or_row():

@@ -60,6 +60,9 @@ def test_catalogue_suitability_levels_and_errors():
                       ["fund", "time_deposit", "fund", "insurance", "fund", "fund", "credit_card"])
     # fund is R3: not for conservative (R1) nor unassessed (only unrated products); deposits and cards are unrated
     assert ok.tolist() == [False, True, True, True, True, False, True]
+    # no offer (None, NaN, empty) is always suitable; one product for every customer is broadcast
+    assert cat.suitable(["conservative"] * 3, [None, float("nan"), ""]).all()
+    assert cat.suitable(["conservative", "aggressive", None], "fund").tolist() == [False, True, False]
     pairs = pd.DataFrame({"risk_appetite": ["conservative", "balanced"], "product": ["wealth_mgmt", "wealth_mgmt"]})
     kept, counts = suitability_filter(pairs, cat)
     assert counts["unsuitable"] == 1 and len(kept) == 1 and counts["unsuitable_by_product"] == {"wealth_mgmt": 1}

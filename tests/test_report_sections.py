@@ -51,6 +51,7 @@ def test_overview_build_counts_and_saves_the_artefacts_of_a_tiny_bank(tmp_path):
     p = {**_defaults("00_data_overview"), "missing_by_design": ["customers.income_monthly"]}
     ov = SO.build(bank, p, SO.check_params({**p, "as_of": "2026-09-30"}))
     assert ov.n_customers == 3 and ov.n_transactions == 4
+    assert ov.transactions["monthly"]["rows"].sum() == 4 and ov.transactions["by_category"]["rows"].sum() == 4
     assert ov.missing[["column", "by_design"]].values.tolist() == [["income_monthly", True]]
     names = [c["check"] for c in ov.checks]
     assert "no dates after the as-of date" in names
@@ -62,6 +63,45 @@ def test_overview_build_counts_and_saves_the_artefacts_of_a_tiny_bank(tmp_path):
             "activity_counts.parquet"} <= {f.name for f in out.iterdir()}
     shown = SO.missing_table(ov.missing)
     assert {"missing share", "empty by design"} <= set(shown.columns) and "missing_share" not in shown.columns
+
+
+def test_transaction_profile_by_hand_on_a_tiny_bank(tmp_path):
+    from clientlens import overview
+    from clientlens.data import load_bank
+
+    txns = ("txn_id,customer_id,txn_date,amount,direction,channel,category\n"
+            "T1,C001,2026-01-05,100.00,out,mobile,consumption\nT2,C001,2026-01-10,1000,out,,consumption\n"
+            "T3,C002,2026-03-01,9000,in,online,salary\nT4,C003,2026-03-31,0,out,mobile,transfer\n")
+    bank = load_bank(write_tiny_bank(tmp_path / "bank", transactions=txns))
+    p = overview.transaction_profile(bank, top_categories=1, bins_per_decade=2)
+    assert p["monthly"].assign(month=p["monthly"]["month"].dt.strftime("%Y-%m")).values.tolist() == [
+        ["2026-01", "out", 2, 1100.0], ["2026-03", "in", 1, 9000.0], ["2026-03", "out", 1, 0.0]]
+    out = overview.amount_histogram(p, "out")   # log10(100) * 2 = 4, log10(1000) * 2 = 6: bins [100, 316), [1000, 3162)
+    assert out["count"].tolist() == [1, 1] and np.allclose(out["lower"], [100, 1000])
+    assert np.allclose(out["upper"], [10 ** 2.5, 10 ** 3.5]) and out.attrs["non_positive"] == 1
+    assert overview.amount_histogram(p, "in").attrs["non_positive"] == 0
+    assert p["by_channel"][["channel", "rows"]].values.tolist() == [["mobile", 2], ["(other)", 2]]
+    assert p["by_category"][["category", "rows", "total"]].values.tolist() == [["consumption", 2, 1100.0],
+                                                                                ["(other)", 2, 9000.0]]
+
+
+def test_transaction_profile_in_one_scan_equals_one_scan_per_table(demo_small):
+    from clientlens import overview, report
+    from clientlens.data import load_bank
+
+    bank = load_bank(demo_small)
+    for top in (3, 12):
+        p = overview.transaction_profile(bank, top_categories=top, bins_per_decade=10)
+        pd.testing.assert_frame_equal(p["monthly"], report.monthly_counts(bank, "transactions", "txn_date",
+                                                                          by="direction", value="amount"), rtol=1e-12)
+        for d in ("out", "in"):
+            h = report.log_histogram(bank, "transactions", "amount", where={"direction": d}, bins_per_decade=10)
+            got = overview.amount_histogram(p, d)
+            pd.testing.assert_frame_equal(got, h, check_exact=True)
+            assert got.attrs == h.attrs
+        for c in ("category", "channel"):
+            pd.testing.assert_frame_equal(p[f"by_{c}"], report.value_counts(bank, "transactions", c, top=top,
+                                                                            value="amount"), rtol=1e-12)
 
 
 def test_reconciliation_and_monthly_aum_tables_in_million_cny_by_hand():

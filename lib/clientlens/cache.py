@@ -217,6 +217,7 @@ class RunCache:
         self.enabled = cache_enabled() if enabled is None else bool(enabled)
         self.log: list[dict] = []
         self._inputs: str | None = None
+        self._digests: dict[str, str] = {}
         self._ids: tuple[pd.Index, pd.Index] | None = None
         if self.enabled:
             self.directory.mkdir(parents=True, exist_ok=True)
@@ -520,6 +521,7 @@ class RunCache:
                     memo = {}
             n_before = json.dumps(memo, sort_keys=True)
             files = {t: [_file_digest(Path(f), memo) for f in fs] for t, fs in sorted(self.bank.files.items())}
+            self._digests = {str(f): d for t, fs in sorted(self.bank.files.items()) for f, d in zip(fs, files[t])}
             names = sorted(self.bank.files) + [f"_raw_{t}" for t in sorted(self.bank.files)]
             views = self.bank.con.execute(
                 "SELECT view_name, sql FROM duckdb_views() WHERE NOT internal AND view_name IN "
@@ -532,6 +534,13 @@ class RunCache:
                 except OSError:
                     pass
         return self._inputs
+
+    def file_digests(self) -> dict[str, str]:
+        """SHA-256 of every input file keyed by path, as :meth:`clientlens.data.BankData.fingerprints` gives them,
+        from the digests :meth:`inputs_fingerprint` took (a file unchanged since an earlier report of the run, by
+        size, modification time and inode, is not read again)."""
+        self.inputs_fingerprint()
+        return {str(f): self._digests[str(f)] for fs in self.bank.files.values() for f in fs}
 
     def key(self, kind: str, params: dict) -> tuple[str, str]:
         """``(slot, key)`` of an intermediate: slot = kind and params; key = slot + inputs, code, masking key."""

@@ -143,10 +143,9 @@ class Catalogue:
         """
         allowed = self.allowed_level(appetite)
         prods = np.broadcast_to(np.asarray(product, dtype=object), allowed.shape)
-        levels = np.array([0 if (p is None or p == "" or (isinstance(p, float) and np.isnan(p)))
-                           else self.risk_level(p) for p in prods], dtype=np.int64) if len(prods) else \
-            np.zeros(0, np.int64)
-        return levels <= allowed
+        codes, names = pd.factorize(prods, use_na_sentinel=True)        # each product's level looked up once
+        by_name = np.array([0 if p == "" else self.risk_level(p) for p in names] + [0], dtype=np.int64)
+        return by_name[codes] <= allowed                                # code -1 (None / NaN): the last, 0
 
     def eligible(self, profile: pd.DataFrame, product: str) -> np.ndarray:
         """True where the customer meets the product's eligibility rules (missing values fail a rule)."""

@@ -1,7 +1,9 @@
-"""The data checks of report 00 (data overview), each a row with a verdict.
+"""What report 00 (data overview) computes beyond the generic table profiles of :mod:`clientlens.report`.
 
-Each check compares one figure of the loaded bank with a threshold from the report's parameters and
-returns a row ``check``, ``value``, ``threshold``, ``verdict`` (PASS / WARN / FAIL) and ``note``.
+:func:`data_checks`: each check compares one figure of the loaded bank with a threshold from the report's
+parameters and returns a row ``check``, ``value``, ``threshold``, ``verdict`` (PASS / WARN / FAIL) and ``note``.
+:func:`transaction_profile`: the transaction table's monthly volumes, amount histograms and category / channel
+counts from one scan of the table.
 """
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from . import report
 from .i18n import t
 from .params import to_date
 
-__all__ = ["data_checks"]
+__all__ = ["data_checks", "transaction_profile", "amount_histogram"]
 
 
 def data_checks(bank, *, as_of, coverage: pd.DataFrame, missing: pd.DataFrame, activity_counts: pd.DataFrame,
@@ -95,3 +97,83 @@ def data_checks(bank, *, as_of, coverage: pd.DataFrame, missing: pd.DataFrame, a
         checks.append(reconciliation_check(recon, warn_share=reconcile_warn_share, fail_share=reconcile_fail_share))
     return checks
 
+
+
+#: the optional transaction columns counted by :func:`transaction_profile`
+PROFILE_COLUMNS = ("category", "channel")
+
+
+def transaction_profile(bank, *, top_categories: int = 12, bins_per_decade: int = 10) -> dict[str, pd.DataFrame]:
+    """Transactions per month and direction, amounts per direction on a log scale and counts by category and
+    channel, from one scan of ``transactions`` (SQL ``GROUPING SETS``).
+
+    The same tables as :func:`clientlens.report.monthly_counts` (``by="direction"``, ``value="amount"``),
+    :func:`clientlens.report.log_histogram` (``where={"direction": d}``) and :func:`clientlens.report.value_counts`
+    (``value="amount"``) give with one scan each (tested equal); at 98.7M transactions the one scan takes about
+    half the time of the five.
+
+    Parameters
+    ----------
+    bank : clientlens.data.BankData
+        With a ``transactions`` table (``txn_date``, ``direction``, ``amount``; ``category`` and ``channel`` when
+        present).
+    top_categories : int
+        Categories / channels shown; the rest are one ``(other)`` row.
+    bins_per_decade : int
+        Histogram bins per power of ten.
+
+    Returns
+    -------
+    dict of DataFrame
+        ``monthly`` (``month``, ``direction``, ``rows``, ``total``); ``histogram`` (``direction``, ``lower``,
+        ``upper``, ``count``: positive amounts, see :func:`amount_histogram`); ``non_positive`` (``direction``,
+        ``count``: amounts <= 0, which a log scale cannot show); ``by_category`` / ``by_channel`` for the columns
+        present (``<column>``, ``rows``, ``total``, ``share``).
+    """
+    from .params import require_int
+
+    top = require_int("top_categories", top_categories, 1)
+    k = require_int("bins_per_decade", bins_per_decade, 1)
+    cols = [c for c in PROFILE_COLUMNS if c in bank.columns.get("transactions", [])]
+    # the grouped values come from a sub-query under names of their own: a column of the user's table named
+    # like one of them cannot be grouped instead
+    inner = ["date_trunc('month', txn_date) AS month", "direction", "amount > 0 AS positive",
+             "CASE WHEN amount > 0 THEN floor(log10(amount) * $k) END AS b", "amount",
+             *[f"coalesce(CAST({report._qi(c)} AS VARCHAR), '(missing)') AS by_{c}" for c in cols]]
+    gcols = ["month", "direction", "b", "positive", *[f"by_{c}" for c in cols]]
+    sets = ["(month, direction)", "(direction, b, positive)", *[f"(by_{c})" for c in cols]]
+    df = bank.con.execute(
+        f"SELECT {', '.join(gcols)}, GROUPING({', '.join(gcols)}) AS g, count(*) AS rows, sum(amount) AS total "
+        f"FROM (SELECT {', '.join(inner)} FROM transactions) GROUP BY GROUPING SETS ({', '.join(sets)})",
+        {"k": k}).df()
+    n = len(gcols)
+
+    def grouped_by(*names):   # GROUPING(): bit set = column not grouped; first column = highest bit
+        return sum(1 << (n - 1 - i) for i, c in enumerate(gcols) if c not in names)
+
+    monthly = df[df["g"] == grouped_by("month", "direction")].sort_values(["month", "direction"])
+    monthly = monthly[["month", "direction", "rows", "total"]].reset_index(drop=True)
+    monthly["month"] = pd.to_datetime(monthly["month"])
+    amounts = df[df["g"] == grouped_by("direction", "b", "positive")]
+    pos = amounts[amounts["positive"].astype(bool)].sort_values(["direction", "b"])
+    b = pos["b"].astype(float).to_numpy()
+    histogram = pd.DataFrame({"direction": pos["direction"].to_numpy(), "lower": 10 ** (b / k),
+                              "upper": 10 ** ((b + 1) / k), "count": pos["rows"].astype("int64").to_numpy()})
+    nonpos = amounts[~amounts["positive"].astype(bool)].groupby("direction", as_index=False)["rows"].sum()
+    out = {"monthly": monthly, "histogram": histogram,
+           "non_positive": nonpos.rename(columns={"rows": "count"}).astype({"count": "int64"})}
+    for c in cols:
+        vc = df[df["g"] == grouped_by(f"by_{c}")][[f"by_{c}", "rows", "total"]].rename(columns={f"by_{c}": c})
+        vc = vc.sort_values(["rows", c], ascending=[False, True])
+        out[f"by_{c}"] = report.top_with_other(vc, c, top)
+    return out
+
+
+def amount_histogram(profile: dict[str, pd.DataFrame], direction: str) -> pd.DataFrame:
+    """One direction's histogram of :func:`transaction_profile` as :func:`clientlens.report.log_histogram` gives
+    it: ``lower``, ``upper``, ``count`` and ``attrs["non_positive"]``."""
+    h = profile["histogram"]
+    out = h[h["direction"] == direction][["lower", "upper", "count"]].reset_index(drop=True)
+    nonpos = profile["non_positive"]
+    out.attrs["non_positive"] = int(nonpos.loc[nonpos["direction"] == direction, "count"].sum())
+    return out

@@ -230,6 +230,23 @@ def to_json(params: dict) -> str:
     return json.dumps(params, sort_keys=True, ensure_ascii=False, default=str)
 
 
+def _like_default(value, default):
+    """``value`` with the number type of ``default``: a whole number where the default is a float becomes a float
+    (``100000`` -> ``100000.0``), element by element in a tuple or dict of floats. Rules spelled ``100000`` in a params file
+    and left at the default ``100000.0`` are then the same rules, with the same cache key
+    (:mod:`clientlens.cache`); other values are left as they are (validation judges them)."""
+    def one(v, d):
+        return float(v) if isinstance(d, float) and isinstance(v, int) and not isinstance(v, bool) else v
+
+    if isinstance(value, tuple) and isinstance(default, tuple) and default \
+            and all(isinstance(d, float) for d in default):
+        return tuple(one(v, default[0]) for v in value)
+    if isinstance(value, dict) and isinstance(default, dict) and default \
+            and all(isinstance(d, float) for d in default.values()):
+        return {k: one(v, 0.0) for k, v in value.items()}
+    return one(value, default)
+
+
 def rules_from_params(cls, params, what: str):
     """A validated instance of the rules dataclass ``cls`` (``TagRules``, ``EventRules``, ...).
 
@@ -246,7 +263,10 @@ def rules_from_params(cls, params, what: str):
         unknown = sorted(set(params) - set(valid))
         if unknown:
             raise ParamsError(f"unknown {what} parameter(s) {unknown}; valid keys: {', '.join(valid)}")
-        rules = cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in params.items()})
+        defaults = {f.name: f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
+                    for f in dataclasses.fields(cls)}
+        rules = cls(**{k: _like_default(tuple(v) if isinstance(v, list) else v, defaults[k])
+                       for k, v in params.items()})
     else:
         raise ParamsError(f"{what}s must be a dict or {cls.__name__}; got {type(params).__name__}")
     rules.validate()

@@ -619,10 +619,17 @@ def value_counts(bank, table: str, column: str, *, top: int = 12, value: str | N
     val_sql = f", sum({_qi(value)}) AS total" if value else ""
     df = bank.con.execute(f"SELECT coalesce(CAST({_qi(column)} AS VARCHAR), '(missing)') AS {_qi(column)}, "
                           f"count(*) AS rows{val_sql} FROM {_qi(table)} GROUP BY 1 ORDER BY 2 DESC, 1").df()
+    return top_with_other(df, column, top)
+
+
+def top_with_other(counts: pd.DataFrame, column: str, top: int) -> pd.DataFrame:
+    """The ``top`` rows of ``counts`` (``column``, ``rows`` and optionally ``total``, most rows first) and one
+    ``(other)`` row summing the rest, with each row's ``share`` of the rows (:func:`value_counts`)."""
+    df = counts.reset_index(drop=True)
     if len(df) > top:
         head, rest = df.iloc[:top].copy(), df.iloc[top:]
         other = {column: "(other)", "rows": rest["rows"].sum()}
-        if value:
+        if "total" in df:
             other["total"] = rest["total"].sum()
         df = pd.concat([head, pd.DataFrame([other])], ignore_index=True)
     df["rows"] = df["rows"].astype("int64")

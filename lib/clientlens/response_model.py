@@ -277,7 +277,8 @@ def model_meta(run: ModelRun, tgt: dict, p: Mapping[str, Any], bank=None) -> dic
     params = {"target": tgt, "campaigns": run.campaigns, "feature_lag_days": p["feature_lag_days"], "split": run.split,
               **{k: p[k] for k in _PARAM_KEYS[1:]}}
     return dict(as_of=p["as_of"], data_dir=str(p["data_dir"]), params=params,
-                fingerprints=bank.fingerprints() if bank is not None else targets.fingerprints(tgt),
+                fingerprints=targets.fingerprints(tgt) if bank is None else
+                run.run_cache.file_digests() if run.run_cache is not None else bank.fingerprints(),
                 iv=run.model["scorecard"].summary().set_index("variable")["iv"].to_dict())
 
 

@@ -658,7 +658,7 @@ def value_groupings(run_cache, as_of_date, vals: pd.DataFrame, seg_path, as_of: 
 
     groupings = {}
     try:
-        _, tag_tbl = run_cache.wide_and_tags(as_of_date)
+        tag_tbl = run_cache.tags(as_of_date)   # the run's tags (01's entry), without reading its wide table
         for col in ("lifecycle_stage", "quadrant"):
             if col in tag_tbl:
                 groupings[col] = tag_tbl.set_index("customer_id")[col]

@@ -63,6 +63,7 @@ class Overview:
     activity_counts: pd.DataFrame
     recon: pd.DataFrame
     checks: list = field(default_factory=list)
+    transactions: dict = field(default_factory=dict)   # clientlens.overview.transaction_profile (empty: no table)
 
     def save(self, out_dir) -> None:
         """Write the artefacts of 00 into ``out_dir`` (Parquet)."""
@@ -85,7 +86,8 @@ class Overview:
 
 #: the parameters of 00 that shape :func:`build`'s tables (the run cache's key)
 BUILD_PARAMS = ("missing_by_design", "missing_by_design_when", "dormant_days", "no_txn_warn_share",
-                "missing_warn_share", "reconcile_warn_share", "reconcile_fail_share", "load_options")
+                "missing_warn_share", "reconcile_warn_share", "reconcile_fail_share", "load_options",
+                "top_categories", "bins_per_decade")
 
 
 def build(bank, p: dict, as_of_date, *, log_dir=None) -> Overview:
@@ -115,14 +117,16 @@ def build(bank, p: dict, as_of_date, *, log_dir=None) -> Overview:
     def compute():
         ov = _build(bank, p, as_of_date)
         return ({"counts": ov.counts, "coverage": ov.coverage, "missing": ov.missing,
-                 "activity_counts": ov.activity_counts, "recon": ov.recon}, {"checks": ov.checks})
+                 "activity_counts": ov.activity_counts, "recon": ov.recon,
+                 **{f"transactions_{k}": v for k, v in ov.transactions.items()}}, {"checks": ov.checks})
 
     cache = RunCache.for_run(bank, as_of_date, p["reports_dir"], log_dir=log_dir)
     params = {"as_of": as_of_date, "language": get_language(), **{k: p.get(k) for k in BUILD_PARAMS}}  # checks: words
     frames, meta = cache.memo("overview", params, compute,
                               t("data overview tables as of {day}", day=as_of_date))
+    txn = {k.removeprefix("transactions_"): v for k, v in frames.items() if k.startswith("transactions_")}
     return Overview(as_of_date, frames["counts"], frames["coverage"], frames["missing"], frames["activity_counts"],
-                    frames["recon"], list(meta["checks"]))
+                    frames["recon"], list(meta["checks"]), txn)
 
 
 def _build(bank, p: dict, as_of_date) -> Overview:
@@ -140,7 +144,9 @@ def _build(bank, p: dict, as_of_date) -> Overview:
         no_txn_warn_share=p["no_txn_warn_share"], missing_warn_share=p["missing_warn_share"],
         amount_ceiling=(p.get("load_options") or {}).get("amount_ceiling", LOAD_OPTIONS["amount_ceiling"][0]),
         reconcile_warn_share=p["reconcile_warn_share"], reconcile_fail_share=p["reconcile_fail_share"])
-    return Overview(as_of_date, counts, coverage, missing, act, recon, checks)
+    txn = overview.transaction_profile(bank, top_categories=p["top_categories"], bins_per_decade=p["bins_per_decade"]) \
+        if bank.has("transactions") else {}
+    return Overview(as_of_date, counts, coverage, missing, act, recon, checks, txn)
 
 
 def _show():
@@ -292,13 +298,17 @@ def show_reconciliation(ov: Overview) -> None:
                       fmt={c: "{:,.1f}" for c in money}, percent_cols=["residual_share"], max_rows=36)
 
 
-def show_transactions(bank, *, top_categories: int, bins_per_decade: int, highlight_months=()) -> None:
-    """Volume and amount per month by direction, amounts per direction (log), split by category and channel."""
+def show_transactions(ov: Overview, *, highlight_months=()) -> None:
+    """Volume and amount per month by direction, amounts per direction (log), split by category and channel
+    (:func:`clientlens.overview.transaction_profile`, computed by :func:`build`)."""
     import matplotlib.pyplot as plt
 
+    from .overview import PROFILE_COLUMNS, amount_histogram
     from .plots import overview as plots
 
-    monthly_txn = report.monthly_counts(bank, "transactions", "txn_date", by="direction", value="amount")
+    if not ov.transactions:
+        return
+    monthly_txn = ov.transactions["monthly"]
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4))
     plots.plot_monthly(monthly_txn, ax=ax1, value="rows", title="Transactions per month", ylabel="transactions",
                        highlight_months=highlight_months)
@@ -311,22 +321,19 @@ def show_transactions(bank, *, top_categories: int, bins_per_decade: int, highli
 
     fig, axes = plt.subplots(1, 2, figsize=(12, 4))
     for ax, d, colour in zip(axes, ("out", "in"), ("#dd6b20", "#2b6cb0")):
-        h = report.log_histogram(bank, "transactions", "amount", where={"direction": d},
-                                 bins_per_decade=bins_per_decade)
-        plots.plot_log_histogram(h, ax=ax, title=t("Amount per transaction, direction '{direction}'", direction=t(d)),
+        plots.plot_log_histogram(amount_histogram(ov.transactions, d), ax=ax,
+                                 title=t("Amount per transaction, direction '{direction}'", direction=t(d)),
                                  xlabel="amount (CNY, log scale)", ylabel="transactions", color=colour)
     fig.tight_layout()
     _show()
     plt.close(fig)
 
-    cat_cols = [c for c in ("category", "channel") if c in bank.columns["transactions"]]
-    if not cat_cols:
+    counts_by = {c: ov.transactions[f"by_{c}"] for c in PROFILE_COLUMNS if f"by_{c}" in ov.transactions}
+    if not counts_by:
         return
-    counts_by = {col: report.value_counts(bank, "transactions", col, top=top_categories, value="amount")
-                 for col in cat_cols}   # one scan per column, for the chart and the table
-    fig, axes = plt.subplots(1, len(cat_cols), figsize=(6 * len(cat_cols), 4), squeeze=False)
-    for ax, col in zip(axes.ravel(), cat_cols):
-        plots.plot_category_bars(counts_by[col], col, ax=ax, title=t("Transactions by {attribute}", attribute=t(col)),
+    fig, axes = plt.subplots(1, len(counts_by), figsize=(6 * len(counts_by), 4), squeeze=False)
+    for ax, (col, vc) in zip(axes.ravel(), counts_by.items()):
+        plots.plot_category_bars(vc, col, ax=ax, title=t("Transactions by {attribute}", attribute=t(col)),
                                  xlabel="transactions")
     fig.tight_layout()
     _show()
