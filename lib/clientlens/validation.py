@@ -167,6 +167,32 @@ class _Grouped:
         capture = (before_pos + share * pos[i]) / P
         return ks, float(capture / frac)
 
+    def stats_of_counts(self, pos: np.ndarray, neg: np.ndarray, frac: float = 0.1) -> tuple[float, float]:
+        """:meth:`stats_of_groups` from whole-number counts of events (``pos``) and non-events (``neg``) per group
+        (integer arrays, as a bootstrap replicate draws them): the same figures to the last bit (running sums of
+        whole numbers are exact in integers and in floats), about half the time. Integer running sums are several
+        times faster than float ones, and the work arrays are reused from one replicate to the next (a fresh
+        array of a few MB per step cost more than the arithmetic)."""
+        if getattr(self, "_work", None) is None or len(self._work[0]) != len(pos):
+            self._work = (np.empty(len(pos), np.int64), np.empty(len(pos), np.int64), np.empty(len(pos)),
+                          np.empty(len(pos)))
+        cpos, cum, a, b = self._work
+        np.cumsum(pos, out=cpos)
+        np.cumsum(neg, out=cum)
+        P, N = cpos[-1], cum[-1]
+        np.divide(cpos, P, out=a)
+        np.divide(cum, N, out=b)
+        np.subtract(a, b, out=a)
+        ks = float(np.abs(a, out=a).max())
+        np.add(cpos, cum, out=cum)              # running count of rows
+        k = frac * cum[-1]
+        i = int(np.searchsorted(cum, k, side="left"))
+        before_cnt, before_pos = (cum[i - 1], cpos[i - 1]) if i > 0 else (0, 0)
+        cnt_i, pos_i = cum[i] - before_cnt, cpos[i] - before_pos
+        share = (k - before_cnt) / cnt_i if cnt_i > 0 else 0.0
+        capture = (before_pos + share * pos_i) / P
+        return ks, float(capture / frac)
+
 
 #: :func:`ks_lift_bootstrap` draws each replicate's counts per score group (multinomial) when the rows number at
 #: least this many times the distinct scores; otherwise it draws rows (a multinomial draw per group costs ~20 row
@@ -202,15 +228,13 @@ def ks_lift_bootstrap(y_true, score, n_boot: int = 1000, confidence: float = 0.9
         share_pos = np.bincount(g.group[pos_idx], minlength=g.n_groups) / n_pos
         share_neg = np.bincount(g.group[neg_idx], minlength=g.n_groups) / n_neg
         for b in range(n_boot):
-            pos = rng.multinomial(n_pos, share_pos).astype(float)
-            neg = rng.multinomial(n_neg, share_neg).astype(float)
-            reps[b] = g.stats_of_groups(pos, pos + neg, frac)
+            reps[b] = g.stats_of_counts(rng.multinomial(n_pos, share_pos), rng.multinomial(n_neg, share_neg), frac)
     else:
         pos_group, neg_group = g.group[pos_idx], g.group[neg_idx]
         for b in range(n_boot):
-            pos = np.bincount(pos_group[rng.integers(0, n_pos, n_pos)], minlength=g.n_groups).astype(float)
-            neg = np.bincount(neg_group[rng.integers(0, n_neg, n_neg)], minlength=g.n_groups).astype(float)
-            reps[b] = g.stats_of_groups(pos, pos + neg, frac)
+            reps[b] = g.stats_of_counts(np.bincount(pos_group[rng.integers(0, n_pos, n_pos)], minlength=g.n_groups),
+                                        np.bincount(neg_group[rng.integers(0, n_neg, n_neg)], minlength=g.n_groups),
+                                        frac)
     a = (1 - confidence) / 2
     lo, hi = np.quantile(reps, [a, 1 - a], axis=0)
     return {"ks": ks0, "ks_low": float(lo[0]), "ks_high": float(hi[0]), "lift": lift0,

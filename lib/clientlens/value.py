@@ -137,56 +137,60 @@ def annual_margins(bank, as_of, rates: ValueRates | dict | None = None) -> pd.Da
     if not bank.has("customers"):
         raise DataError("value: the customers table is needed")
     con = bank.con
-    params = {"as_of": as_of, "months": int(rates.balance_months)}
-    cust = con.execute("SELECT customer_id, datediff('day', open_date, $as_of) AS history_days FROM customers "
-                       "WHERE open_date <= $as_of ORDER BY customer_id", {"as_of": as_of}).df()
-    out = cust.set_index("customer_id")
     products = list(PRODUCT_BALANCE_COLUMNS)
+    params: dict = {"as_of": as_of}
+    parts = ["WITH c AS (SELECT customer_id, datediff('day', open_date, $as_of) AS history_days FROM customers "
+             "WHERE open_date <= $as_of)"]
+    cols = ["c.customer_id", "c.history_days"]
+    joins = []
     if bank.has("monthly_balances"):
         have = set(bank.columns.get("monthly_balances", []))
         avg = ", ".join(f"avg(coalesce({_q(p)}, 0)) AS {_q('balance_' + p)}" if p in have
                         else f"0.0 AS {_q('balance_' + p)}" for p in products)
-        bal = con.execute(
-            f"WITH b AS (SELECT * FROM monthly_balances WHERE month_end <= $as_of), "
-            f"last AS (SELECT max(month_end) AS m FROM b) "
-            f"SELECT customer_id, {avg}, arg_max(aum, month_end) AS aum FROM b, last "
-            f"WHERE month_end > last.m - to_months($months) GROUP BY customer_id", params).df()
-        out = out.join(bal.set_index("customer_id"))
+        parts.append(f"bm AS (SELECT * FROM monthly_balances WHERE month_end <= $as_of), "
+                     f"last AS (SELECT max(month_end) AS m FROM bm), "
+                     f"b AS (SELECT customer_id, {avg}, arg_max(aum, month_end) AS aum FROM bm, last "
+                     f"WHERE month_end > last.m - to_months($months) GROUP BY customer_id)")
+        params["months"] = int(rates.balance_months)
+        cols += [f"coalesce(b.{_q('balance_' + p)}, 0.0) AS {_q('balance_' + p)}" for p in products] + ["b.aum"]
+        joins.append("LEFT JOIN b ON b.customer_id = c.customer_id")
     else:
-        bank_note = "no monthly_balances table: balance margins are 0"
-        out.attrs.setdefault("notes", []).append(bank_note)
-    for p in products:
-        col = "balance_" + p
-        out[col] = out[col].fillna(0.0) if col in out else 0.0
-    if "aum" not in out:
-        out["aum"] = np.nan
-    for p in products:
-        out["margin_" + p] = float(rates.margins.get(p, 0.0)) * out["balance_" + p]
+        cols += [f"0.0 AS {_q('balance_' + p)}" for p in products] + ["CAST(NULL AS DOUBLE) AS aum"]
     # activity over the last 365 days, annualised over the days the customer was there (at most 365)
-    out["spend_annual"] = 0.0
-    out["cost_transactions"] = 0.0
+    has_chan = False
     if bank.has("transactions"):
         tcols = set(bank.columns.get("transactions", []))
-        start = as_of - _dt.timedelta(days=364)
         has_cat = "category" in tcols
         has_chan = "channel" in tcols and bool(rates.channel_costs)
-        cc = pd.DataFrame({"channel": list(rates.channel_costs) or [""],
-                           "cost": [float(v) for v in rates.channel_costs.values()] or [0.0]})
         spend_sql = ("sum(t.amount) FILTER (WHERE t.direction = 'out' AND t.amount > 0 "
                      "AND list_contains($cats, t.category))") if has_cat else "0.0"
-        cost_sql = "sum(c.cost)" if has_chan else "0.0"
-        join = "LEFT JOIN _value_channel_costs c ON t.channel = c.channel" if has_chan else ""
-        con.register("_value_channel_costs", cc)
-        try:   # one scan of the year's transactions: spend and channel costs
-            act = con.execute(
-                f"SELECT t.customer_id, {spend_sql} AS s, {cost_sql} AS c FROM transactions t {join} "
-                f"WHERE t.txn_date BETWEEN $start AND $as_of GROUP BY t.customer_id",
-                {"start": start, "as_of": as_of, **({"cats": list(rates.spend_categories)} if has_cat else {})}
-            ).df().set_index("customer_id")
-        finally:
+        cost_sql = "sum(cc.cost)" if has_chan else "0.0"
+        cjoin = "LEFT JOIN _value_channel_costs cc ON t.channel = cc.channel" if has_chan else ""
+        parts.append(f"a AS (SELECT t.customer_id, {spend_sql} AS s, {cost_sql} AS k FROM transactions t {cjoin} "
+                     f"WHERE t.txn_date BETWEEN $start AND $as_of GROUP BY t.customer_id)")   # one scan: both
+        params["start"] = as_of - _dt.timedelta(days=364)
+        if has_cat:
+            params["cats"] = list(rates.spend_categories)
+        cols += ["coalesce(a.s, 0.0) AS spend_annual", "coalesce(a.k, 0.0) AS cost_transactions"]
+        joins.append("LEFT JOIN a ON a.customer_id = c.customer_id")
+    else:
+        cols += ["0.0 AS spend_annual", "0.0 AS cost_transactions"]
+    if has_chan:
+        con.register("_value_channel_costs", pd.DataFrame({"channel": list(rates.channel_costs),
+                                                           "cost": [float(v) for v in rates.channel_costs.values()]}))
+    try:
+        out = con.execute(f"{', '.join(parts)} SELECT {', '.join(cols)} FROM c {' '.join(joins)} "
+                          f"ORDER BY c.customer_id", params).df().set_index("customer_id")
+    finally:
+        if has_chan:
             con.unregister("_value_channel_costs")
-        out["spend_annual"] = act["s"].reindex(out.index).fillna(0.0).to_numpy(float)
-        out["cost_transactions"] = act["c"].reindex(out.index).fillna(0.0).to_numpy(float)
+    if not bank.has("monthly_balances"):
+        out.attrs.setdefault("notes", []).append("no monthly_balances table: balance margins are 0")
+    out = out.astype({c: float for c in out.columns if c != "history_days"})
+    activity = out.pop("spend_annual"), out.pop("cost_transactions")
+    for p in products:
+        out["margin_" + p] = float(rates.margins.get(p, 0.0)) * out["balance_" + p]
+    out["spend_annual"], out["cost_transactions"] = activity
     observed = np.clip(out["history_days"].to_numpy(float) + 1, 1, 365)
     scale = 365.0 / observed
     out["spend_annual"] *= scale
