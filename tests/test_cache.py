@@ -450,6 +450,38 @@ def test_btyd_fits_stored_once_and_restored_to_the_last_bit(demo_small, tmp_path
         rc.btyd_fit(direct_rfm)
 
 
+def test_clv_values_stored_once_equal_the_direct_value_table_and_follow_rates_and_fits(demo_small, tmp_path):
+    from clientlens import value
+
+    bank = load_bank(demo_small)
+    rc = RunCache.for_run(bank, AS_OF, tmp_path / "reports")
+    rfm = rc.rfm_summary(as_of=AS_OF, calibration_end="2026-04-30")
+    model = rc.btyd_fit(rfm, random_state=42)("bgnbd", "full")
+    spend = clv.SpendModel(random_state=42).fit(rfm.table)
+    rates = value.ValueRates()
+    direct = value.clv_table(value.annual_margins(bank, AS_OF, rates), rfm.table, model, spend, rates)
+    stored = None
+    for status in ("computed", "reused"):      # a later report (or a re-run): a new bank and cache object
+        rc = RunCache.for_run(load_bank(demo_small), AS_OF, tmp_path / "reports")
+        got = rc.clv_values(AS_OF, rc.rfm_summary(as_of=AS_OF, calibration_end="2026-04-30"), model, spend, rates)
+        assert rc.log[-1]["intermediate"] == "value" and rc.log[-1]["status"] == status
+        # (DuckDB's parallel sums of the balances may differ in the last bit between two computations)
+        pd.testing.assert_frame_equal(got, direct, check_exact=False, rtol=1e-12)
+        assert list(got.dtypes) == list(direct.dtypes) and got.index.equals(direct.index)
+        if stored is not None:
+            pd.testing.assert_frame_equal(got, stored, check_exact=True)   # the stored table, to the last bit
+        stored = got
+    # another discount rate, another transaction-model fit or spend fit: computed again, and different
+    rc.clv_values(AS_OF, rfm, model, spend, {"discount_rate": 0.12})
+    assert rc.log[-1]["status"] == "computed"
+    rc.clv_values(AS_OF, rfm, rc.btyd_fit(rfm, random_state=42)("pareto_nbd", "full"), spend, rates)
+    assert rc.log[-1]["status"] == "computed"
+    rc.clv_values(AS_OF, rfm, model, clv.SpendModel(random_state=42).fit(rfm.calibration()), rates)
+    assert rc.log[-1]["status"] == "computed"
+    with pytest.raises(ValueError, match="rfm_summary"):
+        rc.clv_values(AS_OF, clv.rfm_summary(bank, as_of=AS_OF), model, spend, rates)
+
+
 @pytest.mark.parametrize("as_of", [AS_OF, "2026-04-30"])
 def test_tags_from_the_columns_they_read_equal_the_tags_of_the_full_table(demo_small, tmp_path, as_of):
     """Reference: build_tags on the full wide table; RunCache.tags computes them from the tag inputs alone

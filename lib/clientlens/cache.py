@@ -70,6 +70,7 @@ KIND_MODULES = {
     "sample": ("data", "schema", "features", "samples"),
     "rfm": ("data", "schema", "clv"),
     "btyd": ("data", "schema", "clv"),
+    "value": ("data", "schema", "clv", "value"),
     "events": ("data", "schema", "params", "events"),
     "fit": ("binning", "scoring", "lift", "validation"),
     "scores": ("binning", "scoring", "lift", "validation", "features"),
@@ -427,6 +428,31 @@ class RunCache:
             return clv.BTYDModel.from_state(meta["state"])
 
         return fit
+
+    def clv_values(self, as_of, rfm, model, spend, rates=None, *, period: str = "day",
+                   tier_shares=(0.2, 0.3, 0.5)) -> pd.DataFrame:
+        """:func:`clientlens.value.clv_table` of :func:`clientlens.value.annual_margins` at ``as_of``: each customer's
+        value to the bank (04). Stored and reused under the RFM summary's key (``rfm`` from :meth:`rfm_summary`), the
+        fitted parameters of ``model`` (:class:`clientlens.clv.BTYDModel`) and ``spend``
+        (:class:`clientlens.clv.SpendModel`) to the last bit, the rates, ``period`` and ``tier_shares``."""
+        from . import value
+        from .params import to_date
+
+        if rfm.source is None:
+            raise ValueError("rfm must come from RunCache.rfm_summary (the values are keyed by the summary's key)")
+        day = to_date("as_of", as_of)
+        rates = value.ValueRates.from_params(rates)
+        shares = [float(x) for x in tier_shares]
+        params = {"as_of": day, "rfm": rfm.source, "model": model.state(), "spend": dict(spend.params_),
+                  "rates": _params_json(rates), "period": period, "tier_shares": shares}
+
+        def compute():
+            margins = value.annual_margins(self.bank, day, rates)
+            return {"values": value.clv_table(margins, rfm.table, model, spend, rates, period=period,
+                                              tier_shares=shares)}, {}
+
+        frames, _ = self._get("value", params, compute, t("customer value to the bank as of {day}", day=day))
+        return frames["values"]
 
     def daily_job(self, start, end, rules=None, warmup_days: int | None = None):
         """:func:`clientlens.events.run_daily_job` over ``start``..``end``: ``(triggered, kept)`` (``triggered``:
