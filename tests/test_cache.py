@@ -165,7 +165,8 @@ def test_tag_rules_spelled_as_in_params_default_yaml_share_the_default_rules_ent
 
     from clientlens.config import PROJECT_ROOT
 
-    spelled = yaml.safe_load((PROJECT_ROOT / "params" / "default.yaml").read_text(encoding="utf-8"))["01_profile"]["tag_rules"]
+    params = yaml.safe_load((PROJECT_ROOT / "params" / "default.yaml").read_text(encoding="utf-8"))
+    spelled = params["01_profile"]["tag_rules"]
     assert isinstance(spelled["high_value_aum"], int) and isinstance(TagRules().high_value_aum, float)
     assert TagRules.from_params(spelled) == TagRules()
     bank = load_bank(demo_small)

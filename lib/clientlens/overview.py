@@ -130,6 +130,7 @@ def transaction_profile(bank, *, top_categories: int = 12, bins_per_decade: int 
         ``count``: amounts <= 0, which a log scale cannot show); ``by_category`` / ``by_channel`` for the columns
         present (``<column>``, ``rows``, ``total``, ``share``).
     """
+    from .data import quote_ident
     from .params import require_int
 
     top = require_int("top_categories", top_categories, 1)
@@ -139,7 +140,7 @@ def transaction_profile(bank, *, top_categories: int = 12, bins_per_decade: int 
     # like one of them cannot be grouped instead
     inner = ["date_trunc('month', txn_date) AS month", "direction", "amount > 0 AS positive",
              "CASE WHEN amount > 0 THEN floor(log10(amount) * $k) END AS b", "amount",
-             *[f"coalesce(CAST({report._qi(c)} AS VARCHAR), '(missing)') AS by_{c}" for c in cols]]
+             *[f"coalesce(CAST({quote_ident(c)} AS VARCHAR), '(missing)') AS by_{c}" for c in cols]]
     gcols = ["month", "direction", "b", "positive", *[f"by_{c}" for c in cols]]
     sets = ["(month, direction)", "(direction, b, positive)", *[f"(by_{c})" for c in cols]]
     df = bank.con.execute(

@@ -232,8 +232,8 @@ def to_json(params: dict) -> str:
 
 def _like_default(value, default):
     """``value`` with the number type of ``default``: a whole number where the default is a float becomes a float
-    (``100000`` -> ``100000.0``), element by element in a tuple or dict of floats. Rules spelled ``100000`` in a params file
-    and left at the default ``100000.0`` are then the same rules, with the same cache key
+    (``100000`` -> ``100000.0``), element by element in a tuple or dict of floats. Rules spelled ``100000`` in a
+    params file and rules left at the default ``100000.0`` are then the same rules, with the same cache key
     (:mod:`clientlens.cache`); other values are left as they are (validation judges them)."""
     def one(v, d):
         return float(v) if isinstance(d, float) and isinstance(v, int) and not isinstance(v, bool) else v
