@@ -107,7 +107,11 @@ def test_base_overview_and_thresholds_tables_by_hand():
     assert t["Customers with a transaction in the last 90 days"] == "66.7%"
     th = sections.thresholds_table(TagRules()).set_index("parameter")["value"]
     assert th["fatigue_min_contacts"] == str(TagRules().fatigue_min_contacts)
-    assert th["rfm_weights"].startswith("[")
+    assert th["rfm_weights"] == "[0.3, 0.3, 0.4]"
+    # whole numbers as a params file states them (params/default.yaml: 100000), the same for 100000 and 100000.0
+    assert th["high_value_aum"] == "100000" and th["rfm_tier_cuts"] == "[4, 2.5]" and th["growth_ratio"] == "1.2"
+    assert sections.thresholds_table(TagRules.from_params({"high_value_aum": 100000})).equals(
+        sections.thresholds_table(TagRules()))
 
 
 def test_key_features_table_puts_the_base_first_then_segments():

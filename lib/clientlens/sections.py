@@ -299,9 +299,14 @@ def show_marketing(wide: pd.DataFrame, tags: pd.DataFrame, rules) -> None:
 
 
 def thresholds_table(rules) -> pd.DataFrame:
-    """Every tag-rule threshold in effect (tuples shown as lists)."""
-    return pd.DataFrame([(k, str(list(v)) if isinstance(v, tuple) else str(v)) for k, v in asdict(rules).items()],
-                        columns=["parameter", "value"])
+    """Every tag-rule threshold in effect (tuples shown as lists; whole numbers without ``.0``, as a params file
+    states them)."""
+    def shown(v):
+        if isinstance(v, tuple):
+            return "[" + ", ".join(shown(x) for x in v) + "]"
+        return str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)
+
+    return pd.DataFrame([(k, shown(v)) for k, v in asdict(rules).items()], columns=["parameter", "value"])
 
 
 def show_thresholds(rules, wide: pd.DataFrame, tags: pd.DataFrame, allow_raw_ids: bool) -> None:
