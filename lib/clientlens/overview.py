@@ -98,7 +98,6 @@ def data_checks(bank, *, as_of, coverage: pd.DataFrame, missing: pd.DataFrame, a
     return checks
 
 
-
 #: the optional transaction columns counted by :func:`transaction_profile`
 PROFILE_COLUMNS = ("category", "channel")
 
@@ -157,9 +156,8 @@ def transaction_profile(bank, *, top_categories: int = 12, bins_per_decade: int 
     monthly["month"] = pd.to_datetime(monthly["month"])
     amounts = df[df["g"] == grouped_by("direction", "b", "positive")]
     pos = amounts[amounts["positive"].astype(bool)].sort_values(["direction", "b"])
-    b = pos["b"].astype(float).to_numpy()
-    histogram = pd.DataFrame({"direction": pos["direction"].to_numpy(), "lower": 10 ** (b / k),
-                              "upper": 10 ** ((b + 1) / k), "count": pos["rows"].astype("int64").to_numpy()})
+    histogram = report.log_bins(pos["b"], pos["rows"], k)
+    histogram.insert(0, "direction", pos["direction"].to_numpy())
     nonpos = amounts[~amounts["positive"].astype(bool)].groupby("direction", as_index=False)["rows"].sum()
     out = {"monthly": monthly, "histogram": histogram,
            "non_positive": nonpos.rename(columns={"rows": "count"}).astype({"count": "int64"})}

@@ -591,10 +591,17 @@ def log_histogram(bank, table: str, column: str, *, where: Mapping[str, Any] | N
          f"WHERE {prefix}{_qi(column)} > 0 GROUP BY 1 ORDER BY 1")
     df = bank.con.execute(q, args).df()
     non_pos = bank.con.execute(f"SELECT count(*) FROM {_qi(table)} WHERE {prefix}{_qi(column)} <= 0", args).fetchone()[0]
-    out = pd.DataFrame({"lower": 10 ** (df["b"].astype(float) / k), "upper": 10 ** ((df["b"].astype(float) + 1) / k),
-                        "count": df["n"].astype("int64")})
+    out = log_bins(df["b"], df["n"], k)
     out.attrs["non_positive"] = int(non_pos)
     return out
+
+
+def log_bins(b, counts, bins_per_decade: int) -> pd.DataFrame:
+    """``lower``, ``upper``, ``count`` of log-scale bins numbered ``b = floor(log10(x) * bins_per_decade)``
+    (:func:`log_histogram`, :func:`clientlens.overview.transaction_profile`)."""
+    b = np.asarray(b, dtype=float)
+    return pd.DataFrame({"lower": 10 ** (b / bins_per_decade), "upper": 10 ** ((b + 1) / bins_per_decade),
+                         "count": np.asarray(counts).astype("int64")})
 
 
 def monthly_counts(bank, table: str = "transactions", date_col: str = "txn_date", by: str | None = "direction",
