@@ -8,6 +8,8 @@ docs/data-contract.md.
 from __future__ import annotations
 
 import hashlib
+import io
+import re
 from pathlib import Path
 
 import nbformat
@@ -334,12 +336,14 @@ def test_duckdb_memory_limit_and_threads_come_from_config_and_its_environment(de
 
     monkeypatch.delenv(config.DUCKDB_MEMORY_ENV, raising=False)
     monkeypatch.delenv(config.DUCKDB_THREADS_ENV, raising=False)
-    assert config.duckdb_settings() == {"memory_limit": config.DEFAULT_DUCKDB_MEMORY}
+    assert config.duckdb_settings() == {"memory_limit": config.DEFAULT_DUCKDB_MEMORY,
+                                        "disabled_optimizers": "partitioned_execution"}
     monkeypatch.setenv(config.DUCKDB_MEMORY_ENV, "1536MB")
     monkeypatch.setenv(config.DUCKDB_THREADS_ENV, "1")
     bank = load_bank(demo_small)
     setting = lambda k: bank.con.execute("SELECT current_setting(?)", [k]).fetchone()[0]  # noqa: E731
     assert setting("memory_limit") in ("1.4 GiB", "1.5 GiB") and setting("threads") == 1
+    assert setting("disabled_optimizers") == "partitioned_execution"
     build_wide_table(bank, "2026-10-31")           # sets the same limit for its call and restores it
     assert setting("memory_limit") in ("1.4 GiB", "1.5 GiB")
     for name, bad in ((config.DUCKDB_MEMORY_ENV, "lots"), (config.DUCKDB_MEMORY_ENV, "0GB"),
@@ -375,3 +379,32 @@ def test_wide_table_through_arrow_equals_duckdb_df(demo_small, monkeypatch):
     monkeypatch.setattr(features, "fetch_frame", lambda con, sql: con.execute(sql).df())
     pd.testing.assert_frame_equal(fast, features.build_wide_table(bank, "2026-10-31"))
     assert {str(fast[c].dtype) for c in ("open_date", "balance_month_end")} == {"datetime64[us]"}
+
+
+def _trimmed_in_view(bank, name: str) -> set[str]:
+    """The text columns the view of table ``name`` trims (DuckDB's own spelling of the view)."""
+    sql = bank.con.execute("SELECT sql FROM duckdb_views() WHERE view_name = ?", [name]).fetchall()[0][0]
+    return set(re.findall(r'"trim"\(CAST\((\w+) AS VARCHAR\)\)', sql))
+
+
+def test_text_already_trimmed_is_read_as_it_is_and_padded_text_is_trimmed(tmp_path):
+    # the loader checks each text column once: trimmed and never '' -> the view reads it without trim();
+    # otherwise NULLIF(trim(x), '') as before (spaces, no-break and ideographic spaces; '' -> NULL)
+    clean = load_bank(_bank(tmp_path / "clean"))
+    assert _trimmed_in_view(clean, "transactions") == set()
+    assert _trimmed_in_view(clean, "customers") == set()
+    assert clean.df("transactions")["category"].tolist() == ["consumption", "consumption", "salary", "consumption"]
+    folder = tmp_path / "padded"
+    folder.mkdir()
+    pd.read_csv(io.StringIO(CUSTOMERS_CSV)).to_parquet(folder / "customers.parquet")
+    tx = pd.read_csv(io.StringIO(TRANSACTIONS_CSV), thousands=",")
+    tx["customer_id"] = [" C001", "C001\u00a0", "C002", "C003"]
+    tx["category"] = ["consumption", "\u3000consumption", "salary", ""]
+    tx.to_parquet(folder / "transactions.parquet")
+    padded = load_bank(folder)
+    got = padded.df("transactions").sort_values("txn_id")
+    assert got["customer_id"].tolist() == ["C001", "C001", "C002", "C003"]
+    assert got["category"].tolist()[:3] == ["consumption", "consumption", "salary"]
+    assert pd.isna(got["category"].iloc[3])
+    assert got["channel"].tolist() == ["mobile", "pos", "online", "mobile"]
+    assert _trimmed_in_view(padded, "transactions") == {"customer_id", "category"}

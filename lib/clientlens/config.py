@@ -50,10 +50,16 @@ PENDING_REPORTS_ENV: str = "CLIENTLENS_PENDING_REPORTS"
 DUCKDB_THREADS_ENV: str = "CLIENTLENS_DUCKDB_THREADS"
 #: DuckDB's memory limit per connection; with the pandas frames of a report, a kernel stays under ~12 GB at 1M
 DEFAULT_DUCKDB_MEMORY: str = "4GB"
+#: DuckDB optimizers the library's connections turn off. ``partitioned_execution`` splits a ``GROUP BY customer_id``
+#: over a table stored in customer order into one aggregate per range of row groups: on the 1M demo's transactions
+#: (read without ``trim()`` once the loader has found them trimmed) the wide table's transaction aggregates took 99
+#: CPU-s that way against 48 CPU-s as one aggregate (DuckDB 2.0.0, 2 cores; docs/benchmarks.md).
+DUCKDB_DISABLED_OPTIMIZERS: str = "partitioned_execution"
 
 
 def duckdb_settings() -> dict:
-    """``memory_limit`` and ``threads`` of the library's DuckDB connections.
+    """``memory_limit``, ``threads`` and ``disabled_optimizers`` (:data:`DUCKDB_DISABLED_OPTIMIZERS`) of the
+    library's DuckDB connections.
 
     ``CLIENTLENS_DUCKDB_MEMORY`` (e.g. ``4GB``, ``512MB``; default :data:`DEFAULT_DUCKDB_MEMORY`) and
     ``CLIENTLENS_DUCKDB_THREADS`` (a whole number >= 1; default: DuckDB's, every core) override them.
@@ -67,7 +73,7 @@ def duckdb_settings() -> dict:
     if not re.fullmatch(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", mem, flags=re.IGNORECASE) \
             or float(re.match(r"\d+(\.\d+)?", mem).group()) <= 0:
         raise ParamsError(f"{DUCKDB_MEMORY_ENV} must be a size such as 4GB or 512MB; got {mem!r}")
-    out: dict = {"memory_limit": mem}
+    out: dict = {"memory_limit": mem, "disabled_optimizers": DUCKDB_DISABLED_OPTIMIZERS}
     threads = os.environ.get(DUCKDB_THREADS_ENV, "").strip()
     if threads:
         if not threads.isdigit() or int(threads) < 1:

@@ -540,7 +540,8 @@ def _configure(con, threads: int | None = None, memory_limit: str | None = None)
     memory_limit = memory_limit if memory_limit is not None else settings["memory_limit"]
     old = {}
     for key, value in (("threads", threads), ("memory_limit", memory_limit),
-                       ("preserve_insertion_order", False), ("enable_progress_bar", False)):
+                       ("preserve_insertion_order", False), ("enable_progress_bar", False),
+                       ("disabled_optimizers", settings["disabled_optimizers"])):
         if value is None:
             continue
         try:
