@@ -388,10 +388,11 @@ def _trimmed_in_view(bank, name: str) -> set[str]:
 
 
 def test_text_already_trimmed_is_read_as_it_is_and_padded_text_is_trimmed(tmp_path):
-    # the loader checks each text column once: trimmed and never '' -> the view reads it without trim();
-    # otherwise NULLIF(trim(x), '') as before (spaces, no-break and ideographic spaces; '' -> NULL)
+    # the loader checks customer_id and the category columns once: trimmed and never '' -> the view reads them
+    # without trim(); otherwise NULLIF(trim(x), '') as before (spaces, no-break and ideographic spaces; '' -> NULL).
+    # Row references (txn_id) are not checked: always trimmed
     clean = load_bank(_bank(tmp_path / "clean"))
-    assert _trimmed_in_view(clean, "transactions") == set()
+    assert _trimmed_in_view(clean, "transactions") == {"txn_id"}
     assert _trimmed_in_view(clean, "customers") == set()
     assert clean.df("transactions")["category"].tolist() == ["consumption", "consumption", "salary", "consumption"]
     folder = tmp_path / "padded"
@@ -407,4 +408,4 @@ def test_text_already_trimmed_is_read_as_it_is_and_padded_text_is_trimmed(tmp_pa
     assert got["category"].tolist()[:3] == ["consumption", "consumption", "salary"]
     assert pd.isna(got["category"].iloc[3])
     assert got["channel"].tolist() == ["mobile", "pos", "online", "mobile"]
-    assert _trimmed_in_view(padded, "transactions") == {"customer_id", "category"}
+    assert _trimmed_in_view(padded, "transactions") == {"txn_id", "customer_id", "category"}
