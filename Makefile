@@ -41,7 +41,7 @@ test: kernel ## Run the whole test suite (with the Spark equality tests where Ja
 	@if $(PY) -c "import sys; from clientlens.engine import java_version as j; v = j(); sys.exit(0 if v and v >= 17 else 1)"; then \
 	  $(PY) -c "import pyspark, sqlglot" 2>/dev/null || PIP_CONSTRAINT=constraints.txt $(PIP) install --quiet -e ".[dev,spark]"; \
 	else echo "make test: no Java 17+ on JAVA_HOME or PATH: the Spark equality tests (engine: spark) are skipped"; fi
-	$(PY) -m pytest -n 2 -q
+	$(PY) -m pytest -n 2 --dist loadgroup -q --durations=15
 
 lab: kernel ## Open JupyterLab on notebooks/ with the project kernel
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(LAB_ARGS) $(if $(filter 0,$(shell id -u)),--allow-root,)

@@ -446,6 +446,7 @@ def _optbinning_table(x, y, kw, special_codes):
     return optb, bt
 
 
+@pytest.mark.slow(seconds=35)
 def test_prebinning_on_distinct_pairs_equals_optbinnings_own_cart_prebinning(german, demo_small):
     """Reference: optbinning's OptimalBinning pre-binning itself (CART on every row). The splits found on the
     distinct (value, target) pairs must be the same numbers, and so must the optimal bins, counts and IV."""

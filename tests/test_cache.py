@@ -252,7 +252,7 @@ def test_backtest_equals_the_daily_job_run_day_by_day_on_demo_small(demo_small):
             ref.set_index("customer_id")["value"].sort_index().tolist()
 
 
-@pytest.mark.slow
+@pytest.mark.slow(seconds=340)
 def test_reports_numbers_identical_with_and_without_the_cache_on_demo_small(demo_small, tmp_path, monkeypatch):
     """The reports that use the run cache, run with it off and on (later reports reusing earlier
     ones' intermediates): every artefact table is identical, and the provenance lists the reuse."""

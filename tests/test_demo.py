@@ -181,6 +181,7 @@ def test_missing_income_and_education_5_to_15_percent_and_opt_out_about_3_percen
     assert np.allclose(c.loc[present, "income_monthly"], t.loc[present, "true_income"])
 
 
+@pytest.mark.slow(seconds=45)
 def test_dormant_share_15_to_25_percent_and_some_customers_never_transact(medium):
     last = _last_out(medium)
     dormant = last.isna() | (last <= AS_OF - pd.Timedelta(days=180))

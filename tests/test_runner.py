@@ -330,7 +330,7 @@ def test_report_overview_summaries_on_a_tiny_bank(tmp_path):
     assert m["rows"].sum() == 4 and set(m["direction"]) == {"in", "out"}
 
 
-@pytest.mark.slow
+@pytest.mark.slow(seconds=290)
 def test_run_all_every_notebook_on_demo_small(demo_small, tmp_path, capsys, monkeypatch):
     """run-all over every notebooks/NN_*.ipynb with the default params on the 3,000-customer demo, then again in
     Chinese (issue 17's done-means: every report in en and zh, see :func:`_assert_every_report_reads_right`)."""

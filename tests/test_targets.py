@@ -175,7 +175,7 @@ KINDS = {
 }
 
 
-@pytest.mark.slow
+@pytest.mark.slow(seconds=55)
 @pytest.mark.parametrize("kind", list(KINDS))
 def test_each_target_kind_runs_binning_model_and_validation_through_clientlens_run(kind, demo_small, tmp_path,
                                                                                     capsys):
