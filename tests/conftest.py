@@ -33,16 +33,22 @@ def cached_demo(n_customers: int, seed: int) -> Path:
     return demo_in_cache(CACHE, n_customers, seed)
 
 
+@pytest.hookimpl(tryfirst=True)   # before pytest-xdist's own hook reads the xdist_group marks added here
 def pytest_collection_modifyitems(config, items):
     """Longest first: the tests marked ``slow`` before the rest, those with the largest ``slow(seconds=...)``
     (their typical duration on two cores, used for this order alone) first of all. With ``--dist loadgroup``
     (``make test``) each test is handed to whichever worker is free, so the two workers start on the long
-    end-to-end runs and end together on short tests, instead of one ending alone on a five-minute run."""
+    end-to-end runs and end together on short tests, instead of one ending alone on a five-minute run.
+    The tests on the session's local Spark (fixture ``spark``) form one group, run by one worker: one JVM
+    started and warmed up instead of one per worker."""
     def expected_seconds(item) -> float:
         mark = item.get_closest_marker("slow")
         return 0.0 if mark is None else float(mark.kwargs.get("seconds", 20))
 
     items.sort(key=expected_seconds, reverse=True)     # stable: the collection order among equals
+    for item in items:
+        if "spark" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("spark"))
 
 
 @pytest.fixture(scope="session")
